@@ -1,0 +1,56 @@
+"""`python -m index`: build or incrementally update the index from the corpus folder."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from index.chunking import ChunkSettings
+from index.errors import QAError
+from index.store import IndexSettings, resolve_index_dir
+from index.update import update_index
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = ChunkSettings()
+    parser = argparse.ArgumentParser(
+        prog="python -m index",
+        description="Build or update the search index from the article files in the corpus folder. "
+                    "By default only new, changed and deleted articles are processed (found by content hash); "
+                    "a change of model or chunking settings rebuilds everything.",
+    )
+    parser.add_argument("--corpus", type=Path, default=REPO_ROOT / "corpus", help="folder of article files (default: corpus/)")
+    parser.add_argument("--index-dir", type=Path, default=None,
+                        help="where the index lives (default: $QA_INDEX_DIR or .index/ in the repository root)")
+    parser.add_argument("--full", action="store_true", help="rebuild everything instead of updating")
+    parser.add_argument("--max-tokens", type=int, default=defaults.max_tokens,
+                        help=f"model tokens per chunk, at most (default {defaults.max_tokens})")
+    parser.add_argument("--overlap-sentences", type=int, default=defaults.overlap_sentences,
+                        help=f"sentences shared by consecutive chunks (default {defaults.overlap_sentences})")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        chunking = ChunkSettings(max_tokens=args.max_tokens, overlap_sentences=args.overlap_sentences)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        summary = update_index(args.corpus, resolve_index_dir(args.index_dir), settings=IndexSettings(chunking=chunking),
+                               full=args.full, progress=not args.quiet)
+    except QAError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    for problem in summary.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    print(summary.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""The built index on disk: a folder of inspectable files, written atomically, loaded with checks.
+
+Layout of an index folder (`--index-dir`, default `.index/`):
+    CURRENT                 name of the live version folder (switched with os.replace)
+    LOCK                    held by the one update allowed at a time
+    v-<time>-<rand>/        one complete version:
+        manifest.json       written last: format, model identity, settings, counts, hashes, versions
+        vectors.faiss       the FAISS index; row i is line i of chunks.jsonl
+        chunks.jsonl        chunk table
+        articles.jsonl      article metadata and bodies (what citations and the article view show)
+    .tmp-*/                 a version being written; a killed update leaves one, the next removes it
+
+Owns: reading and writing that layout, and refusing an index that does not match the code.
+Does not: chunk, embed or decide what changed (see `index.update`). Never pickles.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.articles import Article
+from index.chunking import Chunk, ChunkSettings
+from index.embedding import ModelIdentity
+from index.errors import IndexMismatchError, IndexNotFoundError, QAError
+
+FORMAT_VERSION = 1
+DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
+FAISS_FACTORY = "Flat"  # exact inner product; vectors are unit length, so this is cosine
+
+
+def resolve_index_dir(index_dir: Path | str | None = None) -> Path:
+    """`--index-dir`, else the QA_INDEX_DIR variable, else `.index/` in the repository root."""
+    return Path(index_dir or os.environ.get("QA_INDEX_DIR") or DEFAULT_INDEX_DIR)
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Everything that changes the vectors; a difference from the built index forces a full rebuild."""
+
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    faiss_factory: str = FAISS_FACTORY
+
+    def fingerprint(self, model: ModelIdentity) -> str:
+        """A hash of only the settings and model identity that change vectors."""
+        payload = {"format": FORMAT_VERSION, "model": model.as_dict(),
+                   "chunking": dataclasses.asdict(self.chunking), "faiss": self.faiss_factory}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class IndexVersion:
+    """One loaded, checked version of the index."""
+
+    path: Path
+    manifest: dict
+    vectors: faiss.Index
+    chunks: list[Chunk]
+    articles: dict[str, Article]
+
+    def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none)."""
+        return self.vectors.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+
+    def all_vectors(self) -> np.ndarray:
+        """Every stored vector, row i for chunk i."""
+        if self.vectors.ntotal == 0:
+            return np.zeros((0, self.vectors.d), dtype=np.float32)
+        return self.vectors.reconstruct_n(0, self.vectors.ntotal)
+
+
+def current_version_path(index_dir: Path) -> Path | None:
+    """The live version folder named by CURRENT, or None when there is no index yet."""
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    if not name or "/" in name or name.startswith("."):
+        raise QAError(f"{pointer} is damaged (it names {name!r}); rebuild with `python -m index --full`")
+    return index_dir / name
+
+
+def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdentity | None = None) -> IndexVersion:
+    """Load the live index version and check it is whole and matches the code.
+
+    Raises:
+        IndexNotFoundError: nothing built yet.
+        IndexMismatchError: another format, model or dimension, or counts that disagree.
+    """
+    index_dir = resolve_index_dir(index_dir)
+    path = current_version_path(index_dir)
+    if path is None or not (path / "manifest.json").is_file():
+        raise IndexNotFoundError(index_dir)
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    _check_manifest(index_dir, manifest, expect_model)
+    vectors = faiss.read_index(str(path / "vectors.faiss"))
+    chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
+    articles = {row["doc_id"]: Article(**row) for row in _read_jsonl(path / "articles.jsonl")}
+    counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
+              "articles": (len(articles), manifest["article_count"]), "dimension": (vectors.d, manifest["model"]["dimension"])}
+    wrong = {k: v for k, v in counts.items() if v[0] != v[1]}
+    if wrong:
+        raise IndexMismatchError(index_dir, wrong)
+    return IndexVersion(path=path, manifest=manifest, vectors=vectors, chunks=chunks, articles=articles)
+
+
+def _check_manifest(index_dir: Path, manifest: dict, expect_model: ModelIdentity | None) -> None:
+    wrong: dict[str, tuple[object, object]] = {}
+    if manifest.get("format_version") != FORMAT_VERSION:
+        wrong["format_version"] = (manifest.get("format_version"), FORMAT_VERSION)
+    if expect_model is not None:
+        for key, want in expect_model.as_dict().items():
+            got = manifest.get("model", {}).get(key)
+            if got != want:
+                wrong[f"model.{key}"] = (got, want)
+    if wrong:
+        raise IndexMismatchError(index_dir, wrong)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: list[Chunk],
+                   articles: list[Article], stats: dict) -> dict:
+    """The manifest of a new version: what built it, from what, and how to check it."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "settings_fingerprint": settings.fingerprint(model),
+        "model": model.as_dict(),
+        "chunking": dataclasses.asdict(settings.chunking),
+        "faiss": {"factory": settings.faiss_factory, "metric": "inner_product"},
+        "chunk_count": len(chunks),
+        "article_count": len(articles),
+        "token_count": sum(c.n_tokens for c in chunks),
+        "llm_token_count": sum(c.n_llm_tokens for c in chunks),
+        "articles": {a.doc_id: a.content_hash for a in articles},
+        "stats": stats,
+        "versions": _package_versions(),
+    }
+
+
+def _package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in ("faiss-cpu", "sentence-transformers", "torch", "numpy", "tokenizers", "tiktoken"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], articles: list[Article],
+                  manifest: dict) -> Path:
+    """Write a complete new version beside the live one, then switch CURRENT to it atomically.
+
+    A kill at any moment leaves either the old version live or the new one, never a mix.
+    """
+    if len(vectors) != len(chunks):
+        raise ValueError(f"{len(vectors)} vectors for {len(chunks)} chunks")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir()
+    flat = faiss.index_factory(int(manifest["model"]["dimension"]), manifest["faiss"]["factory"],
+                               faiss.METRIC_INNER_PRODUCT)
+    if len(vectors):
+        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(flat, str(tmp / "vectors.faiss"))
+    _write_jsonl(tmp / "chunks.jsonl", [dataclasses.asdict(c) for c in chunks])
+    _write_jsonl(tmp / "articles.jsonl", [dataclasses.asdict(a) for a in articles])
+    _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    _fsync_dir(tmp)
+    final = index_dir / name
+    os.replace(tmp, final)
+    _write_atomic(index_dir / "CURRENT", name + "\n")
+    _fsync_dir(index_dir)
+    return final
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_versions(index_dir: Path) -> int:
+    """Delete leftovers of killed updates and superseded versions; returns how many went."""
+    if not index_dir.is_dir():
+        return 0
+    live = current_version_path(index_dir)
+    removed = 0
+    for entry in index_dir.iterdir():
+        stale_tmp = entry.name.startswith(".tmp-") or (entry.name.startswith(".CURRENT.") and entry.suffix == ".tmp")
+        superseded = entry.name.startswith("v-") and entry != live
+        if stale_tmp or superseded:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            removed += 1
+    return removed
