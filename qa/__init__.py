@@ -1,0 +1,13 @@
+"""The answering stage: retrieve passages from the index, compose a cited answer, or abstain.
+
+    >>> from qa import Assistant
+    >>> Assistant().ask("who denied al-Qaeda's presence?").text   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from qa.assistant import DEFAULT_K, MAX_QUESTION_CHARS, Assistant, clean_question
+from qa.compose import ComposeSettings
+from qa.types import Answer, Citation, Passage
+
+__all__ = ["Assistant", "Answer", "Citation", "Passage", "ComposeSettings", "clean_question", "DEFAULT_K",
+           "MAX_QUESTION_CHARS"]

@@ -1,0 +1,107 @@
+"""`python -m qa`: answer one question, or a JSONL batch, from the built index."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from index import QAError, QuestionError
+from qa.assistant import DEFAULT_K, Assistant, clean_question
+from qa.types import Answer
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m qa",
+        description="Answer a question about the indexed articles, citing verbatim quotes. "
+                    "Build the index first with `python -m index`.",
+        epilog='examples:\n  python -m qa "who denied al-Qaeda\'s presence?"\n'
+               "  python -m qa --batch questions.jsonl --json\n"
+               "  python -m qa --batch questions.jsonl --json --retrieve-only -k 100",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    parser.add_argument("--json", action="store_true", help="print the answer JSON (one object per line with --batch)")
+    parser.add_argument("-k", type=int, default=DEFAULT_K, help=f"passages to retrieve (default {DEFAULT_K})")
+    parser.add_argument("--index-dir", type=Path, default=None,
+                        help="index folder (default: $QA_INDEX_DIR or .index/ in the repository root)")
+    parser.add_argument("--batch", type=Path, help='JSONL file of {"id": ..., "question": ...}, answered in order')
+    parser.add_argument("--retrieve-only", action="store_true", help="rank passages only; compose no answer")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.batch is None:
+            if args.question is None:
+                raise QuestionError('give a question, e.g. python -m qa "who denied al-Qaeda\'s presence?", or --batch FILE')
+            clean_question(args.question)
+        elif args.question is not None:
+            raise QuestionError("give either a question or --batch FILE, not both")
+        if args.k < 1:
+            raise QuestionError(f"-k must be at least 1, got {args.k}")
+        batch = list(read_batch(args.batch)) if args.batch else None
+        assistant = Assistant(args.index_dir)
+        if batch is None:
+            answer = assistant.ask(args.question, k=args.k, retrieve_only=args.retrieve_only)
+            print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
+            return 0
+        for qid, question in batch:
+            print(json.dumps(answer_or_error(assistant, qid, question, args), ensure_ascii=False), flush=True)
+        return 0
+    except QAError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2 if isinstance(e, QuestionError) else 1
+    except OSError as e:
+        print(f"error: {e.strerror}: {e.filename}", file=sys.stderr)
+        return 1
+
+
+def read_batch(path: Path) -> Iterator[tuple[object, object]]:
+    """(id, question) of each line of a JSONL batch file.
+
+    Raises:
+        QuestionError: a line is not a JSON object with a "question".
+    """
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise QuestionError(f"{path}:{number} is not JSON ({e.msg}); each line must be "
+                                    '{"id": "...", "question": "..."}') from e
+            if not isinstance(row, dict) or "question" not in row:
+                raise QuestionError(f'{path}:{number} has no "question" field')
+            yield row.get("id"), row["question"]
+
+
+def answer_or_error(assistant: Assistant, qid: object, question: object, args: argparse.Namespace) -> dict:
+    """One batch line's JSON: the answer, or an abstention carrying the error for a bad question."""
+    try:
+        return assistant.ask(question, k=args.k, retrieve_only=args.retrieve_only, qid=qid).to_json()
+    except QuestionError as e:
+        return {"id": qid, "question": str(question), "answer": "", "abstained": True, "citations": [],
+                "retrieved": [], "timings_ms": {}, "error": str(e)}
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer as a person reads it in a terminal."""
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        where = ", ".join(x for x in (c.source, c.published) if x)
+        lines.append(f"[{c.n}] {c.title or c.doc_id}{f' ({where})' if where else ''}")
+        lines.append(f"    {c.url or 'no original URL known'}; {c.doc_id} characters {c.start}-{c.end}")
+    if answer.abstained:
+        lines.append("Closest passages:")
+        for p in answer.retrieved[:3]:
+            lines.append(f"- {p.chunk.doc_id} ({p.score:.2f}): {p.chunk.text[:200]}")
+    return "\n".join(lines).rstrip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

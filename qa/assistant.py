@@ -1,0 +1,114 @@
+"""The one entry point every front end uses: question in, cited `Answer` out.
+
+Owns: validating the question, retrieving passages from the live index, composing the answer,
+timings, and picking up a newer index without a restart. The command line, the eval suite and
+the chat UI all call `Assistant.ask`. Does not: print, serve HTTP or read article files.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from pathlib import Path
+
+from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
+from index.store import IndexVersion, current_version_path
+from qa.compose import (ABSTAIN_TEXT, ComposeSettings, candidate_sentences, inverse_document_frequency,
+                        score_candidates, select_sentences, write_answer)
+from qa.types import Answer, Passage
+
+MAX_QUESTION_CHARS = 1000
+DEFAULT_K = 8
+
+
+def clean_question(question: object) -> str:
+    """The question as text, control characters removed, whitespace collapsed.
+
+    Raises:
+        QuestionError: not text, empty, or longer than MAX_QUESTION_CHARS.
+    """
+    if isinstance(question, bytes):
+        question = question.decode("utf-8", errors="replace")
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, got {type(question).__name__}")
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("the question is empty; type a question about the articles")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {len(text):,} characters long; keep it under {MAX_QUESTION_CHARS:,}")
+    return text
+
+
+class Assistant:
+    """Answers questions from one index folder; loads the model and index once, reloads on change."""
+
+    def __init__(self, index_dir: Path | str | None = None, *, embedder: Embedder | None = None,
+                 settings: ComposeSettings | None = None) -> None:
+        self.index_dir = resolve_index_dir(index_dir)
+        self.embedder = embedder or Embedder()
+        self.settings = settings or ComposeSettings()
+        self._lock = threading.Lock()
+        self._index: IndexVersion | None = None
+        self._idf = None
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Switch to a newer index version if one went live; True when it switched.
+
+        The new version is loaded and checked completely before it replaces the old one.
+        """
+        live = current_version_path(self.index_dir)
+        if self._index is not None and live == self._index.path:
+            return False
+        index = load_index(self.index_dir, expect_model=model_identity())
+        idf = inverse_document_frequency([c.text for c in index.chunks])
+        with self._lock:
+            self._index, self._idf = index, idf
+        return True
+
+    @property
+    def index(self) -> IndexVersion:
+        return self._index
+
+    def article(self, doc_id: str) -> Article | None:
+        """An article of the live index, or None (only indexed documents are ever served)."""
+        return self._index.articles.get(doc_id) if isinstance(doc_id, str) else None
+
+    def retrieve(self, question: str, *, k: int = DEFAULT_K) -> tuple[list[Passage], "np.ndarray"]:
+        """The k best passages for a question, best first, and the question's vector."""
+        question = clean_question(question)
+        if k < 1:
+            raise QuestionError(f"k must be at least 1, got {k}")
+        vector = self.embedder.embed_queries([question])[0]
+        index = self._index
+        scores, rows = index.search(vector[None, :], min(k, max(1, len(index.chunks))))
+        passages = [Passage(chunk=index.chunks[row], score=float(score), rank=rank)
+                    for rank, (score, row) in enumerate(zip(scores[0], rows[0])) if row >= 0]
+        return passages[:k], vector
+
+    def ask(self, question: str, *, k: int = DEFAULT_K, retrieve_only: bool = False, qid: str | None = None) -> Answer:
+        """Answer a question with cited quotes, or abstain when the articles do not support one.
+
+        Raises:
+            QuestionError: the question is empty, too long or not text.
+        """
+        started = time.perf_counter()
+        question = clean_question(question)
+        index, idf = self._index, self._idf
+        passages, vector = self.retrieve(question, k=k)
+        retrieved_at = time.perf_counter()
+        answer = Answer(question=question, text="", abstained=False, retrieved=passages, id=qid,
+                        titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in passages})
+        if not retrieve_only:
+            sentences = candidate_sentences(passages, self.settings.passages)
+            scored = score_candidates(question, vector, sentences, self.embedder.embed_queries, idf, self.settings)
+            chosen = select_sentences(question, scored, self.settings)
+            if chosen:
+                answer.text, answer.citations = write_answer(chosen, index.articles)
+            else:
+                answer.text, answer.abstained = ABSTAIN_TEXT, True
+        done = time.perf_counter()
+        answer.timings_ms = {"retrieve": (retrieved_at - started) * 1000, "answer": (done - retrieved_at) * 1000,
+                             "total": (done - started) * 1000}
+        return answer

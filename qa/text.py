@@ -1,0 +1,80 @@
+"""Word-level text features the answer composer scores with: terms, stopwords, answer types.
+
+Owns: how a question or sentence becomes comparable terms, and what kind of answer a question
+expects (a person, a number, a date, a place). Does not: retrieve, embed or format.
+"""
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here
+hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
+on once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were what when where which
+while who whom whose why will with would you your yours yourself yourselves said say says according tell told
+many much kind name named did does happen happened there's what's who's
+""".split())
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+twenty thirty forty fifty sixty hundred hundreds thousand thousands million millions billion dozen dozens half""".split())
+_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d|" + "|".join(_MONTHS) + r"|monday|tuesday|wednesday|thursday|friday|"
+                   r"saturday|sunday|yesterday|today|last (?:year|month|week)|decades?|years? ago)\b", re.I)
+_NUMBER = re.compile(r"\d")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, in order, as written."""
+    return _WORD.findall(text)
+
+
+def normalise(word: str) -> str:
+    """A crude, stable stem: lower case, no possessive, no plural -s."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of a text: normalised words that are not stopwords."""
+    return [normalise(w) for w in words(text) if w.lower() not in STOPWORDS and normalise(w) not in STOPWORDS]
+
+
+def expected_answer(question: str) -> str:
+    """What kind of answer a question asks for: 'number', 'date', 'person', 'place' or 'any'.
+
+    >>> expected_answer("How many fighters are there?"), expected_answer("Who denied it?")
+    ('number', 'person')
+    """
+    q = question.lower().strip()
+    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b|\bhow large\b", q):
+        return "number"
+    if re.search(r"^when\b|\bwhat (?:year|date|day|month)\b|\bon what date\b|\bin what year\b", q):
+        return "date"
+    if re.search(r"^(?:who|whom)\b|\bwhich (?:person|official|spokesm[ae]n|leader|commander)\b|\bwhat (?:is|was) the name\b", q):
+        return "person"
+    if re.search(r"^where\b|\bwhich (?:province|country|countries|city|district|region)", q):
+        return "place"
+    return "any"
+
+
+def satisfies(kind: str, sentence: str, question: str) -> bool:
+    """Whether a sentence holds the kind of thing the question asks for, beyond what it already says."""
+    if kind == "any":
+        return True
+    asked = {w.lower() for w in words(question)}
+    new_words = [w for w in words(sentence) if w.lower() not in asked]
+    if kind == "number":
+        return any(_NUMBER.search(w) or w.lower() in _NUMBER_WORDS for w in new_words)
+    if kind == "date":
+        return any(_DATE.fullmatch(w) or _DATE.fullmatch(w.lower()) for w in new_words) or bool(
+            _DATE.search(" ".join(new_words)))
+    return any(w[:1].isupper() or w.startswith("@") for w in new_words[1:] or new_words) or "@" in sentence

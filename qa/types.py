@@ -1,0 +1,66 @@
+"""The values the answering stage hands around and prints: passages, citations, answers.
+
+Owns: their fields and their JSON form (CONTRACT.md's answer JSON). Does not: compute anything.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from index import Chunk
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its score (cosine similarity) and rank (0 = best)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+    def to_json(self, *, title: str | None = None) -> dict:
+        c = self.chunk
+        return {"doc_id": c.doc_id, "chunk_id": c.chunk_id, "score": round(self.score, 4), "text": c.text,
+                "start": c.start, "end": c.end, "title": title}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: `article.body[start:end] == quote`."""
+
+    n: int
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+    def to_json(self) -> dict:
+        row = asdict(self)
+        row["score"] = round(self.score, 4)
+        return row
+
+
+@dataclass
+class Answer:
+    """A composed answer; `text` carries `[n]` markers that each resolve to a citation."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Passage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    id: str | None = None
+    titles: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def to_json(self) -> dict:
+        """The answer JSON of CONTRACT.md (plus `start`, `end`, `title` on retrieved items)."""
+        row = {"question": self.question, "answer": self.text, "abstained": self.abstained,
+               "citations": [c.to_json() for c in self.citations],
+               "retrieved": [p.to_json(title=self.titles.get(p.chunk.doc_id)) for p in self.retrieved],
+               "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
+        return ({"id": self.id} | row) if self.id is not None else row
