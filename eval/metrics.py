@@ -1,0 +1,70 @@
+"""Scoring functions for the gold question sets: pure, small, checked against hand-worked values.
+
+Owns: what counts as a correct answer, a retrieval hit, a reciprocal rank, an intact citation,
+and a percentile. Does not: run the assistant or print.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable, Sequence
+
+
+def contains_answer(text: str, expected: str) -> bool:
+    """Whether `text` holds `expected` (case-insensitive, whole words); `a|b` accepts either.
+
+    >>> contains_answer("Asim Umar was killed", "Umar|Omar"), contains_answer("Umarov", "Umar")
+    (True, False)
+    """
+    return any(re.search(r"(?<!\w)" + re.escape(alt.strip()) + r"(?!\w)", text, re.I)
+               for alt in expected.split("|") if alt.strip())
+
+
+def answer_correct(text: str, abstained: bool, expected: Sequence[str], answerable: bool) -> bool:
+    """Right when an answerable question gets every expected item and no abstention, or an
+    unanswerable one gets an abstention."""
+    if not answerable:
+        return abstained
+    return not abstained and all(contains_answer(text, item) for item in expected)
+
+
+def first_relevant_rank(ranked_doc_ids: Sequence[str], gold_docs: Iterable[str]) -> int | None:
+    """1-based rank of the first passage from a gold document, or None."""
+    gold = set(gold_docs)
+    return next((i for i, doc_id in enumerate(ranked_doc_ids, start=1) if doc_id in gold), None)
+
+
+def hit_at(rank: int | None, k: int) -> float:
+    return 1.0 if rank is not None and rank <= k else 0.0
+
+
+def reciprocal_rank(rank: int | None) -> float:
+    return 1.0 / rank if rank else 0.0
+
+
+def citations_intact(answer_text: str, citations: Sequence[dict], bodies: dict[str, str]) -> bool:
+    """Every `[n]` marker has a citation, and every quote is its article body at [start:end]."""
+    numbers = {c["n"] for c in citations}
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer_text)}
+    if not markers <= numbers:
+        return False
+    return all(c["doc_id"] in bodies and bodies[c["doc_id"]][c["start"]:c["end"]] == c["quote"] and c["quote"]
+               for c in citations)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation, as numpy's default.
+
+    >>> percentile([1, 2, 3, 4], 50), percentile([1, 2, 3, 4], 95)
+    (2.5, 3.85)
+    """
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 10)
+
+
+def mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else math.nan

@@ -1,0 +1,82 @@
+"""The chat in a real headless Chromium: ask, see the cited answer, follow the source, see the highlight."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _ask(page, question: str):
+    box = page.locator("textarea").first
+    box.fill(question)
+    box.press("Enter")
+    bot = page.locator(".message.bot, [data-testid='bot']").last
+    bot.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => { const m = document.querySelectorAll('.message.bot, [data-testid=\"bot\"]');"
+        " return m.length && /Sources|do not answer/.test(m[m.length - 1].innerText); }", timeout=60_000)
+    return page.locator(".message.bot, [data-testid='bot']").last
+
+
+def test_ask_see_citation_follow_link_and_see_highlight(chat_server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(chat_server + "/")
+    page.locator("textarea").first.wait_for(timeout=60_000)
+    answer = _ask(page, "How much did the bridge repairs cost?")
+    text = answer.inner_text()
+    assert "14 million euros" in text and "[1]" in text
+    assert "Coastal Herald" in text and "2021-03-04" in text
+    link = answer.get_by_role("link", name="read it in the article").first
+    href = link.get_attribute("href")
+    assert href.startswith("/article/harbour?") and href.endswith("#cited")
+    with context.expect_page() as opened:
+        link.click()
+    article = opened.value
+    article.wait_for_load_state()
+    mark = article.locator("mark#cited")
+    assert "14 million euros" in mark.inner_text()
+    assert mark.is_visible()
+    in_view = article.evaluate(
+        "() => { const r = document.getElementById('cited').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }")
+    assert in_view
+    assert dialogs == []
+    context.close()
+
+
+def test_hostile_article_text_stays_inert(chat_server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(chat_server + "/")
+    page.locator("textarea").first.wait_for(timeout=60_000)
+    answer = _ask(page, "How many stalls sell street food at the night market?")
+    text = answer.inner_text()
+    assert "forty stalls" in text
+    assert "onerror" in text  # shown as text, not turned into an element
+    assert page.evaluate("() => document.body.getAttribute('data-pwned')") is None
+    assert answer.locator("img").count() == 0
+    assert answer.locator("a[href^='javascript']").count() == 0
+    href = answer.get_by_role("link", name="read it in the article").first.get_attribute("href")
+    view = context.new_page()
+    view.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    view.goto(chat_server + href)
+    assert "<script>" in view.locator("h1").inner_text()
+    assert view.locator("body script, body img").count() == 0
+    assert view.evaluate("() => document.body.getAttribute('data-pwned')") is None
+    assert dialogs == []
+    context.close()
+
+
+def test_empty_question_and_unanswerable_get_friendly_replies(chat_server, browser):
+    page = browser.new_page()
+    page.goto(chat_server + "/")
+    page.locator("textarea").first.wait_for(timeout=60_000)
+    reply = _ask(page, "What is the melting point of tungsten?")
+    assert "do not answer" in reply.inner_text()
+    assert "Traceback" not in page.content()
+    page.close()
