@@ -10,12 +10,16 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
 
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
 from index.store import IndexVersion, current_version_path
 from qa.compose import (ABSTAIN_TEXT, ComposeSettings, candidate_sentences, inverse_document_frequency,
                         score_candidates, select_sentences, write_answer)
-from qa.types import Answer, Passage
+from qa.retrieve import KeywordIndex, Retrieval, RetrieveSettings, hybrid_search
+from qa.types import Answer
 
 MAX_QUESTION_CHARS = 1000
 DEFAULT_K = 8
@@ -44,13 +48,15 @@ class Assistant:
     """Answers questions from one index folder; loads the model and index once, reloads on change."""
 
     def __init__(self, index_dir: Path | str | None = None, *, embedder: Embedder | None = None,
-                 settings: ComposeSettings | None = None) -> None:
+                 settings: ComposeSettings | None = None, retrieval: RetrieveSettings | None = None) -> None:
         self.index_dir = resolve_index_dir(index_dir)
         self.embedder = embedder or Embedder()
         self.settings = settings or ComposeSettings()
+        self.retrieval = retrieval or RetrieveSettings()
         self._lock = threading.Lock()
         self._index: IndexVersion | None = None
         self._idf = None
+        self._keywords: KeywordIndex | None = None
         self.refresh()
 
     def refresh(self) -> bool:
@@ -62,9 +68,10 @@ class Assistant:
         if self._index is not None and live == self._index.path:
             return False
         index = load_index(self.index_dir, expect_model=model_identity())
-        idf = inverse_document_frequency([c.text for c in index.chunks])
+        texts = [c.text for c in index.chunks]
+        idf, keywords = inverse_document_frequency(texts), KeywordIndex(texts)
         with self._lock:
-            self._index, self._idf = index, idf
+            self._index, self._idf, self._keywords = index, idf, keywords
         return True
 
     @property
@@ -75,17 +82,22 @@ class Assistant:
         """An article of the live index, or None (only indexed documents are ever served)."""
         return self._index.articles.get(doc_id) if isinstance(doc_id, str) else None
 
-    def retrieve(self, question: str, *, k: int = DEFAULT_K) -> tuple[list[Passage], "np.ndarray"]:
-        """The k best passages for a question, best first, and the question's vector."""
+    def _snapshot(self) -> tuple[IndexVersion, Callable[[str], float], KeywordIndex]:
+        """The live index with its keyword index and idf, taken together so a reload cannot mix them."""
+        with self._lock:
+            return self._index, self._idf, self._keywords
+
+    def retrieve(self, question: str, *, k: int = DEFAULT_K,
+                 snapshot: tuple[IndexVersion, Callable[[str], float], KeywordIndex] | None = None,
+                 ) -> tuple[Retrieval, np.ndarray]:
+        """The k best passages for a question, best first, the answer pool, and the question's vector."""
         question = clean_question(question)
         if k < 1:
             raise QuestionError(f"k must be at least 1, got {k}")
+        index, _, keywords = snapshot or self._snapshot()
         vector = self.embedder.embed_queries([question])[0]
-        index = self._index
-        scores, rows = index.search(vector[None, :], min(k, max(1, len(index.chunks))))
-        passages = [Passage(chunk=index.chunks[row], score=float(score), rank=rank)
-                    for rank, (score, row) in enumerate(zip(scores[0], rows[0])) if row >= 0]
-        return passages[:k], vector
+        return hybrid_search(index, keywords, question, vector, k, self.retrieval,
+                             pool_size=self.settings.passages), vector
 
     def ask(self, question: str, *, k: int = DEFAULT_K, retrieve_only: bool = False, qid: str | None = None) -> Answer:
         """Answer a question with cited quotes, or abstain when the articles do not support one.
@@ -95,13 +107,14 @@ class Assistant:
         """
         started = time.perf_counter()
         question = clean_question(question)
-        index, idf = self._index, self._idf
-        passages, vector = self.retrieve(question, k=k)
+        snapshot = self._snapshot()
+        index, idf, _ = snapshot
+        found, vector = self.retrieve(question, k=k, snapshot=snapshot)
         retrieved_at = time.perf_counter()
-        answer = Answer(question=question, text="", abstained=False, retrieved=passages, id=qid,
-                        titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in passages})
+        answer = Answer(question=question, text="", abstained=False, retrieved=found.passages, id=qid,
+                        titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in found.passages})
         if not retrieve_only:
-            sentences = candidate_sentences(passages, self.settings.passages)
+            sentences = candidate_sentences(found.pool, len(found.pool))
             scored = score_candidates(question, vector, sentences, self.embedder.embed_queries, idf, self.settings)
             chosen = select_sentences(question, scored, self.settings)
             if chosen:

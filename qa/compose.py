@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from index import Article, split_sentences
-from qa.text import expected_answer, satisfies, terms, words
+from qa.text import expected_answer, matches, satisfies, terms, words
 from qa.types import Citation, Passage
 
 
@@ -87,8 +87,8 @@ def score_candidates(question: str, question_vector: np.ndarray, sentences: list
     q_weight = sum(idf(t) for t in q_terms) or 1.0
     scored = []
     for (doc_id, start, end, text), sem in zip(sentences, semantic):
-        shared = q_terms & set(terms(text))
-        lexical = sum(idf(t) for t in shared) / q_weight
+        s_terms = set(terms(text))
+        lexical = sum(idf(t) for t in q_terms if matches(t, s_terms)) / q_weight
         score = settings.semantic_weight * float(sem) + (1 - settings.semantic_weight) * lexical
         scored.append(Candidate(doc_id, start, end, text, float(sem), lexical, score))
     return sorted(scored, key=lambda c: c.score, reverse=True)
@@ -124,7 +124,7 @@ def write_answer(chosen: list[Candidate], articles: dict[str, Article]) -> tuple
         citations.append(Citation(n=n, doc_id=candidate.doc_id, quote=quote, start=candidate.start, end=candidate.end,
                                   score=candidate.score, title=article.title, source=article.source,
                                   url=article.url, published=article.published))
-        parts.append(f"{_attribution(article)}: “{quote}” [{n}]")
+        parts.append(f"{_attribution(article)}: {quote} [{n}]")
     return "\n".join(parts), citations
 
 

@@ -26,21 +26,66 @@ _DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d|" + "|".join(_MONTHS) + r"|monday|tue
 _NUMBER = re.compile(r"\d")
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
 def words(text: str) -> list[str]:
-    """The words of a text, in order, as written."""
-    return _WORD.findall(text)
+    """The words of a text, in order, as written; hashtag-style joins are split.
+
+    >>> words("#alQaeda told @CBSNews it's 9/11")
+    ['al', 'Qaeda', 'told', 'CBS', 'News', "it's", '9', '11']
+    """
+    return [part for word in _WORD.findall(text) for part in _CAMEL.split(word) if part]
 
 
 def normalise(word: str) -> str:
-    """A crude, stable stem: lower case, no possessive, no plural -s."""
+    """A crude, stable stem: lower case, no possessive, no plural -s, no -ed/-ing.
+
+    >>> [normalise(w) for w in ("Denied", "rejects", "killing", "Taliban’s", "provinces")]
+    ['deny', 'reject', 'kill', 'taliban', 'province']
+    """
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
-    if len(w) > 4 and w.endswith("ies"):
+    if len(w) > 4 and w.endswith(("ies", "ied")):
         return w[:-3] + "y"
-    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+    if len(w) > 5 and w.endswith("ing"):
+        return w[:-3]
+    if len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
+        return w[:-2] if w[-3] != "e" or w.endswith("ssed") else w[:-1]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         return w[:-1]
     return w
+
+
+# News verbs and nouns that stand for one another when matching a question to a sentence.
+_SYNONYM_GROUPS = [
+    "deny denial reject refute dismiss untrue false refuse dispute rebuff",
+    "claim say assert allege state insist maintain",
+    "kill dead death die slain",
+    "lead leader head chief coordinator chair",
+    "fighter militant combatant jihadist",
+    "troop soldier force",
+    "talk negotiation meeting",
+    "number estimate figure",
+]
+
+
+def _synonym_table() -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {}
+    for group in _SYNONYM_GROUPS:
+        stems = frozenset(normalise(w) for w in group.split())
+        for stem in stems:
+            table[stem] = table.get(stem, frozenset()) | stems
+    return table
+
+
+SYNONYMS = _synonym_table()
+
+
+def matches(term: str, sentence_terms: set[str]) -> bool:
+    """Whether a question term, or a word that stands for it, is among a sentence's terms."""
+    return term in sentence_terms or bool(SYNONYMS.get(term, frozenset()) & sentence_terms)
 
 
 def terms(text: str) -> list[str]:

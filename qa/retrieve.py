@@ -1,0 +1,97 @@
+"""Find the passages of the index that bear on a question: dense (FAISS) and BM25, fused.
+
+Owns: the keyword index over chunk terms (bm25s, built from the live index version's chunk
+table when it loads), query expansion with news synonyms, and reciprocal rank fusion.
+Does not: compose answers or read article files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.store import IndexVersion
+from qa.text import SYNONYMS, terms
+from qa.types import Passage
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class RetrieveSettings:
+    """Knobs of hybrid retrieval.
+
+    Attributes:
+        depth: candidates taken from each of dense and BM25 before fusion.
+        dense_weight: weight of the dense ranking in the fusion (BM25 gets 1 - this).
+    """
+
+    depth: int = 50
+    dense_weight: float = 0.5
+
+
+class KeywordIndex:
+    """BM25 over the chunks' content terms (the same terms the answer composer uses)."""
+
+    def __init__(self, chunk_texts: list[str]) -> None:
+        import bm25s
+
+        self._bm25 = bm25s.BM25()
+        tokenised = [terms(text) or ["<empty>"] for text in chunk_texts]
+        self._size = len(tokenised)
+        if tokenised:
+            self._bm25.index(tokenised, show_progress=False)
+        self._vocab = set(self._bm25.vocab_dict) if tokenised else set()
+
+    def search(self, question: str, k: int) -> list[tuple[int, float]]:
+        """(chunk row, BM25 score) of the k best chunks with a positive score, best first."""
+        query = expand_query(question) & self._vocab
+        if not query or not self._size:
+            return []
+        scores = self._bm25.get_scores(sorted(query))
+        top = np.argsort(-scores)[: min(k, self._size)]
+        return [(int(row), float(scores[row])) for row in top if scores[row] > 0]
+
+
+def expand_query(question: str) -> set[str]:
+    """The question's content terms plus the words that stand for them."""
+    found = set(terms(question))
+    return found.union(*(SYNONYMS.get(t, frozenset()) for t in found)) if found else set()
+
+
+def fuse(rankings: list[tuple[list[int], float]], k: int) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion of several rankings of chunk rows; best first.
+
+    >>> fuse([([3, 1], 0.5), ([1, 2], 0.5)], k=3)[0][0]
+    1
+    """
+    fused: dict[int, float] = {}
+    for rows, weight in rankings:
+        for rank, row in enumerate(rows):
+            fused[row] = fused.get(row, 0.0) + weight / (RRF_K + rank + 1)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What one search found: the fused ranking, and the wider pool the answer is drawn from."""
+
+    passages: list[Passage]
+    pool: list[Passage]
+
+
+def hybrid_search(index: IndexVersion, keywords: KeywordIndex, question: str, question_vector: np.ndarray,
+                  k: int, settings: RetrieveSettings, *, pool_size: int = 6, pool_each: int = 3) -> Retrieval:
+    """The k best passages by fused dense and BM25 rank, and the answer pool: the fused top
+    `pool_size` plus the top `pool_each` of each ranking alone (a passage one method ranks first
+    and the other misses still gets read)."""
+    depth = max(k, settings.depth, pool_size)
+    _, rows = index.search(question_vector[None, :], min(depth, max(1, len(index.chunks))))
+    dense = [int(r) for r in rows[0] if r >= 0]
+    sparse = [row for row, _ in keywords.search(question, depth)]
+    fused = fuse([(dense, settings.dense_weight), (sparse, 1 - settings.dense_weight)], max(k, pool_size))
+    score = dict(fused)
+    passages = [Passage(chunk=index.chunks[row], score=s, rank=rank) for rank, (row, s) in enumerate(fused)]
+    pool_rows = list(dict.fromkeys([row for row, _ in fused[:pool_size]] + dense[:pool_each] + sparse[:pool_each]))
+    pool = [Passage(chunk=index.chunks[row], score=score.get(row, 0.0), rank=rank) for rank, row in enumerate(pool_rows)]
+    return Retrieval(passages=passages[:k], pool=pool)
