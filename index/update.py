@@ -39,6 +39,8 @@ class UpdateSummary:
     total_articles: int = 0
     full_rebuild_reason: str | None = None
     seconds: float = 0.0
+    model_load_seconds: float = 0.0
+    embed_seconds: float = 0.0
     written: Path | None = None
 
     def line(self) -> str:
@@ -47,11 +49,13 @@ class UpdateSummary:
             return (f"index: up to date ({self.total_articles} articles, {self.total_chunks} chunks); "
                     f"nothing embedded in {self.seconds:.1f} s")
         how = f"full rebuild ({self.full_rebuild_reason})" if self.full_rebuild_reason else "updated"
-        rate = f", {self.embedded_chunks / self.seconds:.0f} chunks/s" if self.seconds and self.embedded_chunks else ""
+        rate = (f" ({self.embedded_chunks / self.embed_seconds:.1f} chunks/s, model load {self.model_load_seconds:.1f} s)"
+                if self.embed_seconds and self.embedded_chunks else "")
         kept = f", {len(self.kept_broken)} kept from the last build (file now broken)" if self.kept_broken else ""
+        noun = "chunk" if self.embedded_chunks == 1 else "chunks"
         return (f"index: {how}: {len(self.added)} added, {len(self.changed)} changed, {len(self.deleted)} deleted, "
-                f"{self.unchanged} unchanged{kept}; embedded {self.embedded_chunks} chunks in {self.seconds:.1f} s"
-                f"{rate}; {self.total_articles} articles, {self.total_chunks} chunks")
+                f"{self.unchanged} unchanged{kept}; embedded {self.embedded_chunks} {noun}{rate}; "
+                f"{self.total_articles} articles, {self.total_chunks} chunks in {self.seconds:.1f} s")
 
 
 @contextmanager
@@ -178,7 +182,12 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
         kept = [i for i, s in enumerate(sources) if s >= 0]
         vectors[kept] = old_vectors[[sources[i] for i in kept]]
     if fresh:
+        loading = time.perf_counter()
+        embedder.model  # load before the clock for chunks/s starts
+        embedding = time.perf_counter()
         vectors[fresh] = _embed_with_progress(embedder, [chunks[i].text for i in fresh], progress)
+        summary.model_load_seconds = embedding - loading
+        summary.embed_seconds = time.perf_counter() - embedding
     return chunks, vectors
 
 
