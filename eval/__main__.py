@@ -15,6 +15,7 @@ from qa import DEFAULT_K, Assistant
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m eval",
+        epilog="Other benchmarks: `python -m eval beir DIR` (BEIR retrieval figures; see its --help).",
         description="Run a gold question set (JSONL, see CONTRACT.md) through the assistant and print per-question "
                     "results and the summary: retrieval hit@5 and MRR, answer accuracy, abstention accuracy, "
                     "citation integrity, p50/p95 latency. Build the index first with `python -m index`.",
@@ -27,6 +28,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["beir"]:
+        return main_beir(argv[1:])
     args = parse_args(argv)
     try:
         questions = load_gold(args.gold)
@@ -39,6 +43,28 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(results)
     print(json.dumps(results_json(results, summary), indent=2, ensure_ascii=False) if args.json
           else format_table(results, summary))
+    return 0
+
+
+def main_beir(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m eval beir",
+        description="nDCG@10 and Recall@100 on a BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv) "
+                    "for BM25 alone, dense alone and the full retrieval pipeline, in one run. The documents are "
+                    "indexed with the project's own index code into .cache/beir/ (reused on later runs).",
+    )
+    parser.add_argument("folder", type=Path, help="the benchmark folder, e.g. ../shared/bench/scifact")
+    parser.add_argument("--split", default="test", help="qrels split to score (tune on train, report test)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    from eval.beir import run_beir
+
+    try:
+        print(run_beir(args.folder, split=args.split, as_json=args.json, progress=not args.quiet))
+    except QAError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -68,3 +68,21 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else math.nan
+
+
+def ndcg_at(ranked_ids: Sequence[str], relevance: dict[str, int], k: int) -> float:
+    """nDCG@k as BEIR computes it: gain = relevance grade, discount log2(rank + 1).
+
+    >>> round(ndcg_at(["x", "a"], {"a": 1}, 10), 4)   # 1/log2(3) over the ideal 1/log2(2)
+    0.6309
+    """
+    dcg = sum(relevance.get(doc, 0) / math.log2(rank + 2) for rank, doc in enumerate(ranked_ids[:k]))
+    ideal = sorted(relevance.values(), reverse=True)[:k]
+    idcg = sum(grade / math.log2(rank + 2) for rank, grade in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at(ranked_ids: Sequence[str], relevance: dict[str, int], k: int) -> float:
+    """Share of the relevant documents found in the top k."""
+    relevant = {doc for doc, grade in relevance.items() if grade > 0}
+    return len(relevant & set(ranked_ids[:k])) / len(relevant) if relevant else 0.0

@@ -17,7 +17,7 @@ import numpy as np
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
 from index.store import IndexVersion, current_version_path
 from qa.compose import (ABSTAIN_TEXT, ComposeSettings, candidate_sentences, inverse_document_frequency,
-                        score_candidates, select_sentences, write_answer)
+                        plan_answer, score_candidates, verify_answer, write_answer)
 from qa.retrieve import KeywordIndex, Retrieval, RetrieveSettings, hybrid_search
 from qa.types import Answer
 
@@ -116,10 +116,10 @@ class Assistant:
         if not retrieve_only:
             sentences = candidate_sentences(found.pool, len(found.pool))
             scored = score_candidates(question, vector, sentences, self.embedder.embed_queries, idf, self.settings)
-            chosen = select_sentences(question, scored, self.settings)
-            if chosen:
-                answer.text, answer.citations = write_answer(chosen, index.articles)
-            else:
+            statements = plan_answer(question, scored, self.settings)
+            text, citations = write_answer(question, statements, index.articles)
+            answer.text, answer.citations = verify_answer(text, citations, index.articles)
+            if not answer.citations:
                 answer.text, answer.abstained = ABSTAIN_TEXT, True
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved_at - started) * 1000, "answer": (done - retrieved_at) * 1000,

@@ -17,13 +17,6 @@ themselves then there these they this those through to too under until up very w
 while who whom whose why will with would you your yours yourself yourselves said say says according tell told
 many much kind name named did does happen happened there's what's who's
 """.split())
-_MONTHS = ("january february march april may june july august september october november december "
-           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
-_NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-twenty thirty forty fifty sixty hundred hundreds thousand thousands million millions billion dozen dozens half""".split())
-_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d|" + "|".join(_MONTHS) + r"|monday|tuesday|wednesday|thursday|friday|"
-                   r"saturday|sunday|yesterday|today|last (?:year|month|week)|decades?|years? ago)\b", re.I)
-_NUMBER = re.compile(r"\d")
 
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -109,17 +102,3 @@ def expected_answer(question: str) -> str:
     if re.search(r"^where\b|\bwhich (?:province|country|countries|city|district|region)", q):
         return "place"
     return "any"
-
-
-def satisfies(kind: str, sentence: str, question: str) -> bool:
-    """Whether a sentence holds the kind of thing the question asks for, beyond what it already says."""
-    if kind == "any":
-        return True
-    asked = {w.lower() for w in words(question)}
-    new_words = [w for w in words(sentence) if w.lower() not in asked]
-    if kind == "number":
-        return any(_NUMBER.search(w) or w.lower() in _NUMBER_WORDS for w in new_words)
-    if kind == "date":
-        return any(_DATE.fullmatch(w) or _DATE.fullmatch(w.lower()) for w in new_words) or bool(
-            _DATE.search(" ".join(new_words)))
-    return any(w[:1].isupper() or w.startswith("@") for w in new_words[1:] or new_words) or "@" in sentence

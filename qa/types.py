@@ -24,6 +24,20 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Report:
+    """The same statement as a citation's, in another article ("also reported by")."""
+
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True)
 class Citation:
     """One numbered source of an answer: `article.body[start:end] == quote`."""
 
@@ -37,9 +51,11 @@ class Citation:
     source: str | None = None
     url: str | None = None
     published: str | None = None
+    also_reported_by: tuple[Report, ...] = ()
 
     def to_json(self) -> dict:
         row = asdict(self)
+        row["also_reported_by"] = [asdict(r) for r in self.also_reported_by]
         row["score"] = round(self.score, 4)
         return row
 
@@ -55,6 +71,7 @@ class Answer:
     retrieved: list[Passage] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     id: str | None = None
+    understood_as: str | None = None
     titles: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict:
@@ -63,4 +80,6 @@ class Answer:
                "citations": [c.to_json() for c in self.citations],
                "retrieved": [p.to_json(title=self.titles.get(p.chunk.doc_id)) for p in self.retrieved],
                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
+        if self.understood_as and self.understood_as != self.question:
+            row["understood_as"] = self.understood_as
         return ({"id": self.id} | row) if self.id is not None else row
