@@ -10,7 +10,7 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from index import Article, Embedder, QuestionError, load_index, model_identity, 
 from index.store import IndexVersion, current_version_path
 from qa.compose import (ABSTAIN_TEXT, ComposeSettings, candidate_sentences, inverse_document_frequency,
                         plan_answer, score_candidates, verify_answer, write_answer)
+from qa.followup import Turn, rewrite_followup
 from qa.retrieve import KeywordIndex, Retrieval, RetrieveSettings, hybrid_search
 from qa.types import Answer
 
@@ -99,25 +100,34 @@ class Assistant:
         return hybrid_search(index, keywords, question, vector, k, self.retrieval,
                              pool_size=self.settings.passages), vector
 
-    def ask(self, question: str, *, k: int = DEFAULT_K, retrieve_only: bool = False, qid: str | None = None) -> Answer:
+    def ask(self, question: str, *, k: int = DEFAULT_K, retrieve_only: bool = False, qid: str | None = None,
+            history: Sequence[Turn] = ()) -> Answer:
         """Answer a question with cited quotes, or abstain when the articles do not support one.
+
+        Args:
+            question: the question as typed.
+            k: passages to return in `retrieved`.
+            retrieve_only: rank passages only, compose no answer.
+            qid: an id echoed in the answer JSON.
+            history: earlier turns of a conversation; a follow-up question is rewritten from the last.
 
         Raises:
             QuestionError: the question is empty, too long or not text.
         """
         started = time.perf_counter()
-        question = clean_question(question)
+        asked = clean_question(question)
+        question = rewrite_followup(asked, history)
         snapshot = self._snapshot()
         index, idf, _ = snapshot
         found, vector = self.retrieve(question, k=k, snapshot=snapshot)
         retrieved_at = time.perf_counter()
-        answer = Answer(question=question, text="", abstained=False, retrieved=found.passages, id=qid,
+        answer = Answer(question=asked, understood_as=question, text="", abstained=False, retrieved=found.passages, id=qid,
                         titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in found.passages})
         if not retrieve_only:
             sentences = candidate_sentences(found.pool, len(found.pool))
             scored = score_candidates(question, vector, sentences, self.embedder.embed_queries, idf, self.settings)
-            statements = plan_answer(question, scored, self.settings)
-            text, citations = write_answer(question, statements, index.articles)
+            statements = plan_answer(question, scored, self.settings, asked=asked)
+            text, citations = write_answer(asked, statements, index.articles)
             answer.text, answer.citations = verify_answer(text, citations, index.articles)
             if not answer.citations:
                 answer.text, answer.abstained = ABSTAIN_TEXT, True

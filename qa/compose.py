@@ -114,13 +114,22 @@ def score_candidates(question: str, question_vector: np.ndarray, sentences: list
     return sorted(scored, key=lambda c: c.score, reverse=True)
 
 
-def plan_answer(question: str, candidates: list[Candidate], settings: ComposeSettings) -> list[Statement]:
-    """The statements to answer with, best first; empty means abstain."""
-    kind = expected_answer(question)
+def plan_answer(question: str, candidates: list[Candidate], settings: ComposeSettings, *,
+                asked: str | None = None) -> list[Statement]:
+    """The statements to answer with, best first; empty means abstain.
+
+    Args:
+        question: the question as understood (a follow-up carries its context).
+        candidates: scored sentences, best first.
+        settings: the composer's knobs.
+        asked: the question as typed, which decides the kind of answer (default: `question`).
+    """
+    asked = asked or question
+    kind = expected_answer(asked)
     fitting = [c for c in candidates if satisfies(kind, c.text, question)]
     if not fitting or fitting[0].score < settings.min_score or fitting[0].semantic < settings.min_semantic:
         return []
-    asks_denial = is_denial(question)
+    asks_denial = is_denial(asked)
     if asks_denial:
         denials = [c for c in fitting if is_denial(c.text) and c.score >= settings.keep_ratio * fitting[0].score]
         fitting = denials or fitting
@@ -180,7 +189,10 @@ def _speaker(sentence: str, question: str) -> str | None:
 
 
 def write_answer(question: str, statements: list[Statement], articles: dict[str, Article]) -> tuple[str, list[Citation]]:
-    """The answer text (a lead line, then one cited line per statement) and its citations."""
+    """The answer text (a lead line, then one cited line per statement) and its citations.
+
+    `question` is the question as typed: it decides how leads are introduced.
+    """
     citations: list[Citation] = []
     lines: list[str] = []
     asks_denial = is_denial(question)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from qa.text import normalise, words
+from qa.text import normalise, terms, words
 
 _MONTH = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|"
           r"Sep(?:t(?:ember)?|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
@@ -109,14 +109,31 @@ def answer_phrase(kind: str, sentence: str, question: str) -> str | None:
         found = _by_closeness([n for n in find_names(sentence, question) if _is_person(n)], sentence, question,
                               prefer_people=True)
     elif kind == "place":
-        found = _by_closeness(find_names(sentence, question), sentence, question, prefer_people=False)
+        found = [_name_list(sentence, n) for n in
+                 _by_closeness(find_names(sentence, question), sentence, question, prefer_people=False)]
     else:
         return None
     return found[0] if found else None
 
 
+_LIST_TAIL = re.compile(r"(?:\s*,\s*|,?\s+and\s+)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+
+
+def _name_list(sentence: str, name: str) -> str:
+    """`name` extended over a list that follows it ("Khost, Kunar and Zabul"), verbatim.
+
+    >>> _name_list("mainly in Khost, Kunar, Nuristan and Zabul.", "Khost")
+    'Khost, Kunar, Nuristan and Zabul'
+    """
+    at = sentence.find(name)
+    end = at + len(name)
+    while m := _LIST_TAIL.match(sentence, end):
+        end = m.end()
+    return sentence[at:end]
+
+
 def _by_closeness(names: list[str], sentence: str, question: str, *, prefer_people: bool) -> list[str]:
-    asked = {normalise(w) for w in words(question)}
+    asked = set(terms(question))
     anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence) if normalise(m.group(0)) in asked]
 
     def distance(name: str) -> int:
