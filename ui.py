@@ -20,10 +20,11 @@ from pathlib import Path
 from urllib.parse import quote as url_quote
 
 from index import IndexNotFoundError, QAError, QuestionError, set_offline_mode
-from qa import Answer, Assistant
+from qa import Answer, Assistant, Turn
 
 log = logging.getLogger("ui")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
+MAX_TURNS = 8
 EXAMPLES = ["Who denied al-Qaeda's presence?", "What happened in Musa Qala?", "How many al-Qaeda fighters are there?"]
 
 
@@ -49,7 +50,10 @@ def _safe_url(url: str | None) -> str | None:
 
 def render_answer(answer: Answer) -> str:
     """An answer as Markdown: the text with [n] markers, then each numbered source."""
-    lines = [escape_markdown(answer.text), ""]
+    lines = []
+    if answer.understood_as and answer.understood_as != answer.question:
+        lines += [f"*Understood as: {escape_markdown(answer.understood_as)}*", ""]
+    lines += [escape_markdown(answer.text), ""]
     if answer.abstained:
         lines.append("**Closest passages**")
         for p in answer.retrieved[:3]:
@@ -66,6 +70,10 @@ def render_answer(answer: Answer) -> str:
                  f"[original source]({original})" if original else "original URL unknown"]
         lines.append(f"\\[{c.n}\\] **{escape_markdown(c.title or c.doc_id)}** — {meta}  \n"
                      f"“{escape_markdown(c.quote)}”  \n{' · '.join(links)}")
+        if c.also_reported_by:
+            others = ", ".join(f"[{escape_markdown(r.source or r.title or r.doc_id)}]({article_link(r.doc_id, r.start, r.end)})"
+                               for r in c.also_reported_by)
+            lines.append(f"Also reported by: {others}")
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -97,13 +105,20 @@ class ChatBackend:
     def assistant(self) -> Assistant | None:
         return self._assistant
 
-    def reply(self, message: str) -> str:
-        """The chat's answer to one message, as Markdown; never raises, never shows a traceback."""
+    def reply(self, message: str, turns: list[Turn] | None = None) -> str:
+        """The chat's answer to one message, as Markdown; never raises, never shows a traceback.
+
+        `turns` is this conversation's earlier exchanges; the new one is appended to it.
+        """
         try:
             self._load()
             if self._assistant is None:
                 return escape_markdown(self.load_error or "The index could not be loaded.")
-            return render_answer(self._assistant.ask(message))
+            answer = self._assistant.ask(message, history=turns or ())
+            if turns is not None:
+                turns.append(Turn(answer.understood_as or answer.question, answer))
+                del turns[:-MAX_TURNS]
+            return render_answer(answer)
         except QuestionError as e:
             return escape_markdown(f"Please ask a question: {e}.")
         except QAError as e:
@@ -163,11 +178,11 @@ def build_app(backend: ChatBackend):
                                 status_code=404, headers=ARTICLE_HEADERS)
         return HTMLResponse(page, headers=ARTICLE_HEADERS)
 
-    def respond(message: str, history: list[dict]) -> tuple[list[dict], str]:
-        history = list(history or [])
+    def respond(message: str, history: list[dict], turns: list[Turn] | None) -> tuple[list[dict], str, list[Turn]]:
+        history, turns = list(history or []), list(turns or [])
         history.append({"role": "user", "content": escape_markdown(message or "")})
-        history.append({"role": "assistant", "content": backend.reply(message or "")})
-        return history, ""
+        history.append({"role": "assistant", "content": backend.reply(message or "", turns)})
+        return history, "", turns
 
     with gr.Blocks(title="News QA — cited answers") as demo:
         gr.Markdown("## Ask the articles\nEvery answer quotes its sources; follow a source to see the passage in its article.")
@@ -177,9 +192,11 @@ def build_app(backend: ChatBackend):
         with gr.Row():
             box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=8, max_length=1000)
             send = gr.Button("Ask", variant="primary", scale=1)
+        turns = gr.State([])
         gr.Examples(EXAMPLES, inputs=box)
-        box.submit(respond, [box, chatbot], [chatbot, box], api_name="chat")
-        send.click(respond, [box, chatbot], [chatbot, box], api_name=False)
+        box.submit(respond, [box, chatbot, turns], [chatbot, box, turns], api_name="chat")
+        send.click(respond, [box, chatbot, turns], [chatbot, box, turns], api_name=False)
+        chatbot.clear(lambda: [], None, turns)
     demo.queue(default_concurrency_limit=2, max_size=64)
     return gr.mount_gradio_app(app, demo, path="/")
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from index import Article, split_sentences
 from qa.leads import answer_phrase, find_names, is_denial, satisfies, speaker_sentence_needed
-from qa.text import expected_answer, matches, terms, words
+from qa.text import expected_answer, kind_is_strict, matches, terms, words
 from qa.types import Citation, Passage, Report
 
 
@@ -126,7 +126,7 @@ def plan_answer(question: str, candidates: list[Candidate], settings: ComposeSet
     """
     asked = asked or question
     kind = expected_answer(asked)
-    fitting = [c for c in candidates if satisfies(kind, c.text, question)]
+    fitting = [c for c in candidates if satisfies(kind, c.text, question)] if kind_is_strict(asked) else candidates
     if not fitting or fitting[0].score < settings.min_score or fitting[0].semantic < settings.min_semantic:
         return []
     asks_denial = is_denial(asked)

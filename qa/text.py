@@ -86,19 +86,62 @@ def terms(text: str) -> list[str]:
     return [normalise(w) for w in words(text) if w.lower() not in STOPWORDS and normalise(w) not in STOPWORDS]
 
 
+_PERSON_NOUNS = frozenset("""person people official spokesman spokeswoman spokesperson leader commander senator
+president minister chief coordinator analyst veteran journalist reporter engineer expert diplomat envoy general officer
+head emir member lawmaker politician author writer scientist researcher doctor judge lawyer candidate ambassador
+secretary director chair chairman chairwoman founder activist ceo governor mayor king queen prince cleric negotiator
+adviser advisor representative deputy""".split())
+_PLACE_NOUNS = frozenset("""province country countries city cities district region town village state area place capital
+location border island county neighbourhood neighborhood airport base""".split())
+_VERBISH = re.compile(r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|may|might|said|says|"
+                      r"told|[a-z]+ed)$")
+
+
+def _which_head(question: str) -> str | None:
+    """The noun a 'which …' question asks about: 'Which city engineer talked …' -> 'engineer'."""
+    m = re.search(r"\bwhich\s+((?:[\w'’-]+\s+){0,4})", question, re.I)
+    if not m:
+        return None
+    head = None
+    for word in m.group(1).split():
+        bare = word.lower().strip(",;:")
+        if _VERBISH.fullmatch(bare) or bare in STOPWORDS:
+            break
+        head = bare
+        if word.endswith((",", ";", ":")):
+            break
+    return head
+
+
+def kind_is_strict(question: str) -> bool:
+    """Whether a sentence without the kind of answer asked for cannot answer the question.
+
+    'Who …', 'How many …', 'When …' need a name, figure or date; 'Which official …' may be
+    answered by a role ("the shadow governor"), so there the kind only picks the lead.
+    """
+    return _which_head(question.lower()) is None or bool(
+        re.search(r"^(?:who|whom|when|where)\b|\bhow (?:many|much)\b", question.lower().strip()))
+
+
 def expected_answer(question: str) -> str:
     """What kind of answer a question asks for: 'number', 'date', 'person', 'place' or 'any'.
 
-    >>> expected_answer("How many fighters are there?"), expected_answer("Who denied it?")
-    ('number', 'person')
+    >>> [expected_answer(q) for q in ("How many fighters are there?", "Who denied it?",
+    ...  "Which city engineer talked about it?", "Which five provinces did it name?", "Which group said so?")]
+    ['number', 'person', 'person', 'place', 'any']
     """
     q = question.lower().strip()
     if re.search(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b|\bhow large\b", q):
         return "number"
     if re.search(r"^when\b|\bwhat (?:year|date|day|month)\b|\bon what date\b|\bin what year\b", q):
         return "date"
-    if re.search(r"^(?:who|whom)\b|\bwhich (?:person|official|spokesm[ae]n|leader|commander)\b|\bwhat (?:is|was) the name\b", q):
+    if re.search(r"^(?:who|whom)\b|\bwhat (?:is|was) the name\b", q):
         return "person"
-    if re.search(r"^where\b|\bwhich (?:province|country|countries|city|district|region)", q):
+    if re.search(r"^where\b", q):
+        return "place"
+    head = _which_head(q)
+    if head and (head in _PERSON_NOUNS or normalise(head) in _PERSON_NOUNS):
+        return "person"
+    if head and (head in _PLACE_NOUNS or normalise(head) in _PLACE_NOUNS):
         return "place"
     return "any"

@@ -38,6 +38,33 @@ Growers in the northern valley picked a record 52,000 tonnes of apples this autu
 
 The cooperative's chair, Ines Duarte, credited the mild spring and new irrigation.
 """,
+    "ferry_a.md": """---
+title: "Northern ferry route to close"
+source: "Harbour Gazette"
+published: 2022-05-02
+---
+The ferry operator said on Monday that 120 crew members will lose their jobs when the northern route closes in June.
+
+Passengers will be offered seats on the southern route at no extra cost.
+""",
+    "ferry_b.md": """---
+title: "Ferry operator confirms job cuts"
+source: "Island Post"
+published: 2022-05-03
+---
+Union leaders called the decision a betrayal of the island communities.
+
+The ferry operator said Monday that 120 crew members will lose their jobs when the northern route closes in June.
+""",
+    "mine.md": """---
+title: "Mining company accused of polluting river"
+source: "River Courier"
+published: 2023-08-19
+---
+Environmental groups said the mining company dumped tailings into the Sava river last spring.
+
+Company spokeswoman Lena Ortiz denied that any waste had entered the river and called the reports false.
+""",
     "hostile.md": """---
 title: "<script>alert('title')</script> Night market <img src=x onerror=alert(1)>"
 source: "<b>Evil</b> Weekly"

@@ -80,3 +80,41 @@ def test_empty_question_and_unanswerable_get_friendly_replies(chat_server, brows
     assert "do not answer" in reply.inner_text()
     assert "Traceback" not in page.content()
     page.close()
+
+
+def _open_chat(browser, chat_server):
+    page = browser.new_page()
+    page.goto(chat_server + "/")
+    page.locator("textarea").first.wait_for(timeout=60_000)
+    return page
+
+
+def test_near_copies_show_one_passage_also_reported_by(chat_server, browser):
+    page = _open_chat(browser, chat_server)
+    text = _ask(page, "How many crew members will lose their jobs on the ferry?").inner_text()
+    assert "120 crew members" in text
+    assert "Also reported by" in text
+    outlets = [name for name in ("Harbour Gazette", "Island Post") if name in text]
+    assert len(outlets) == 2                       # one cited, the other listed as also reporting
+    # the same passage from the second outlet is folded into the first, not quoted again
+    assert ("said Monday that 120" in text) != ("said on Monday that 120" in text)
+    page.close()
+
+
+def test_denial_question_names_who_denied_what(chat_server, browser):
+    page = _open_chat(browser, chat_server)
+    text = _ask(page, "Who denied that the mining company polluted the river?").inner_text()
+    assert "Lena Ortiz" in text.splitlines()[0] or text.lstrip().startswith("Lena Ortiz")
+    assert "denied that any waste had entered the river" in text
+    assert "River Courier" in text
+    page.close()
+
+
+def test_follow_up_question_resolves_against_the_previous_turn(chat_server, browser):
+    page = _open_chat(browser, chat_server)
+    first = _ask(page, "Which city engineer talked about the harbour bridge repairs?").inner_text()
+    assert "Tomas Berg" in first
+    follow = _ask(page, "How much did he say they cost?").inner_text()
+    assert "Understood as" in follow
+    assert "14 million euros" in follow
+    page.close()
