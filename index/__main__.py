@@ -29,6 +29,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"model tokens per chunk, at most (default {defaults.max_tokens})")
     parser.add_argument("--overlap-sentences", type=int, default=defaults.overlap_sentences,
                         help=f"sentences shared by consecutive chunks (default {defaults.overlap_sentences})")
+    parser.add_argument("--overlap-max-tokens", type=int, default=None,
+                        help=f"an overlap longer than this many tokens is dropped (default {defaults.overlap_max_tokens}, "
+                             f"or half of --max-tokens when that is smaller)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -36,7 +39,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        chunking = ChunkSettings(max_tokens=args.max_tokens, overlap_sentences=args.overlap_sentences)
+        overlap_max = args.overlap_max_tokens
+        if overlap_max is None:
+            overlap_max = min(ChunkSettings().overlap_max_tokens, args.max_tokens // 2)
+        chunking = ChunkSettings(max_tokens=args.max_tokens, overlap_sentences=args.overlap_sentences,
+                                 overlap_max_tokens=overlap_max)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

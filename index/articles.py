@@ -102,6 +102,8 @@ def _split_front_matter(text: str, path: Path | str) -> tuple[dict, str]:
         fields = yaml.safe_load(text[4:end]) or {}
     except yaml.YAMLError as e:
         raise CorpusError(path, f"front matter is not valid YAML ({str(e).splitlines()[0]})") from e
+    except ValueError as e:  # YAML reads 2021-02-30 as a date and fails on it
+        raise CorpusError(path, f"front matter has an impossible value ({e}); dates must be real, like 2021-02-15") from e
     if not isinstance(fields, dict):
         raise CorpusError(path, "front matter must be a YAML mapping of fields (title: ..., url: ...)")
     return fields, text[end + 5 :]
@@ -130,7 +132,9 @@ def _validate_date(value: str | None, path: Path | str) -> str | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value[:10]).isoformat()
+        if len(value) == 10:
+            return dt.date.fromisoformat(value).isoformat()
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
     except ValueError as e:
         raise CorpusError(path, f"published must be an ISO date like 2021-02-15, got {value!r}") from e
 

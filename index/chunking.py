@@ -43,6 +43,8 @@ class ChunkSettings:
     def __post_init__(self) -> None:
         if self.max_tokens < 16:
             raise ValueError(f"max_tokens must be at least 16, got {self.max_tokens}")
+        if self.overlap_sentences < 0:
+            raise ValueError(f"overlap_sentences must be 0 or more, got {self.overlap_sentences}")
         if not 0 <= self.overlap_max_tokens < self.max_tokens:
             raise ValueError(f"overlap_max_tokens must be in [0, max_tokens), got {self.overlap_max_tokens}")
 
@@ -131,13 +133,24 @@ def chunk_article(article: Article, *, settings: ChunkSettings, token_spans: Tok
 
 
 def _fit_sentence(body: str, start: int, end: int, limit: int, token_spans: TokenSpans) -> Iterator[_Span]:
-    tokens = [(start + s, start + e) for s, e in token_spans(body[start:end])]
-    while len(tokens) > limit:
+    """The sentence as one span, or as pieces of at most `limit` tokens each when it is longer.
+
+    A piece's tokens are counted again on its own text: a cut inside a word turns the rest of
+    the word into new tokens, so the count before cutting is not trusted.
+    """
+    while start < end:
+        tokens = [(start + s, start + e) for s, e in token_spans(body[start:end])]
+        if not tokens:
+            return
+        if len(tokens) <= limit:
+            yield _Span(tokens[0][0], tokens[-1][1], len(tokens))
+            return
         cut = _word_boundary(body, tokens, limit)
-        yield _Span(tokens[0][0], tokens[cut - 1][1], cut)
-        tokens = tokens[cut:]
-    if tokens:
-        yield _Span(tokens[0][0], tokens[-1][1], len(tokens))
+        while cut > 1 and len(token_spans(body[tokens[0][0]:tokens[cut - 1][1]])) > limit:
+            cut -= 1
+        piece_end = tokens[cut - 1][1]
+        yield _Span(tokens[0][0], piece_end, len(token_spans(body[tokens[0][0]:piece_end])))
+        start = tokens[cut][0]
 
 
 def _word_boundary(body: str, tokens: list[tuple[int, int]], limit: int) -> int:

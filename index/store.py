@@ -102,13 +102,20 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
     path = current_version_path(index_dir)
     if path is None or not (path / "manifest.json").is_file():
         raise IndexNotFoundError(index_dir)
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    _check_manifest(index_dir, manifest, expect_model)
-    vectors = faiss.read_index(str(path / "vectors.faiss"))
-    chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
-    articles = {row["doc_id"]: Article(**row) for row in _read_jsonl(path / "articles.jsonl")}
-    counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
-              "articles": (len(articles), manifest["article_count"]), "dimension": (vectors.d, manifest["model"]["dimension"])}
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        _check_manifest(index_dir, manifest, expect_model)
+        vectors = faiss.read_index(str(path / "vectors.faiss"))
+        chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
+        articles = {row["doc_id"]: Article(**row) for row in _read_jsonl(path / "articles.jsonl")}
+        counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
+                  "articles": (len(articles), manifest["article_count"]),
+                  "dimension": (vectors.d, manifest["model"]["dimension"])}
+    except QAError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:  # JSON, FAISS or field damage
+        raise QAError(f"the index in {path} is damaged ({type(e).__name__}: {str(e)[:200]}); rebuild it with "
+                      f"`.venv/bin/python -m index --full --index-dir {index_dir}`") from e
     wrong = {k: v for k, v in counts.items() if v[0] != v[1]}
     if wrong:
         raise IndexMismatchError(index_dir, wrong)
@@ -220,11 +227,15 @@ def remove_stale_versions(index_dir: Path) -> int:
     """Delete leftovers of killed updates and superseded versions; returns how many went."""
     if not index_dir.is_dir():
         return 0
-    live = current_version_path(index_dir)
+    try:
+        live = current_version_path(index_dir)
+        keep_versions = False
+    except QAError:  # a damaged CURRENT: keep every version until a new one is live
+        live, keep_versions = None, True
     removed = 0
     for entry in index_dir.iterdir():
         stale_tmp = entry.name.startswith(".tmp-") or (entry.name.startswith(".CURRENT.") and entry.suffix == ".tmp")
-        superseded = entry.name.startswith("v-") and entry != live
+        superseded = entry.name.startswith("v-") and entry != live and not keep_versions
         if stale_tmp or superseded:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
             removed += 1

@@ -87,12 +87,13 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
     """
     settings = settings or IndexSettings()
     started = time.perf_counter()
+    _check_fits_model(settings)
     with update_lock(index_dir):
         remove_stale_versions(index_dir)
         corpus = load_corpus(corpus_dir)
-        previous, reason = _reusable_previous(index_dir, settings, full)
+        loaded, previous, reason = _previous_index(index_dir, settings, full)
         summary = UpdateSummary(problems=corpus.problems, full_rebuild_reason=reason)
-        articles = _diff(corpus.articles, corpus.problems, corpus_dir, previous, summary)
+        articles = _diff(corpus.articles, corpus.problems, corpus_dir, loaded, summary)
         if previous is not None and not (summary.added or summary.changed or summary.deleted
                                          or _metadata_changed(articles, previous)):
             summary.total_chunks, summary.total_articles = len(previous.chunks), len(previous.articles)
@@ -108,18 +109,27 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
     return summary
 
 
-def _reusable_previous(index_dir: Path, settings: IndexSettings, full: bool) -> tuple[IndexVersion | None, str | None]:
+def _check_fits_model(settings: IndexSettings) -> None:
+    limit = model_identity().max_seq_length - 2  # the model adds [CLS] and [SEP]
+    if settings.chunking.max_tokens > limit:
+        raise QAError(f"max_tokens (--max-tokens) {settings.chunking.max_tokens} is more than the embedding model reads "
+                      f"({limit} tokens); chunks would be cut short. Use --max-tokens {limit} or less")
+
+
+def _previous_index(index_dir: Path, settings: IndexSettings,
+                    full: bool) -> tuple[IndexVersion | None, IndexVersion | None, str | None]:
+    """(the live version if it loads, the same when its vectors can be reused, why not)."""
     try:
-        previous = load_index(index_dir)
+        loaded = load_index(index_dir)
     except IndexNotFoundError:
-        return None, None
-    except (QAError, OSError, ValueError, KeyError, RuntimeError) as e:
-        return None, f"the previous index could not be read: {e}"
+        return None, None, None
+    except (QAError, OSError) as e:
+        return None, None, f"the previous index could not be read: {e}"
     if full:
-        return None, "asked with --full"
-    if previous.manifest.get("settings_fingerprint") != settings.fingerprint(model_identity()):
-        return None, "the model or chunking settings changed"
-    return previous, None
+        return loaded, None, "asked with --full"
+    if loaded.manifest.get("settings_fingerprint") != settings.fingerprint(model_identity()):
+        return loaded, None, "the model or chunking settings changed"
+    return loaded, loaded, None
 
 
 def _diff(current: list[Article], problems: list[CorpusError], corpus_dir: Path, previous: IndexVersion | None,
