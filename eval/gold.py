@@ -22,6 +22,7 @@ class GoldQuestion:
     answers: tuple[str, ...]
     gold_docs: tuple[str, ...]
     answerable: bool
+    history: tuple[str, ...] = ()  # earlier questions of the conversation, for follow-ups
 
 
 def load_gold(path: Path | str = DEFAULT_GOLD) -> list[GoldQuestion]:
@@ -41,7 +42,8 @@ def load_gold(path: Path | str = DEFAULT_GOLD) -> list[GoldQuestion]:
             row = json.loads(line)
             questions.append(GoldQuestion(id=str(row["id"]), question=str(row["question"]),
                                           answers=tuple(row.get("answers", [])), gold_docs=tuple(row.get("gold_docs", [])),
-                                          answerable=bool(row.get("answerable", True))))
+                                          answerable=bool(row.get("answerable", True)),
+                                          history=tuple(str(h) for h in row.get("history", []))))
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise QAError(f"{path}:{number} is not a gold question ({e}); see CONTRACT.md for the format") from e
     ids = [q.id for q in questions]

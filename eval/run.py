@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from eval.gold import GoldQuestion
 from eval.metrics import (answer_correct, citations_intact, first_relevant_rank, hit_at, mean, percentile,
                           reciprocal_rank)
-from qa import Assistant
+from qa import Assistant, Turn
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,11 @@ def run_gold(assistant: Assistant, questions: list[GoldQuestion], *, k: int = 8)
     bodies = {doc_id: a.body for doc_id, a in assistant.index.articles.items()}
     results = []
     for q in questions:
-        answer = assistant.ask(q.question, k=k)
+        turns: list[Turn] = []
+        for earlier in q.history:
+            previous = assistant.ask(earlier, k=k, history=turns)
+            turns.append(Turn(previous.understood_as or previous.question, previous))
+        answer = assistant.ask(q.question, k=k, history=turns)
         row = answer.to_json()
         ranked = [p.chunk.doc_id for p in answer.retrieved]
         results.append(QuestionResult(

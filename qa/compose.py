@@ -36,6 +36,7 @@ class ComposeSettings:
         keep_ratio: further sentences must score at least this share of the best one.
         duplicate_overlap: word overlap (Jaccard) above which two sentences count as the same report.
         duplicate_cosine: embedding similarity above which two sentences count as the same report.
+        kind_bonus: added to a sentence holding the kind of answer a 'which …' question suggests.
     """
 
     passages: int = 6
@@ -46,6 +47,7 @@ class ComposeSettings:
     keep_ratio: float = 0.85
     duplicate_overlap: float = 0.5
     duplicate_cosine: float = 0.92
+    kind_bonus: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,11 @@ def plan_answer(question: str, candidates: list[Candidate], settings: ComposeSet
     """
     asked = asked or question
     kind = expected_answer(asked)
-    fitting = [c for c in candidates if satisfies(kind, c.text, question)] if kind_is_strict(asked) else candidates
+    if kind_is_strict(asked):
+        fitting = [c for c in candidates if satisfies(kind, c.text, question)]
+    else:  # the kind asked for is likely but not certain ("which official" may be a role): prefer it
+        fitting = sorted(candidates, key=lambda c: c.score + settings.kind_bonus * satisfies(kind, c.text, question),
+                         reverse=True)
     if not fitting or fitting[0].score < settings.min_score or fitting[0].semantic < settings.min_semantic:
         return []
     asks_denial = is_denial(asked)

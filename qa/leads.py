@@ -109,8 +109,8 @@ def answer_phrase(kind: str, sentence: str, question: str) -> str | None:
         found = _by_closeness([n for n in find_names(sentence, question) if _is_person(n)], sentence, question,
                               prefer_people=True)
     elif kind == "place":
-        found = [_name_list(sentence, n) for n in
-                 _by_closeness(find_names(sentence, question), sentence, question, prefer_people=False)]
+        places = [n for n in find_names(sentence, question) if not _DATE.fullmatch(re.sub(r"['’]s$", "", n))]
+        found = [_name_list(sentence, n) for n in _by_closeness(places, sentence, question, prefer_people=False)]
     else:
         return None
     return found[0] if found else None
@@ -144,9 +144,9 @@ def _by_closeness(names: list[str], sentence: str, question: str, *, prefer_peop
 
 
 def _is_person(name: str) -> bool:
-    """A handle or a capitalised name that is not an acronym (UN, AQIS): a person more often than not."""
+    """A handle or a capitalised name that is not an acronym (UN, AQIS) or a date word: a person more often than not."""
     bare = re.sub(r"['’]s$", "", name)
-    return name.startswith("@") or not bare.replace(" ", "").isupper()
+    return name.startswith("@") or not (bare.replace(" ", "").isupper() or _DATE.fullmatch(bare))
 
 
 def satisfies(kind: str, sentence: str, question: str) -> bool:

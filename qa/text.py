@@ -119,7 +119,8 @@ def kind_is_strict(question: str) -> bool:
     'Who …', 'How many …', 'When …' need a name, figure or date; 'Which official …' may be
     answered by a role ("the shadow governor"), so there the kind only picks the lead.
     """
-    return _which_head(question.lower()) is None or bool(
+    head = _which_head(question.lower())
+    return head is None or not (head in _PERSON_NOUNS or normalise(head) in _PERSON_NOUNS) or bool(
         re.search(r"^(?:who|whom|when|where)\b|\bhow (?:many|much)\b", question.lower().strip()))
 
 
