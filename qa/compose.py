@@ -19,7 +19,7 @@ import numpy as np
 
 from index import Article, split_sentences
 from qa.leads import answer_phrase, find_names, is_denial, satisfies, speaker_sentence_needed
-from qa.text import expected_answer, kind_is_strict, matches, terms, words
+from qa.text import expected_answer, kind_is_strict, matches, question_focus, terms, words
 from qa.types import Citation, Passage, Report
 
 
@@ -130,9 +130,11 @@ def plan_answer(question: str, candidates: list[Candidate], settings: ComposeSet
     kind = expected_answer(asked)
     if kind_is_strict(asked):
         fitting = [c for c in candidates if satisfies(kind, c.text, question)]
-    else:  # the kind asked for is likely but not certain ("which official" may be a role): prefer it
-        fitting = sorted(candidates, key=lambda c: c.score + settings.kind_bonus * satisfies(kind, c.text, question),
-                         reverse=True)
+    else:  # the kind asked for is likely but not certain ("which official" may be a role): prefer it,
+        # and prefer sentences that hold the question's focus noun ("which city *engineer*")
+        focus = question_focus(asked)
+        fitting = sorted(candidates, key=lambda c: c.score + settings.kind_bonus * (
+            satisfies(kind, c.text, question) + (focus in terms(c.text))), reverse=True)
     if not fitting or fitting[0].score < settings.min_score or fitting[0].semantic < settings.min_semantic:
         return []
     asks_denial = is_denial(asked)
@@ -215,7 +217,8 @@ def write_answer(question: str, statements: list[Statement], articles: dict[str,
              if s.lead and (s.role == "answer" or asks_denial)]
     if leads:
         head = "; ".join(f"{lead} [{n}]" for lead, n in leads)
-        if expected_answer(question) == "number" and len({lead.lower() for lead, _ in leads}) > 1:
+        sources = {statements[n - 1].main.doc_id for _, n in leads}
+        if expected_answer(question) == "number" and len({lead.lower() for lead, _ in leads}) > 1 and len(sources) > 1:
             head = f"{FIGURES_DIFFER}{head}"
         lines.insert(0, head)
     return "\n".join(lines), citations

@@ -113,6 +113,12 @@ def _which_head(question: str) -> str | None:
     return head
 
 
+def question_focus(question: str) -> str | None:
+    """The stem of the noun a 'which …' question is about ('Which city engineer …' -> 'engineer')."""
+    head = _which_head(question.lower())
+    return normalise(head) if head else None
+
+
 def kind_is_strict(question: str) -> bool:
     """Whether a sentence without the kind of answer asked for cannot answer the question.
 
