@@ -37,6 +37,8 @@ class ComposeSettings:
         duplicate_overlap: word overlap (Jaccard) above which two sentences count as the same report.
         duplicate_cosine: embedding similarity above which two sentences count as the same report.
         kind_bonus: added to a sentence holding the kind of answer a 'which …' question suggests.
+        denial_similarity: a denial from another article is paired with the answer when their
+            embeddings are at least this similar.
     """
 
     passages: int = 6
@@ -48,6 +50,7 @@ class ComposeSettings:
     duplicate_overlap: float = 0.5
     duplicate_cosine: float = 0.92
     kind_bonus: float = 0.05
+    denial_similarity: float = 0.45
 
 
 @dataclass(frozen=True)
@@ -178,14 +181,18 @@ def _same_report(a: Candidate, b: Candidate, settings: ComposeSettings) -> bool:
 
 
 def _add_denial(candidates: list[Candidate], statements: list[Statement], settings: ComposeSettings) -> None:
-    """Pair the answer with a denial of it, when a retrieved sentence on the same point denies it."""
-    if not statements or len(statements) >= settings.max_sentences + 1:
+    """Pair the answer with a denial of it: a denying sentence of the same article that shares the
+    question's words, or one from any article that says nearly the same as the answer."""
+    if not statements:
         return
     best = statements[0].main
+    answer_docs = {s.main.doc_id for s in statements}
     for candidate in candidates:
-        if (is_denial(candidate.text) and candidate.score >= 0.8 * best.score
-                and candidate.semantic >= settings.min_semantic
-                and not _fold_duplicate(candidate, [s for s in statements], settings)):
+        if not is_denial(candidate.text) or _fold_duplicate(candidate, statements, settings):
+            continue
+        close = candidate.vector is not None and float(candidate.vector @ best.vector) >= settings.denial_similarity
+        beside = candidate.doc_id in answer_docs and candidate.lexical > 0
+        if (close and candidate.semantic >= settings.min_semantic) or beside:
             statements.append(Statement(candidate, lead=_speaker(candidate.text, ""), role="denial"))
             return
 
