@@ -7,6 +7,8 @@ Layout of an index folder (`--index-dir`, default `.index/`):
         manifest.json       written last: format, model identity, settings, counts, hashes, versions
         vectors.faiss       the FAISS index; row i is line i of chunks.jsonl
         chunks.jsonl        chunk table
+        terms.jsonl         each chunk's keyword terms (line i for chunk i), reused by updates
+        keywords/           the BM25 index over those terms (bm25s layout: JSON and .npy)
         articles.jsonl      article metadata and bodies (what citations and the article view show)
     .tmp-*/                 a version being written; a killed update leaves one, the next removes it
 
@@ -33,9 +35,10 @@ import numpy as np
 from index.articles import Article
 from index.chunking import Chunk, ChunkSettings
 from index.embedding import ModelIdentity
+from index.keywords import build_keywords, load_keywords, save_keywords
 from index.errors import IndexMismatchError, IndexNotFoundError, QAError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
 FAISS_FACTORY = "Flat"  # exact inner product; vectors are unit length, so this is cosine
 
@@ -68,6 +71,11 @@ class IndexVersion:
     vectors: faiss.Index
     chunks: list[Chunk]
     articles: dict[str, Article]
+    keywords: object = None  # the bm25s index, row i for chunk i
+
+    def chunk_terms(self) -> list[list[str]]:
+        """Each chunk's keyword terms, read from terms.jsonl (only updates need them)."""
+        return _read_jsonl(self.path / "terms.jsonl")
 
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none)."""
@@ -108,9 +116,11 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
         vectors = faiss.read_index(str(path / "vectors.faiss"))
         chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
         articles = {row["doc_id"]: Article(**row) for row in _read_jsonl(path / "articles.jsonl")}
+        keywords = load_keywords(path / "keywords")
         counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
                   "articles": (len(articles), manifest["article_count"]),
-                  "dimension": (vectors.d, manifest["model"]["dimension"])}
+                  "dimension": (vectors.d, manifest["model"]["dimension"]),
+                  "keyword rows": (int(keywords.scores["num_docs"]), max(1, manifest["chunk_count"]))}
     except QAError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:  # JSON, FAISS or field damage
@@ -119,7 +129,8 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
     wrong = {k: v for k, v in counts.items() if v[0] != v[1]}
     if wrong:
         raise IndexMismatchError(index_dir, wrong)
-    return IndexVersion(path=path, manifest=manifest, vectors=vectors, chunks=chunks, articles=articles)
+    return IndexVersion(path=path, manifest=manifest, vectors=vectors, chunks=chunks, articles=articles,
+                        keywords=keywords)
 
 
 def _check_manifest(index_dir: Path, manifest: dict, expect_model: ModelIdentity | None) -> None:
@@ -135,7 +146,7 @@ def _check_manifest(index_dir: Path, manifest: dict, expect_model: ModelIdentity
         raise IndexMismatchError(index_dir, wrong)
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def _read_jsonl(path: Path) -> list:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -179,13 +190,13 @@ def _package_versions() -> dict[str, str]:
 
 
 def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], articles: list[Article],
-                  manifest: dict) -> Path:
+                  manifest: dict, terms: list[list[str]]) -> Path:
     """Write a complete new version beside the live one, then switch CURRENT to it atomically.
 
     A kill at any moment leaves either the old version live or the new one, never a mix.
     """
-    if len(vectors) != len(chunks):
-        raise ValueError(f"{len(vectors)} vectors for {len(chunks)} chunks")
+    if not len(vectors) == len(chunks) == len(terms):
+        raise ValueError(f"{len(vectors)} vectors and {len(terms)} term lists for {len(chunks)} chunks")
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
@@ -197,6 +208,8 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     faiss.write_index(flat, str(tmp / "vectors.faiss"))
     _write_jsonl(tmp / "chunks.jsonl", [dataclasses.asdict(c) for c in chunks])
     _write_jsonl(tmp / "articles.jsonl", [dataclasses.asdict(a) for a in articles])
+    _write_jsonl(tmp / "terms.jsonl", terms)
+    save_keywords(build_keywords(terms), tmp / "keywords")
     _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     _fsync_dir(tmp)
     final = index_dir / name

@@ -19,7 +19,8 @@ import numpy as np
 from index.articles import Article, load_corpus
 from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder, count_llm_tokens, load_token_counter, model_identity
-from index.errors import CorpusError, IndexBusyError, IndexNotFoundError, QAError
+from index.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError
+from index.terms import terms
 from index.store import (IndexSettings, IndexVersion, build_manifest, load_index, remove_stale_versions,
                          write_version)
 
@@ -99,10 +100,12 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
             summary.total_chunks, summary.total_articles = len(previous.chunks), len(previous.articles)
             summary.seconds = time.perf_counter() - started
             return summary
-        chunks, vectors = _chunks_and_vectors(articles, previous, settings, embedder or Embedder(), progress, summary)
+        chunks, vectors, chunk_terms = _chunks_and_vectors(articles, previous, settings, embedder or Embedder(),
+                                                           progress, summary)
         manifest = build_manifest(model=model_identity(), settings=settings, chunks=chunks, articles=articles,
                                   stats={"embedded_chunks": summary.embedded_chunks})
-        summary.written = write_version(index_dir, vectors=vectors, chunks=chunks, articles=articles, manifest=manifest)
+        summary.written = write_version(index_dir, vectors=vectors, chunks=chunks, articles=articles, manifest=manifest,
+                                        terms=chunk_terms)
         remove_stale_versions(index_dir)
     summary.total_chunks, summary.total_articles = len(chunks), len(articles)
     summary.seconds = time.perf_counter() - started
@@ -123,6 +126,11 @@ def _previous_index(index_dir: Path, settings: IndexSettings,
         loaded = load_index(index_dir)
     except IndexNotFoundError:
         return None, None, None
+    except IndexMismatchError as e:
+        differences = ", ".join(f"{k} {got!r} -> {want!r}" for k, (got, want) in e.differences.items())
+        if any(k == "format_version" or k.startswith("model.") for k in e.differences):
+            return None, None, f"the previous index was built differently: {differences}"
+        return None, None, f"the previous index could not be read: its files disagree ({differences})"
     except (QAError, OSError) as e:
         return None, None, f"the previous index could not be read: {e}"
     if full:
@@ -168,7 +176,8 @@ def _metadata_changed(articles: list[Article], previous: IndexVersion) -> bool:
 
 
 def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, settings: IndexSettings,
-                        embedder: Embedder, progress: bool, summary: UpdateSummary) -> tuple[list[Chunk], np.ndarray]:
+                        embedder: Embedder, progress: bool,
+                        summary: UpdateSummary) -> tuple[list[Chunk], np.ndarray, list[list[str]]]:
     reuse = _reusable_rows(previous, articles)
     token_spans = load_token_counter()
     chunks: list[Chunk] = []
@@ -187,10 +196,15 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
     summary.embedded_chunks = len(fresh)
     dimension = model_identity().dimension
     vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+    chunk_terms: list[list[str]] = [[] for _ in chunks]
     if previous is not None and any(s >= 0 for s in sources):
-        old_vectors = previous.all_vectors()
+        old_vectors, old_terms = previous.all_vectors(), previous.chunk_terms()
         kept = [i for i, s in enumerate(sources) if s >= 0]
         vectors[kept] = old_vectors[[sources[i] for i in kept]]
+        for i in kept:
+            chunk_terms[i] = old_terms[sources[i]]
+    for i in fresh:
+        chunk_terms[i] = terms(chunks[i].text)
     if fresh:
         loading = time.perf_counter()
         embedder.model  # load before the clock for chunks/s starts
@@ -198,7 +212,7 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
         vectors[fresh] = _embed_with_progress(embedder, [chunks[i].text for i in fresh], progress)
         summary.model_load_seconds = embedding - loading
         summary.embed_seconds = time.perf_counter() - embedding
-    return chunks, vectors
+    return chunks, vectors, chunk_terms
 
 
 def _reusable_rows(previous: IndexVersion | None, articles: list[Article]) -> dict[str, list[int]]:

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
+from index.keywords import document_frequencies
 from index.store import IndexVersion, current_version_path
 from qa.compose import (ABSTAIN_TEXT, ComposeSettings, candidate_sentences, inverse_document_frequency,
                         plan_answer, score_candidates, verify_answer, write_answer)
@@ -69,8 +70,8 @@ class Assistant:
         if self._index is not None and live == self._index.path:
             return False
         index = load_index(self.index_dir, expect_model=model_identity())
-        texts = [c.text for c in index.chunks]
-        idf, keywords = inverse_document_frequency(texts), KeywordIndex(texts)
+        idf = inverse_document_frequency(document_frequencies(index.keywords), len(index.chunks))
+        keywords = KeywordIndex(index.keywords)
         with self._lock:
             self._index, self._idf, self._keywords = index, idf, keywords
         return True

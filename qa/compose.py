@@ -296,13 +296,8 @@ def _renumbered(citation: Citation, n: int) -> Citation:
     return Citation(**{**citation.__dict__, "n": n})
 
 
-def inverse_document_frequency(chunk_texts: Sequence[str]) -> Callable[[str], float]:
-    """idf(term) over the chunk texts; an unseen term gets the highest weight."""
-    df: dict[str, int] = {}
-    for text in chunk_texts:
-        for term in set(terms(text)):
-            df[term] = df.get(term, 0) + 1
-    n = len(chunk_texts)
+def inverse_document_frequency(df: dict[str, int], n: int) -> Callable[[str], float]:
+    """idf(term) from chunk document frequencies; an unseen term gets the highest weight."""
 
     def idf(term: str) -> float:
         return math.log(1 + (n + 1) / (df.get(term, 0) + 0.5))

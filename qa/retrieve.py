@@ -41,17 +41,12 @@ class RetrieveSettings:
 
 
 class KeywordIndex:
-    """BM25 over the chunks' content terms (the same terms the answer composer uses)."""
+    """BM25 over the chunks' terms (the same terms the answer composer uses), from the index version."""
 
-    def __init__(self, chunk_texts: list[str]) -> None:
-        import bm25s
-
-        self._bm25 = bm25s.BM25()
-        tokenised = [terms(text) or ["<empty>"] for text in chunk_texts]
-        self._size = len(tokenised)
-        if tokenised:
-            self._bm25.index(tokenised, show_progress=False)
-        self._vocab = set(self._bm25.vocab_dict) if tokenised else set()
+    def __init__(self, model) -> None:
+        self._bm25 = model
+        self._vocab = {t for t in model.vocab_dict if t}
+        self._size = int(model.scores["num_docs"])
 
     def search(self, question: str, k: int) -> list[tuple[int, float]]:
         """(chunk row, BM25 score) of the k best chunks with a positive score, best first."""
@@ -59,7 +54,9 @@ class KeywordIndex:
         if not query or not self._size:
             return []
         scores = self._bm25.get_scores(sorted(query))
-        top = np.argsort(-scores)[: min(k, self._size)]
+        k = min(k, self._size)
+        top = np.argpartition(-scores, k - 1)[:k] if k < self._size else np.arange(self._size)
+        top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(row), float(scores[row])) for row in top if scores[row] > 0]
 
 

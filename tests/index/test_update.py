@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.store import FORMAT_VERSION
 from index.update import UpdateSummary
 
 import index.store
@@ -126,6 +127,30 @@ def test_a_second_run_changes_nothing(corpus, index_dir, build, record_embedded)
     assert (second.embedded_chunks, second.total_chunks) == (0, first.total_chunks)
     assert load_index(index_dir).path == first.written
     assert "up to date" in second.line()
+
+
+def test_the_keyword_index_follows_an_update_and_reuses_unchanged_terms(corpus, index_dir, build, monkeypatch):
+    from index.keywords import document_frequencies
+    from qa.retrieve import KeywordIndex
+
+    build(corpus, index_dir, settings=SETTINGS)
+    before = load_index(index_dir)
+    old_terms = dict(zip((c.chunk_id for c in before.chunks), before.chunk_terms()))
+    (corpus / "space.md").write_text(SPACE, encoding="utf-8")
+    tokenised = []
+    real_terms = index.update.terms
+    monkeypatch.setattr(index.update, "terms", lambda text: tokenised.append(text) or real_terms(text))
+
+    build(corpus, index_dir, settings=SETTINGS)
+
+    after = load_index(index_dir)
+    assert tokenised == [c.text for c in after.chunks if c.doc_id == "space"]   # only new text is tokenised
+    new_terms = dict(zip((c.chunk_id for c in after.chunks), after.chunk_terms()))
+    assert all(new_terms[chunk_id] == terms for chunk_id, terms in old_terms.items())
+    hits = KeywordIndex(after.keywords).search("Juno probe Jupiter orbit", 3)
+    assert hits and after.chunks[hits[0][0]].doc_id == "space"
+    assert document_frequencies(after.keywords)["jupiter"] >= 1
+    assert "jupiter" not in document_frequencies(before.keywords)
 
 
 def test_adding_an_article_embeds_only_its_chunks(corpus, index_dir, build, record_embedded, embedder):
@@ -505,7 +530,7 @@ def test_an_index_of_another_format_version_is_refused(corpus, index_dir, build)
     build(corpus, index_dir, settings=SETTINGS)
     _edit_manifest(index_dir, lambda m: m.__setitem__("format_version", 99))
 
-    with pytest.raises(IndexMismatchError, match="format_version: index has 99, expected 1"):
+    with pytest.raises(IndexMismatchError, match=f"format_version: index has 99, expected {FORMAT_VERSION}"):
         load_index(index_dir)
 
 
