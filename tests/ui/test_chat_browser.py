@@ -18,13 +18,19 @@ def _ask(page, question: str):
     return page.locator(".message.bot, [data-testid='bot']").last
 
 
-def test_ask_see_citation_follow_link_and_see_highlight(chat_server, browser):
+def _open_chat(browser, chat_server):
+    """A fresh browser context on the chat page, and the list every dialog (alert) is recorded in."""
     context = browser.new_context()
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(chat_server + "/")
     page.locator("textarea").first.wait_for(timeout=60_000)
+    return context, page, dialogs
+
+
+def test_ask_see_citation_follow_link_and_see_highlight(chat_server, browser):
+    context, page, dialogs = _open_chat(browser, chat_server)
     answer = _ask(page, "How much did the bridge repairs cost?")
     text = answer.inner_text()
     assert "14 million euros" in text and "[1]" in text
@@ -48,12 +54,7 @@ def test_ask_see_citation_follow_link_and_see_highlight(chat_server, browser):
 
 
 def test_hostile_article_text_stays_inert(chat_server, browser):
-    context = browser.new_context()
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(chat_server + "/")
-    page.locator("textarea").first.wait_for(timeout=60_000)
+    context, page, dialogs = _open_chat(browser, chat_server)
     answer = _ask(page, "How many stalls sell street food at the night market?")
     text = answer.inner_text()
     assert "forty stalls" in text
@@ -72,25 +73,16 @@ def test_hostile_article_text_stays_inert(chat_server, browser):
     context.close()
 
 
-def test_empty_question_and_unanswerable_get_friendly_replies(chat_server, browser):
-    page = browser.new_page()
-    page.goto(chat_server + "/")
-    page.locator("textarea").first.wait_for(timeout=60_000)
+def test_an_unanswerable_question_gets_a_plain_abstention(chat_server, browser):
+    context, page, _ = _open_chat(browser, chat_server)
     reply = _ask(page, "What is the melting point of tungsten?")
-    assert "do not answer" in reply.inner_text()
+    assert "do not answer" in reply.inner_text() and "Closest passages" in reply.inner_text()
     assert "Traceback" not in page.content()
-    page.close()
-
-
-def _open_chat(browser, chat_server):
-    page = browser.new_page()
-    page.goto(chat_server + "/")
-    page.locator("textarea").first.wait_for(timeout=60_000)
-    return page
+    context.close()
 
 
 def test_near_copies_show_one_passage_also_reported_by(chat_server, browser):
-    page = _open_chat(browser, chat_server)
+    context, page, _ = _open_chat(browser, chat_server)
     text = _ask(page, "How many crew members will lose their jobs on the ferry?").inner_text()
     assert "120 crew members" in text
     assert "Also reported by" in text
@@ -98,23 +90,23 @@ def test_near_copies_show_one_passage_also_reported_by(chat_server, browser):
     assert len(outlets) == 2                       # one cited, the other listed as also reporting
     # the same passage from the second outlet is folded into the first, not quoted again
     assert ("said Monday that 120" in text) != ("said on Monday that 120" in text)
-    page.close()
+    context.close()
 
 
 def test_denial_question_names_who_denied_what(chat_server, browser):
-    page = _open_chat(browser, chat_server)
+    context, page, _ = _open_chat(browser, chat_server)
     text = _ask(page, "Who denied that the mining company polluted the river?").inner_text()
     assert "Lena Ortiz" in text.splitlines()[0] or text.lstrip().startswith("Lena Ortiz")
     assert "denied that any waste had entered the river" in text
     assert "River Courier" in text
-    page.close()
+    context.close()
 
 
 def test_follow_up_question_resolves_against_the_previous_turn(chat_server, browser):
-    page = _open_chat(browser, chat_server)
+    context, page, _ = _open_chat(browser, chat_server)
     first = _ask(page, "Which city engineer talked about the harbour bridge repairs?").inner_text()
     assert "Tomas Berg" in first
     follow = _ask(page, "How much did he say they cost?").inner_text()
     assert "Understood as" in follow
     assert "14 million euros" in follow
-    page.close()
+    context.close()
