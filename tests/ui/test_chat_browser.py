@@ -110,3 +110,27 @@ def test_follow_up_question_resolves_against_the_previous_turn(chat_server, brow
     assert "Understood as" in follow
     assert "14 million euros" in follow
     context.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/article/..%2F..%2Fetc%2Fpasswd", "/article/../../etc/passwd", "/article/%2Fetc%2Fpasswd",
+    "/article/%2e%2e%2fcorpus%2fharbour", "/article/harbour.md", "/article/", "/article/nosuchdoc?start=0&end=5",
+])
+def test_the_article_view_serves_only_indexed_documents(chat_server, path):
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(chat_server + path, timeout=10)
+    assert refused.value.code == 404
+    assert b"root:" not in refused.value.read()
+
+
+def test_the_article_view_sends_a_policy_that_blocks_scripts(chat_server):
+    import urllib.request
+
+    with urllib.request.urlopen(chat_server + "/article/hostile?start=0&end=10", timeout=10) as response:
+        policy = response.headers["Content-Security-Policy"]
+        page = response.read().decode()
+    assert "default-src 'none'" in policy and "script" not in policy.replace("default-src 'none'", "")
+    assert "<script>" not in page and "&lt;script&gt;" in page
