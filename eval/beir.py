@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from eval.metrics import mean, ndcg_at, percentile, recall_at
 from index import QAError, update_index
