@@ -84,7 +84,7 @@ class Assistant:
         """An article of the live index, or None (only indexed documents are ever served)."""
         return self._index.articles.get(doc_id) if isinstance(doc_id, str) else None
 
-    def _snapshot(self) -> tuple[IndexVersion, Callable[[str], float], KeywordIndex]:
+    def snapshot(self) -> tuple[IndexVersion, Callable[[str], float], KeywordIndex]:
         """The live index with its keyword index and idf, taken together so a reload cannot mix them."""
         with self._lock:
             return self._index, self._idf, self._keywords
@@ -96,7 +96,7 @@ class Assistant:
         question = clean_question(question)
         if k < 1:
             raise QuestionError(f"k must be at least 1, got {k}")
-        index, _, keywords = snapshot or self._snapshot()
+        index, _, keywords = snapshot or self.snapshot()
         vector = self.embedder.embed_queries([question])[0]
         return hybrid_search(index, keywords, question, vector, k, self.retrieval,
                              pool_size=self.settings.passages), vector
@@ -118,7 +118,7 @@ class Assistant:
         started = time.perf_counter()
         asked = clean_question(question)
         question = rewrite_followup(asked, history)
-        snapshot = self._snapshot()
+        snapshot = self.snapshot()
         index, idf, _ = snapshot
         found, vector = self.retrieve(question, k=k, snapshot=snapshot)
         retrieved_at = time.perf_counter()

@@ -65,6 +65,7 @@ class Candidate:
     lexical: float
     score: float
     vector: np.ndarray = field(compare=False, repr=False, default=None)
+    terms: frozenset[str] = field(compare=False, repr=False, default=frozenset())
 
 
 @dataclass
@@ -112,10 +113,10 @@ def score_candidates(question: str, question_vector: np.ndarray, sentences: list
     q_weight = sum(idf(t) for t in q_terms) or 1.0
     scored = []
     for (doc_id, start, end, text), sem, vector in zip(sentences, semantic, vectors):
-        s_terms = set(terms(text))
+        s_terms = frozenset(terms(text))
         lexical = sum(idf(t) for t in q_terms if matches(t, s_terms)) / q_weight
         score = settings.semantic_weight * float(sem) + (1 - settings.semantic_weight) * lexical
-        scored.append(Candidate(doc_id, start, end, text, float(sem), lexical, score, vector))
+        scored.append(Candidate(doc_id, start, end, text, float(sem), lexical, score, vector, s_terms))
     return sorted(scored, key=lambda c: c.score, reverse=True)
 
 
@@ -137,7 +138,7 @@ def plan_answer(question: str, candidates: list[Candidate], settings: ComposeSet
         # and prefer sentences that hold the question's focus noun ("which city *engineer*")
         focus = question_focus(asked)
         fitting = sorted(candidates, key=lambda c: c.score + settings.kind_bonus * (
-            satisfies(kind, c.text, question) + (focus in terms(c.text))), reverse=True)
+            satisfies(kind, c.text, question) + (focus in c.terms)), reverse=True)
     if not fitting or fitting[0].score < settings.min_score or fitting[0].semantic < settings.min_semantic:
         return []
     asks_denial = is_denial(asked)
@@ -174,7 +175,7 @@ def _same_report(a: Candidate, b: Candidate, settings: ComposeSettings) -> bool:
         return True
     if set(_DIGITS.findall(a.text)) != set(_DIGITS.findall(b.text)):
         return False  # different figures are different reports, however alike the wording
-    wa, wb = set(terms(a.text)), set(terms(b.text))
+    wa, wb = a.terms, b.terms
     if wa and wb and len(wa & wb) / len(wa | wb) >= settings.duplicate_overlap:
         return True
     return a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= settings.duplicate_cosine
