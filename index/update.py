@@ -16,7 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
-from index.articles import Article, load_corpus
+from index.articles import Article, doc_id_for, load_corpus
 from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder, count_llm_tokens, load_token_counter, model_identity
 from index.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError
@@ -166,7 +166,7 @@ def _diff(current: list[Article], problems: list[CorpusError], corpus_dir: Path,
 
 def _problem_doc_id(problem: CorpusError, corpus_dir: Path) -> str | None:
     try:
-        return problem.path.relative_to(corpus_dir).with_suffix("").as_posix()
+        return doc_id_for(problem.path, corpus_dir)
     except ValueError:
         return None
 

@@ -125,7 +125,7 @@ class Assistant:
         answer = Answer(question=asked, understood_as=question, text="", abstained=False, retrieved=found.passages, id=qid,
                         titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in found.passages})
         if not retrieve_only:
-            sentences = candidate_sentences(found.pool, len(found.pool))
+            sentences = candidate_sentences(found.pool)
             scored = score_candidates(question, vector, sentences, self.embedder.embed_queries, idf, self.settings)
             statements = plan_answer(question, scored, self.settings, asked=asked)
             text, citations = write_answer(asked, statements, index.articles)

@@ -10,6 +10,7 @@ written inside an article.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from index import Article, split_sentences
-from qa.leads import answer_phrase, find_names, is_denial, satisfies, speaker_sentence_needed
+from qa.leads import answer_phrase, find_names, is_denial, is_full_name, satisfies, speaker_sentence_needed
 from qa.text import expected_answer, kind_is_strict, matches, question_focus, terms, words
 from qa.types import Citation, Passage, Report
 
@@ -85,11 +86,11 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 
 
-def candidate_sentences(passages: Sequence[Passage], limit: int) -> list[tuple[str, int, int, str]]:
-    """(doc_id, start, end, text) of each distinct sentence in the top passages, offsets into the body."""
+def candidate_sentences(passages: Sequence[Passage]) -> list[tuple[str, int, int, str]]:
+    """(doc_id, start, end, text) of each distinct sentence in the passages, offsets into the body."""
     seen: set[tuple[str, int]] = set()
     found = []
-    for passage in passages[:limit]:
+    for passage in passages:
         chunk = passage.chunk
         for s, e in split_sentences(chunk.text):
             key = (chunk.doc_id, chunk.start + s)
@@ -200,7 +201,7 @@ def _add_denial(candidates: list[Candidate], statements: list[Statement], settin
 
 def _speaker(sentence: str, question: str) -> str | None:
     names = find_names(sentence, question)
-    people = [n for n in names if n.startswith("@") or len(n.split()) > 1]
+    people = [n for n in names if is_full_name(n)]
     return (people or names or [None])[0]
 
 
@@ -242,7 +243,7 @@ def _speaker_start(body: str, candidate: Candidate) -> int:
     window_start = max(0, candidate.start - 600)
     before = [(window_start + s, window_start + e) for s, e in split_sentences(body[window_start:candidate.start])]
     for s, e in reversed(before[-2:]):
-        if any(n for n in find_names(body[s:e]) if len(n.split()) > 1 or n.startswith("@")):
+        if any(is_full_name(n) for n in find_names(body[s:e])):
             return s
     return candidate.start
 
@@ -276,7 +277,7 @@ def verify_answer(text: str, citations: list[Citation], articles: dict[str, Arti
     used = list(dict.fromkeys(int(m) for line in kept_lines for m in _MARKER.findall(line)))
     renumber = {old: new for new, old in enumerate(sorted(used), start=1)}
     text = "\n".join(_MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", line) for line in kept_lines)
-    return text, [_renumbered(by_n[old], new) for old, new in renumber.items()]
+    return text, [dataclasses.replace(by_n[old], n=new) for old, new in renumber.items()]
 
 
 def _line_supported(line: str, by_n: dict[int, Citation], articles: dict[str, Article]) -> bool:
@@ -291,10 +292,6 @@ def _line_supported(line: str, by_n: dict[int, Citation], articles: dict[str, Ar
     head = line.removeprefix(FIGURES_DIFFER)
     pieces = [re.fullmatch(r"(.+) \[(\d+)\]", p.strip()) for p in head.split("; ")]
     return all(m and int(m.group(2)) in by_n and m.group(1) in by_n[int(m.group(2))].quote for m in pieces)
-
-
-def _renumbered(citation: Citation, n: int) -> Citation:
-    return Citation(**{**citation.__dict__, "n": n})
 
 
 def inverse_document_frequency(df: dict[str, int], n: int) -> Callable[[str], float]:

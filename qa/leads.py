@@ -94,8 +94,9 @@ def find_names(sentence: str, question: str = "") -> list[str]:
 def answer_phrase(kind: str, sentence: str, question: str) -> str | None:
     """The phrase of `sentence` that answers a question of this kind, verbatim, or None.
 
-    A person is preferably an @handle or a name of several words, nearest to a word the question
-    uses ("…said Edmund Fitton-Brown, the coordinator…" for "who is the coordinator?").
+    A person is a handle or a capitalised name that is not an acronym or a date word; of several,
+    the one nearest a word the question uses ("…said Edmund Fitton-Brown, the coordinator…" for
+    "who is the coordinator?"). A place is extended over a list of names that follows it.
 
     >>> answer_phrase("person", "The report was led by the UN, said Edmund Fitton-Brown, the coordinator.",
     ...               "Who is the coordinator?")
@@ -106,11 +107,10 @@ def answer_phrase(kind: str, sentence: str, question: str) -> str | None:
     elif kind == "date":
         found = find_dates(sentence, question)
     elif kind == "person":
-        found = _by_closeness([n for n in find_names(sentence, question) if _is_person(n)], sentence, question,
-                              prefer_people=True)
+        found = _by_closeness([n for n in find_names(sentence, question) if _is_person(n)], sentence, question)
     elif kind == "place":
-        places = [n for n in find_names(sentence, question) if not _DATE.fullmatch(re.sub(r"['’]s$", "", n))]
-        found = [_name_list(sentence, n) for n in _by_closeness(places, sentence, question, prefer_people=False)]
+        places = [n for n in find_names(sentence, question) if not _DATE.fullmatch(_bare(n))]
+        found = [_name_list(sentence, n) for n in _by_closeness(places, sentence, question)]
     else:
         return None
     return found[0] if found else None
@@ -132,7 +132,8 @@ def _name_list(sentence: str, name: str) -> str:
     return sentence[at:end]
 
 
-def _by_closeness(names: list[str], sentence: str, question: str, *, prefer_people: bool) -> list[str]:
+def _by_closeness(names: list[str], sentence: str, question: str) -> list[str]:
+    """`names` ordered by their distance from the nearest word of the sentence the question also uses."""
     asked = set(terms(question))
     anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence) if normalise(m.group(0)) in asked]
 
@@ -140,13 +141,27 @@ def _by_closeness(names: list[str], sentence: str, question: str, *, prefer_peop
         at = sentence.find(name)
         return min((abs(at - a) for a in anchors), default=0)
 
-    return sorted(names, key=lambda n: (prefer_people and not _is_person(n), distance(n)))
+    return sorted(names, key=distance)
+
+
+def _bare(name: str) -> str:
+    """The name without a possessive 's."""
+    return re.sub(r"['’]s$", "", name)
 
 
 def _is_person(name: str) -> bool:
     """A handle or a capitalised name that is not an acronym (UN, AQIS) or a date word: a person more often than not."""
-    bare = re.sub(r"['’]s$", "", name)
+    bare = _bare(name)
     return name.startswith("@") or not (bare.replace(" ", "").isupper() or _DATE.fullmatch(bare))
+
+
+def is_full_name(name: str) -> bool:
+    """An @handle or a name of several words: who a speaker most likely is.
+
+    >>> is_full_name("@Zabehulah_M33"), is_full_name("Lena Ortiz"), is_full_name("Taliban")
+    (True, True, False)
+    """
+    return name.startswith("@") or len(name.split()) > 1
 
 
 def satisfies(kind: str, sentence: str, question: str) -> bool:

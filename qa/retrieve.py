@@ -1,8 +1,8 @@
 """Find the passages of the index that bear on a question: dense (FAISS) and BM25, fused.
 
-Owns: the keyword index over chunk terms (bm25s, built from the live index version's chunk
-table when it loads), query expansion with news synonyms, and reciprocal rank fusion.
-Does not: compose answers or read article files.
+Owns: searching the index version's keyword index (bm25s over chunk terms, written by
+`python -m index`), query expansion with news synonyms, and fusing the two rankings (weighted
+z-scores by default, or reciprocal rank fusion). Does not: compose answers or read article files.
 """
 from __future__ import annotations
 
