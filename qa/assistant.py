@@ -89,14 +89,20 @@ class Assistant:
         with self._lock:
             return self._index, self._idf, self._keywords
 
-    def retrieve(self, question: str, *, k: int = DEFAULT_K,
-                 snapshot: tuple[IndexVersion, Callable[[str], float], KeywordIndex] | None = None,
-                 ) -> tuple[Retrieval, np.ndarray]:
-        """The k best passages for a question, best first, the answer pool, and the question's vector."""
-        question = clean_question(question)
+    def retrieve(self, question: str, *, k: int = DEFAULT_K) -> tuple[Retrieval, np.ndarray]:
+        """The k best passages for a question, best first, the answer pool, and the question's vector.
+
+        Raises:
+            QuestionError: the question is empty, too long or not text, or k is below 1.
+        """
+        return self._retrieve(clean_question(question), k=k, snapshot=self.snapshot())
+
+    def _retrieve(self, question: str, *, k: int,
+                  snapshot: tuple[IndexVersion, Callable[[str], float], KeywordIndex]) -> tuple[Retrieval, np.ndarray]:
+        """`retrieve` for a question already cleaned (a follow-up may exceed the typed-length limit)."""
         if k < 1:
             raise QuestionError(f"k must be at least 1, got {k}")
-        index, _, keywords = snapshot or self.snapshot()
+        index, _, keywords = snapshot
         vector = self.embedder.embed_queries([question])[0]
         return hybrid_search(index, keywords, question, vector, k, self.retrieval,
                              pool_size=self.settings.passages), vector
@@ -120,7 +126,7 @@ class Assistant:
         question = rewrite_followup(asked, history)
         snapshot = self.snapshot()
         index, idf, _ = snapshot
-        found, vector = self.retrieve(question, k=k, snapshot=snapshot)
+        found, vector = self._retrieve(question, k=k, snapshot=snapshot)
         retrieved_at = time.perf_counter()
         answer = Answer(question=asked, understood_as=question, text="", abstained=False, retrieved=found.passages, id=qid,
                         titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in found.passages})

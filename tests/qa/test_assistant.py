@@ -222,3 +222,16 @@ def test_a_refresh_during_ask_does_not_mix_index_versions(make_corpus, topic_art
     assert not answer.abstained and answer.citations
     for citation in answer.citations:
         assert asked_on.articles[citation.doc_id].body[citation.start:citation.end] == citation.quote
+
+
+def test_a_follow_up_near_the_length_limit_is_still_answered(assistant):
+    from qa import Turn
+
+    first = assistant.ask("Who won the world chess championship match in Dubai?")
+    long_follow_up = "And what did he do then? " + "Please say. " * ((MAX_QUESTION_CHARS - 40) // 12)
+    assert len(clean_question(long_follow_up)) <= MAX_QUESTION_CHARS
+
+    answer = assistant.ask(long_follow_up, history=[Turn(first.understood_as or first.question, first)])
+
+    assert answer.understood_as != answer.question          # the context was added
+    assert len(answer.understood_as) > MAX_QUESTION_CHARS     # and took it past the limit for typed questions
