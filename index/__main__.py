@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from index.articles import MAX_ARTICLE_BYTES, MAX_BYTES_VARIABLE
 from index.chunking import ChunkSettings
 from index.errors import QAError
 from index.store import IndexSettings, resolve_index_dir
@@ -20,6 +21,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Build or update the search index from the article files in the corpus folder. "
                     "By default only new, changed and deleted articles are processed (found by content hash); "
                     "a change of model or chunking settings rebuilds everything.",
+        epilog="A broken article file (bad front matter, binary, empty, too large, a link out of the corpus folder, "
+               "a second file with the same id) is skipped and named on stderr, one line each ('skipped PATH: "
+               "problem'), and the others are indexed; if it was indexed before, its last good version is kept. "
+               "A file that is not UTF-8 is read from its byte order mark or as Windows-1252 and noted ('note PATH: "
+               "...'). Neither changes the exit status: 0 when the index is up to date, 1 when it could not be "
+               "updated (another update running, corpus folder missing), 2 for bad options. "
+               f"One article may have at most {MAX_ARTICLE_BYTES:,} bytes; ${MAX_BYTES_VARIABLE} changes that.",
     )
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT / "corpus", help="folder of article files (default: corpus/)")
     parser.add_argument("--index-dir", type=Path, default=None,
@@ -55,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for problem in summary.problems:
         print(f"skipped {problem}", file=sys.stderr)
+    for note in summary.notes:
+        print(f"note {note}", file=sys.stderr)
     print(summary.line())
     return 0
 

@@ -1,24 +1,36 @@
 """Read article files from a corpus folder into `Article` values.
 
-Owns: the article file format (UTF-8 text or Markdown, optional YAML front matter), document ids,
-content hashes and validation. Does not: chunk, embed or touch the built index.
+Owns: the article file format (UTF-8 text or Markdown, optional YAML front matter), reading
+other text encodings (a byte order mark, else a Windows-1252 fallback), refusing what is not an
+article (binary, empty, too large, a link out of the corpus folder, a second file with the same
+id), document ids, content hashes and validation. Does not: chunk, embed or touch the built index.
 A broken file is reported as a `CorpusError` naming the file and the problem; the others load.
+A file that loads but deserves a look (read in another encoding) gets a `CorpusNote`.
 """
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import yaml
 
-from index.errors import CorpusError
+from index.errors import CorpusError, QAError
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
 METADATA_FIELDS = ("title", "source", "url", "published", "author", "language")
-MAX_ARTICLE_BYTES = 5_000_000
+MAX_ARTICLE_BYTES = 5_000_000  # the default limit; QA_MAX_ARTICLE_BYTES or load_corpus(max_bytes=) moves it
+MAX_BYTES_VARIABLE = "QA_MAX_ARTICLE_BYTES"
+# Byte order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # control characters that text does not hold
+_MAX_CONTROL_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -40,11 +52,22 @@ class Article:
         return {name: getattr(self, name) for name in METADATA_FIELDS}
 
 
+class CorpusNote(NamedTuple):
+    """Something to know about a file that did load, such as the encoding it was read in."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
 class CorpusLoad(NamedTuple):
-    """What `load_corpus` found: the good articles and one error per broken file."""
+    """What `load_corpus` found: the good articles, one error per broken file, one note per file to check."""
 
     articles: list[Article]
     problems: list[CorpusError]
+    notes: list[CorpusNote] = []
 
 
 def hash_content(raw: bytes) -> str:
@@ -66,28 +89,78 @@ def parse_article(raw: bytes, *, doc_id: str, path: Path | str = "<memory>") -> 
         path: where it came from, for error messages.
 
     Raises:
-        CorpusError: not UTF-8, bad front matter, a bad field, or an empty body.
+        CorpusError: binary or undecodable, bad front matter, a bad field, or an empty body.
 
     >>> parse_article(b"---\\ntitle: Hi\\n---\\nBody.", doc_id="a").title
     'Hi'
     """
-    text = _decode(raw, path)
+    return _parse(raw, doc_id=doc_id, path=path)[0]
+
+
+def _parse(raw: bytes, *, doc_id: str, path: Path | str) -> tuple[Article, str | None]:
+    """The article and a note on how it was decoded (None for plain UTF-8)."""
+    if not raw:
+        raise CorpusError(path, "the file is empty (0 bytes); write the article text into it or delete it")
+    text, note = decode_article_text(raw, path)
     fields, body = _split_front_matter(text, path)
     if not body.strip():
         raise CorpusError(path, "the article body is empty; add the article text below the front matter")
-    return Article(doc_id=doc_id, body=body, content_hash=hash_content(raw), **_validate_fields(fields, path))
+    return Article(doc_id=doc_id, body=body, content_hash=hash_content(raw), **_validate_fields(fields, path)), note
 
 
-def _decode(raw: bytes, path: Path | str) -> str:
-    if b"\x00" in raw[:8192]:
-        raise CorpusError(path, "looks like a binary file, not text; article files must be UTF-8 text or Markdown")
+def decode_article_text(raw: bytes, path: Path | str = "<memory>") -> tuple[str, str | None]:
+    """The file's text with newline line ends, and a note when it was not plain UTF-8.
+
+    A byte order mark (UTF-8, UTF-16, UTF-32) decides the encoding. Without one the bytes must be
+    UTF-8; when they are not, they are read as Windows-1252 (Latin-1 where that has no character),
+    the usual encoding of Western text saved on Windows, and the note says so.
+
+    Raises:
+        CorpusError: binary (NUL bytes or mostly control characters), or not valid in its marked encoding.
+
+    >>> decode_article_text(b"Caf\\xe9")
+    ('Café', 'not UTF-8 (byte 3 is 0xe9), read as Windows-1252; check its accented letters and re-save it as UTF-8')
+    """
+    marked = next((encoding for mark, encoding in _BYTE_ORDER_MARKS if raw.startswith(mark)), None)
+    if marked:
+        text, note = _decode_marked(raw, marked, path)
+    else:
+        text, note = _decode_unmarked(raw, path)
+    _refuse_binary(text, path)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), note
+
+
+def _decode_marked(raw: bytes, encoding: str, path: Path | str) -> tuple[str, str | None]:
+    name = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as e:
-        raise CorpusError(
-            path, f"not UTF-8 (byte {e.start} is 0x{raw[e.start]:02x}); re-save the file as UTF-8"
-        ) from e
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        raise CorpusError(path, f"starts with a {name} byte order mark but is not valid {name} (byte {e.start}); "
+                                f"re-save the file as UTF-8") from e
+    return text, None if encoding == "utf-8-sig" else f"read as {name} (it starts with a byte order mark)"
+
+
+def _decode_unmarked(raw: bytes, path: Path | str) -> tuple[str, str | None]:
+    nul = raw.find(b"\x00")
+    if nul != -1:
+        raise CorpusError(path, f"looks like a binary file (a NUL byte at byte {nul}), not an article; article files "
+                                f"must be text, best UTF-8 (UTF-16 needs its byte order mark)")
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        where = f"byte {e.start} is 0x{raw[e.start]:02x}"
+    try:
+        text, encoding = raw.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        text, encoding = raw.decode("latin-1"), "Latin-1"
+    return text, f"not UTF-8 ({where}), read as {encoding}; check its accented letters and re-save it as UTF-8"
+
+
+def _refuse_binary(text: str, path: Path | str) -> None:
+    controls = len(_CONTROL.findall(text))
+    if controls > _MAX_CONTROL_SHARE * len(text):
+        raise CorpusError(path, f"looks like a binary file ({controls:,} of {len(text):,} characters are control "
+                                f"characters), not an article; article files must be text, best UTF-8")
 
 
 def _split_front_matter(text: str, path: Path | str) -> tuple[dict, str]:
@@ -104,6 +177,8 @@ def _split_front_matter(text: str, path: Path | str) -> tuple[dict, str]:
         raise CorpusError(path, f"front matter is not valid YAML ({str(e).splitlines()[0]})") from e
     except ValueError as e:  # YAML reads 2021-02-30 as a date and fails on it
         raise CorpusError(path, f"front matter has an impossible value ({e}); dates must be real, like 2021-02-15") from e
+    except RecursionError as e:
+        raise CorpusError(path, "front matter is nested too deeply to read; it must be a flat list of fields") from e
     if not isinstance(fields, dict):
         raise CorpusError(path, "front matter must be a YAML mapping of fields (title: ..., url: ...)")
     return fields, text[end + 5 :]
@@ -140,47 +215,98 @@ def _validate_date(value: str | None, path: Path | str) -> str | None:
 
 
 def find_article_files(corpus_dir: Path) -> list[Path]:
-    """Article files under `corpus_dir`, sorted, hidden files and other suffixes skipped."""
+    """Paths under `corpus_dir` with an article suffix, sorted; hidden ones and folders skipped.
+
+    Links are listed (the loader decides about them); links to folders are not followed.
+    """
     return sorted(
         p for p in corpus_dir.rglob("*")
         if p.suffix.lower() in ARTICLE_SUFFIXES
         and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-        and p.is_file()
+        and (p.is_symlink() or not p.is_dir())
     )
 
 
-def load_corpus(corpus_dir: Path | str) -> CorpusLoad:
+def max_article_bytes() -> int:
+    """The size limit for one article file: $QA_MAX_ARTICLE_BYTES, else MAX_ARTICLE_BYTES.
+
+    Raises:
+        QAError: the variable is set but is not a positive whole number.
+    """
+    value = os.environ.get(MAX_BYTES_VARIABLE, "").strip()
+    if not value:
+        return MAX_ARTICLE_BYTES
+    if not value.isdigit() or int(value) < 1:
+        raise QAError(f"{MAX_BYTES_VARIABLE} must be a positive number of bytes, got {value!r}; "
+                      f"unset it for the default {MAX_ARTICLE_BYTES:,}")
+    return int(value)
+
+
+def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None) -> CorpusLoad:
     """Load every article file of a corpus folder; a broken file becomes a problem, not a crash.
+
+    Two files with one id (`a.md`, `a.txt`): the first in sorted path order is loaded, the other
+    is reported naming both. Links that leave the folder are refused, also links to folders.
+
+    Args:
+        corpus_dir: the corpus folder.
+        max_bytes: the size limit for one file (default: `max_article_bytes()`).
 
     Raises:
         CorpusError: the folder itself is missing.
+        QAError: $QA_MAX_ARTICLE_BYTES is not a number.
     """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(corpus_dir, "corpus folder not found; pass --corpus DIR or create it")
+    limit = max_article_bytes() if max_bytes is None else max_bytes
     articles: dict[str, Article] = {}
-    problems: list[CorpusError] = []
+    first_path: dict[str, Path] = {}
+    problems = _links_to_outside_folders(corpus_dir)
+    notes: list[CorpusNote] = []
     for path in find_article_files(corpus_dir):
+        if path.is_dir():  # a link to a folder: never followed, refused above when it leaves the corpus
+            continue
         try:
-            article = _load_file(path, corpus_dir)
+            article, note = _load_file(path, corpus_dir, limit)
         except CorpusError as e:
             problems.append(e)
             continue
         if article.doc_id in articles:
-            problems.append(CorpusError(path, f"another file already has the id '{article.doc_id}'; rename one of them"))
+            problems.append(CorpusError(path, f"has the same id '{article.doc_id}' as {first_path[article.doc_id]}, "
+                                              f"which is indexed instead; rename or remove one of them"))
             continue
-        articles[article.doc_id] = article
-    return CorpusLoad(list(articles.values()), problems)
+        articles[article.doc_id], first_path[article.doc_id] = article, path
+        if note:
+            notes.append(CorpusNote(path, note))
+    return CorpusLoad(list(articles.values()), problems, notes)
 
 
-def _load_file(path: Path, corpus_dir: Path) -> Article:
-    if path.is_symlink() and not path.resolve().is_relative_to(corpus_dir.resolve()):
-        raise CorpusError(path, "is a link to a file outside the corpus folder; copy the file in instead")
-    size = path.stat().st_size
-    if size > MAX_ARTICLE_BYTES:
-        raise CorpusError(path, f"is {size:,} bytes, over the {MAX_ARTICLE_BYTES:,}-byte limit for one article; split it")
+def _links_to_outside_folders(corpus_dir: Path) -> list[CorpusError]:
+    root = corpus_dir.resolve()
+    return [CorpusError(p, "is a link to a folder outside the corpus folder; links to folders are not followed, "
+                           "copy the articles in instead")
+            for p in sorted(corpus_dir.rglob("*"))
+            if p.is_symlink() and p.is_dir() and not p.resolve().is_relative_to(root)
+            and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)]
+
+
+def _load_file(path: Path, corpus_dir: Path, limit: int) -> tuple[Article, str | None]:
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(corpus_dir.resolve()):
+            raise CorpusError(path, "is a link to a file outside the corpus folder; copy the file in instead")
+        if not target.exists():
+            raise CorpusError(path, f"is a link to {target}, which does not exist; remove the link")
+    if not path.is_file():
+        raise CorpusError(path, "is not a regular file (a device, socket or pipe); remove it from the corpus folder")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(limit + 1)
+            size = os.fstat(f.fileno()).st_size
     except OSError as e:
         raise CorpusError(path, f"cannot be read ({e.strerror})") from e
-    return parse_article(raw, doc_id=doc_id_for(path, corpus_dir), path=path)
+    if len(raw) > limit:
+        raise CorpusError(path, f"is too large: {max(size, len(raw)):,} bytes, over the {limit:,}-byte limit for "
+                                f"one article; split it, or raise the limit with {MAX_BYTES_VARIABLE}")
+    return _parse(raw, doc_id=doc_id_for(path, corpus_dir), path=path)

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
-from index.articles import Article, doc_id_for, load_corpus
+from index.articles import Article, CorpusNote, doc_id_for, load_corpus
 from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder, count_llm_tokens, load_token_counter, model_identity
 from index.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError
@@ -35,6 +35,7 @@ class UpdateSummary:
     unchanged: int = 0
     kept_broken: list[str] = field(default_factory=list)
     problems: list[CorpusError] = field(default_factory=list)
+    notes: list[CorpusNote] = field(default_factory=list)  # files read in another encoding
     embedded_chunks: int = 0
     total_chunks: int = 0
     total_articles: int = 0
@@ -93,7 +94,7 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
         remove_stale_versions(index_dir)
         corpus = load_corpus(corpus_dir)
         loaded, previous, reason = _previous_index(index_dir, settings, full)
-        summary = UpdateSummary(problems=corpus.problems, full_rebuild_reason=reason)
+        summary = UpdateSummary(problems=corpus.problems, notes=corpus.notes, full_rebuild_reason=reason)
         articles = _diff(corpus.articles, corpus.problems, corpus_dir, loaded, summary)
         if previous is not None and not (summary.added or summary.changed or summary.deleted
                                          or _metadata_changed(articles, previous)):

@@ -1,12 +1,16 @@
 """Article files -> `Article` values: front matter, ids, and one clear `CorpusError` per broken file."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from index import Article, CorpusError, load_corpus, parse_article
-from index.articles import hash_content
+from index import Article, CorpusError, QAError, load_corpus, parse_article
+from index.articles import decode_article_text, hash_content
 
 GOOD = "A plain article body. It has two sentences.\n"
 
@@ -63,10 +67,11 @@ def test_crlf_and_cr_line_ends_become_newlines_in_body_and_front_matter():
     (b"---\n- just\n- a list\n---\nBody.", "YAML mapping"),
     (b"---\ntitle: T\nsummary: extra\n---\nBody.", "unknown front matter field(s) ['summary']"),
     (b"---\ntitle: [a, b]\n---\nBody.", "'title' must be text"),
-    (b"Caf\xe9 au lait.", "not UTF-8 (byte 3 is 0xe9)"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file (a NUL byte at byte 8)"),
+    (b"Text\x01\x02\x03 with \x04\x05\x06 controls \x07\x08\x0e everywhere", "binary file (9 of 40 characters"),
+    (b"\xff\xfeA\x00\x00\xd8", "UTF-16 byte order mark but is not valid UTF-16"),
     (b"---\ntitle: Nothing below\n---\n  \n\n", "body is empty"),
-    (b"", "body is empty"),
+    (b"", "the file is empty (0 bytes)"),
     (b"---\nurl: javascript:alert(1)\n---\nBody.", "url must start with http:// or https://"),
     (b"---\nurl: ftp://example.com/a\n---\nBody.", "url must start with http:// or https://"),
     (b"---\npublished: 15/02/2021\n---\nBody.", "published must be an ISO date"),
@@ -111,7 +116,7 @@ def test_load_corpus_reports_each_broken_file_and_loads_the_others(make_corpus):
         "bad_yaml.md": "---\ntitle: [oops\n---\nBody.",
         "unclosed.md": "---\ntitle: x\nBody.",
         "unknown.md": "---\nheadline: x\n---\nBody.",
-        "latin1.txt": "Caf\xe9".encode("latin-1"),
+        "utf16.md": "UTF-16 text without a byte order mark.".encode("utf-16-le"),
         "binary.md": bytes(range(256)),
         "empty.md": "",
         "script.md": "---\nurl: javascript:alert(1)\n---\nBody.",
@@ -123,10 +128,10 @@ def test_load_corpus_reports_each_broken_file_and_loads_the_others(make_corpus):
 
     assert [a.doc_id for a in loaded.articles] == ["good", "zz_last"]
     broken = {p.path.name: p.reason for p in loaded.problems}
-    assert sorted(broken) == sorted(["bad_yaml.md", "unclosed.md", "unknown.md", "latin1.txt", "binary.md",
+    assert sorted(broken) == sorted(["bad_yaml.md", "unclosed.md", "unknown.md", "utf16.md", "binary.md",
                                      "empty.md", "script.md", "date.md"])
     assert all(p.path.parent == corpus for p in loaded.problems)
-    assert "UTF-8" in broken["latin1.txt"] and "binary" in broken["binary.md"]
+    assert "byte order mark" in broken["utf16.md"] and "binary" in broken["binary.md"]
 
 
 def test_two_files_with_the_same_id_are_reported_and_the_first_kept(make_corpus):
@@ -137,7 +142,8 @@ def test_two_files_with_the_same_id_are_reported_and_the_first_kept(make_corpus)
     assert [(a.doc_id, a.body) for a in loaded.articles] == [("a", "From markdown.")]
     [problem] = loaded.problems
     assert problem.path == corpus / "a.txt"
-    assert "'a'" in problem.reason and "rename" in problem.reason
+    assert problem.reason == (f"has the same id 'a' as {corpus / 'a.md'}, which is indexed instead; "
+                              f"rename or remove one of them")
 
 
 def test_doc_ids_are_relative_posix_paths_without_extension(make_corpus):
@@ -191,3 +197,184 @@ def test_an_oversized_file_is_refused_with_the_limit(make_corpus, monkeypatch):
 
     assert [a.doc_id for a in loaded.articles] == ["small"]
     assert "200 bytes, over the 100-byte limit" in loaded.problems[0].reason
+
+
+def test_the_size_limit_comes_from_the_environment_or_the_argument(make_corpus, monkeypatch):
+    corpus = make_corpus({"big.md": "word " * 40, "small.md": GOOD})
+
+    monkeypatch.setenv("QA_MAX_ARTICLE_BYTES", "100")
+    from_variable = load_corpus(corpus)
+    from_argument = load_corpus(corpus, max_bytes=1_000)
+
+    assert [a.doc_id for a in from_variable.articles] == ["small"]
+    assert "too large" in from_variable.problems[0].reason and "QA_MAX_ARTICLE_BYTES" in from_variable.problems[0].reason
+    assert [a.doc_id for a in from_argument.articles] == ["big", "small"]
+
+
+@pytest.mark.parametrize("value", ["ten", "0", "-5", "1e6"])
+def test_a_size_limit_variable_that_is_not_a_number_is_refused_with_the_value(make_corpus, monkeypatch, value: str):
+    monkeypatch.setenv("QA_MAX_ARTICLE_BYTES", value)
+
+    with pytest.raises(QAError, match=f"QA_MAX_ARTICLE_BYTES must be a positive number of bytes, got '{value}'"):
+        load_corpus(make_corpus({"a.md": GOOD}))
+
+
+def test_a_ten_megabyte_file_is_refused_without_reading_it_all(make_corpus):
+    corpus = make_corpus({"huge.md": b"All work and no play. " * 480_000, "small.md": GOOD})
+
+    loaded = load_corpus(corpus)
+
+    assert [a.doc_id for a in loaded.articles] == ["small"]
+    [problem] = loaded.problems
+    assert problem.path.name == "huge.md"
+    assert problem.reason.startswith("is too large: 10,560,000 bytes, over the 5,000,000-byte limit for one article")
+
+
+# --- other encodings ----------------------------------------------------------------------------------
+
+TEXT = "---\ntitle: Café crème\n---\nThe naïve café served crème brûlée – at 5 €.\n"
+
+
+@pytest.mark.parametrize(("encoding", "note"), [
+    ("utf-8", None),
+    ("utf-8-sig", None),
+    ("utf-16", "read as UTF-16 (it starts with a byte order mark)"),
+    ("utf-32", "read as UTF-32 (it starts with a byte order mark)"),
+    ("cp1252", "not UTF-8 (byte 14 is 0xe9), read as Windows-1252; check its accented letters and re-save it as UTF-8"),
+])
+def test_a_file_in_another_encoding_is_read_and_the_encoding_noted(make_corpus, encoding: str, note: str | None):
+    corpus = make_corpus({"cafe.md": TEXT.encode(encoding)})
+
+    loaded = load_corpus(corpus)
+
+    [article] = loaded.articles
+    assert (article.title, article.body) == ("Café crème", "The naïve café served crème brûlée – at 5 €.\n")
+    assert loaded.problems == []
+    assert [str(n) for n in loaded.notes] == ([] if note is None else [f"{corpus / 'cafe.md'}: {note}"])
+
+
+def test_bytes_windows_1252_lacks_fall_back_to_latin_1_and_a_stray_control_character_is_kept():
+    raw = b"Caf\xe9 \x81 " + b"and a long sentence after it. " * 5
+
+    text, note = decode_article_text(raw)
+
+    assert text == raw.decode("latin-1") and "read as Latin-1" in note
+
+
+# --- links and odd entries ---------------------------------------------------------------------------
+
+def test_a_link_to_a_folder_outside_the_corpus_is_refused_and_not_followed(make_corpus, tmp_path: Path):
+    outside = make_corpus({"secret.md": GOOD}, name="outside")
+    corpus = make_corpus({"inside.md": GOOD, "sub/deeper.md": GOOD})
+    (corpus / "escape").symlink_to(outside, target_is_directory=True)
+    (corpus / "again.md").symlink_to(corpus / "sub", target_is_directory=True)  # inside: not followed, not reported
+
+    loaded = load_corpus(corpus)
+
+    assert [a.doc_id for a in loaded.articles] == ["inside", "sub/deeper"]
+    [problem] = loaded.problems
+    assert problem.path == corpus / "escape" and "folder outside the corpus" in problem.reason
+
+
+def test_a_dangling_link_is_named(make_corpus):
+    corpus = make_corpus({"inside.md": GOOD})
+    (corpus / "gone.md").symlink_to(corpus / "deleted.md")
+
+    loaded = load_corpus(corpus)
+
+    assert [a.doc_id for a in loaded.articles] == ["inside"]
+    [problem] = loaded.problems
+    assert problem.path.name == "gone.md" and "which does not exist" in problem.reason
+
+
+def test_a_named_pipe_with_an_article_suffix_is_refused_without_blocking(make_corpus):
+    corpus = make_corpus({"inside.md": GOOD})
+    os.mkfifo(corpus / "pipe.md")
+
+    loaded = load_corpus(corpus)
+
+    assert [a.doc_id for a in loaded.articles] == ["inside"]
+    assert "not a regular file" in loaded.problems[0].reason
+
+
+def test_a_folder_named_like_an_article_is_searched_not_reported(make_corpus):
+    corpus = make_corpus({"2021.md/inner.md": GOOD})
+
+    loaded = load_corpus(corpus)
+
+    assert [a.doc_id for a in loaded.articles] == ["2021.md/inner"] and loaded.problems == []
+
+
+# --- properties: whatever the bytes, a loaded article or a CorpusError --------------------------------
+
+_FRONT = st.sampled_from(["", "---\n", "---\ntitle: T\n---\n", "---\npublished: 2021-02-30\n---\n", "\ufeff---\n",
+                          "---\n[[[[[[[[\n---\n", "---\n? [a]\n: b\n---\n", "---\ntitle: !!python/name:os.system\n---\n",
+                          "---\nurl: " + "9" * 5000 + "\n---\n", "---\r\nauthor: &a [*a]\r\n---\r\n"])
+
+
+def check_loaded_or_reported(raw: bytes) -> None:
+    try:
+        article = parse_article(raw, doc_id="any", path="corpus/any.md")
+    except CorpusError as e:
+        assert e.path == Path("corpus/any.md") and e.reason
+        return
+    assert article.body.strip() and article.content_hash == hash_content(raw)
+    assert "\r" not in article.body
+    assert all(value is None or isinstance(value, str) for value in article.metadata().values())
+
+
+@hypothesis_settings(max_examples=300)
+@given(raw=st.binary(max_size=400))
+def test_property_any_bytes_load_or_raise_only_corpus_error(raw: bytes):
+    check_loaded_or_reported(raw)
+
+
+@hypothesis_settings(max_examples=300)
+@given(front=_FRONT, text=st.text(max_size=300), encoding=st.sampled_from(["utf-8", "utf-16", "cp1252", "latin-1"]))
+def test_property_any_text_in_any_encoding_loads_or_raises_only_corpus_error(front: str, text: str, encoding: str):
+    check_loaded_or_reported((front + text).encode(encoding, errors="replace"))
+
+
+@hypothesis_settings(max_examples=200)
+@given(text=st.text(st.characters(blacklist_categories=["Cc", "Cs"]), min_size=1, max_size=300))
+def test_property_utf8_text_without_front_matter_is_the_body_as_written(text: str):
+    raw = text.encode("utf-8")
+    if text.startswith(("---\n", "---\r", "\ufeff")) or not text.strip():
+        return
+    article = parse_article(raw, doc_id="t")
+
+    assert article.body == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@hypothesis_settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.dictionaries(st.from_regex(r"[a-z]{1,3}\.(md|txt)", fullmatch=True), st.binary(max_size=200), max_size=6))
+def test_property_load_corpus_accounts_for_every_file(tmp_path_factory, files: dict[str, bytes]):
+    corpus = tmp_path_factory.mktemp("corpus")
+    for name, raw in files.items():
+        (corpus / name).write_bytes(raw)
+
+    loaded = load_corpus(corpus)
+
+    named = [corpus / f"{a.doc_id}{s}" for a in loaded.articles for s in (".md", ".txt") if (corpus / f"{a.doc_id}{s}").exists()]
+    reported = [p.path for p in loaded.problems]
+    assert sorted(set(named) | set(reported)) == sorted(corpus / n for n in files)
+    assert len({a.doc_id for a in loaded.articles}) == len(loaded.articles)
+
+
+# --- the command line ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_index_command_names_each_bad_file_on_one_line_and_indexes_the_rest(run_module, make_corpus, tmp_path):
+    corpus = make_corpus({"good.md": GOOD, "latin.txt": "Caf\xe9 au lait. Served hot.".encode("cp1252"),
+                          "a.md": GOOD, "a.txt": GOOD, "empty.md": b"", "binary.md": b"\x89PNG\x00\x00\x01",
+                          "yaml.md": "---\ntitle: [x\n---\nBody."})
+    (corpus / "escape.md").symlink_to(tmp_path / "elsewhere.md")
+
+    result = run_module("index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "index"), "--quiet")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert sorted(line.split(": ")[0] for line in lines) == sorted(
+        [f"skipped {corpus / n}" for n in ("a.txt", "empty.md", "binary.md", "yaml.md", "escape.md")]
+        + [f"note {corpus / 'latin.txt'}"])
+    assert "3 added" in result.stdout and "3 articles" in result.stdout

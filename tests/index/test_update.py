@@ -328,12 +328,12 @@ def test_a_broken_file_that_was_indexed_keeps_its_last_version(corpus, index_dir
 
 
 def test_a_broken_file_never_indexed_is_only_reported(corpus, index_dir, build):
-    (corpus / "new.md").write_bytes(b"\xff\xfe not utf-8")
+    (corpus / "new.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00 not text")  # other encodings are read now
 
     summary = build(corpus, index_dir, settings=SETTINGS)
 
     assert summary.kept_broken == [] and "new" not in load_index(index_dir).articles
-    assert [p.path.name for p in summary.problems] == ["new.md"] and "UTF-8" in summary.problems[0].reason
+    assert [p.path.name for p in summary.problems] == ["new.md"] and "binary" in summary.problems[0].reason
 
 
 # --- interrupted updates ----------------------------------------------------------------------------------
