@@ -1,12 +1,15 @@
 """Sentences and chunks, checked with the model's real tokenizer: offsets, budget, coverage, overlap."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from index import Article, Chunk, ChunkSettings, chunk_article, load_token_counter, split_sentences
+from index import (Article, Chunk, ChunkSettings, CorpusError, chunk_article, load_token_counter, parse_article,
+                   split_sentences)
 
 TOKEN_SPANS = load_token_counter()
 
@@ -206,6 +209,27 @@ def test_property_any_text_at_all_gives_offsets_that_round_trip(body: str, max_t
     for start, end in split_sentences(body):
         assert body[start:end] == body[start:end].strip() and "\n" not in body[start:end]
 
+
+
+@hypothesis_settings(max_examples=100)
+@given(raw=st.one_of(_BODY.map(str.encode), st.binary(max_size=600),
+                     st.tuples(st.sampled_from(["---\ntitle: T\n---\n", "\ufeff", "---\r\nsource: S\r\n---\r\n"]),
+                               _BODY).map(lambda p: (p[0] + p[1]).encode("utf-8"))),
+       settings=_SETTINGS)
+def test_property_a_loaded_file_chunks_the_same_way_every_time_whatever_its_metadata(raw: bytes,
+                                                                                     settings: ChunkSettings):
+    """What incremental updates rely on: chunks depend only on the body and the settings."""
+    try:
+        article = parse_article(raw, doc_id="file")
+    except CorpusError:
+        return
+    chunks = chunk_article(article, settings=settings, token_spans=TOKEN_SPANS)
+    again = chunk_article(dataclasses.replace(article, title="Other", source="Other", content_hash="x"),
+                          settings=settings, token_spans=TOKEN_SPANS)
+
+    check_chunks(article, chunks, settings)
+    assert again == chunks
+    assert [c.chunk_id for c in chunks] == [f"file#{n}" for n in range(len(chunks))]
 
 # --- settings ----------------------------------------------------------------------------------------
 
