@@ -15,7 +15,9 @@ from qa import DEFAULT_K, Assistant
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m eval",
-        epilog="Other benchmarks: `python -m eval beir DIR` (BEIR retrieval figures; see its --help).",
+        epilog="Other benchmarks: `python -m eval beir DIR` (BEIR retrieval figures; see its --help). "
+               "Crash safety of the index: `python -m eval chaos [--trials N]` (kills updates at random and "
+               "checks nothing is lost; see its --help).",
         description="Run a gold question set (JSONL, see CONTRACT.md) through the assistant and print per-question "
                     "results and the summary: retrieval hit@5 and MRR, answer accuracy, abstention accuracy, "
                     "citation integrity, p50/p95 latency. Build the index first with `python -m index`.",
@@ -31,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["beir"]:
         return main_beir(argv[1:])
+    if argv[:1] == ["chaos"]:
+        from eval.chaos import main as main_chaos
+
+        return main_chaos(argv[1:])
     args = parse_args(argv)
     try:
         questions = load_gold(args.gold)
