@@ -179,17 +179,22 @@ def stray_entries(index_dir: Path) -> list[str]:
 
 
 def leftover_problems(index_dir: Path, reference_dir: Path) -> list[str]:
-    """Anything in `index_dir` that a fresh build (`reference_dir`) does not leave behind."""
-    expected = set(stray_entries(reference_dir))
-    problems = []
-    left = [name for name in stray_entries(index_dir) if name not in expected]
-    if left:
-        problems.append(f"left behind in the index folder: {left[:_SHOWN]}")
-    live, fresh = current_version_path(index_dir), current_version_path(reference_dir)
-    if live and fresh and _files(live) != _files(fresh):
-        problems.append(f"the live version holds files a fresh build does not: {sorted(_files(live) ^ _files(fresh))}")
-    return problems
+    """Files and folders in `index_dir` that a fresh build (`reference_dir`) does not have.
+
+    The live version folders of both are compared as `<live>`, so their names may differ.
+    """
+    extra = _layout(index_dir) - _layout(reference_dir)
+    outermost = sorted(p for p in extra if not any(p.startswith(other + "/") for other in extra))
+    return [f"left behind in the index folder (a fresh build has no such files): {outermost[:_SHOWN]}"] if extra else []
 
 
-def _files(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+def _layout(index_dir: Path) -> set[str]:
+    try:
+        live = current_version_path(index_dir)
+    except QAError:
+        live = None
+    names = set()
+    for path in index_dir.rglob("*"):
+        parts = path.relative_to(index_dir).parts
+        names.add("/".join(("<live>", *parts[1:]) if live and parts[0] == live.name else parts))
+    return names

@@ -121,9 +121,11 @@ def test_leftovers_are_what_a_fresh_build_does_not_have(tmp_path: Path):
 
     assert stray_entries(dirty) == [".tmp-v-2", "cache", "v-old"]
     assert leftover_problems(clean, fresh) == []
+    (dirty / "cache" / "records.bin").touch()
+    (dirty / "v-old" / "keywords").mkdir()
     assert leftover_problems(dirty, fresh) == [
-        "left behind in the index folder: ['.tmp-v-2', 'v-old']",
-        "the live version holds files a fresh build does not: ['stray']"]
+        "left behind in the index folder (a fresh build has no such files): "
+        "['.tmp-v-2', '<live>/stray', 'cache/records.bin', 'v-old']"]
 
 
 def test_the_scratch_corpus_is_the_same_for_the_same_seed_and_its_changes_keep_files_loadable(tmp_path, make_corpus,
