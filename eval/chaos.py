@@ -98,10 +98,10 @@ class ChaosReport:
 
     def to_json(self) -> dict:
         slowest, trial = self.slowest_recovery()
+        updates = {KILL_MODES[m]: self.outcomes[m] for m in KILL_MODES}
+        updates["finished before the kill"] = self.outcomes["early"]
         return {"trials": self.trials, "seed": self.seed, "corpus": self.corpus,
-                "articles": dict(zip(("start", "end"), self.articles)),
-                "updates": {KILL_MODES[m]: self.outcomes[m] for m in KILL_MODES} | {"finished before the kill":
-                                                                                   self.outcomes["early"]},
+                "articles": dict(zip(("start", "end"), self.articles)), "updates": updates,
                 "leftovers_after_kill": self.leftovers_after_kill,
                 "failures": [f._asdict() for f in self.failures],
                 "recovery_seconds": {"median": round(percentile(self.recovery_seconds, 50), 2),
