@@ -24,6 +24,7 @@ $(STAMP): requirements.txt requirements-test.txt constraints.txt
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(TORCH_ARGS) torch==2.13.0
 	$(PIP) install -q $(TORCH_ARGS) -r requirements-test.txt
+	$(PY) -m index.onnx_model --quiet
 	touch $(STAMP)
 
 index: $(STAMP)

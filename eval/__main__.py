@@ -9,6 +9,7 @@ from pathlib import Path
 from eval.gold import DEFAULT_GOLD, load_gold
 from eval.run import format_table, results_json, run_gold, summarise
 from index import QAError
+from index.embedding import BACKENDS
 from qa import DEFAULT_K, Assistant
 
 
@@ -17,7 +18,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m eval",
         epilog="Other benchmarks: `python -m eval beir DIR` (BEIR retrieval figures; see its --help). "
                "Crash safety of the index: `python -m eval chaos [--trials N]` (kills updates at random and "
-               "checks nothing is lost; see its --help).",
+               "checks nothing is lost; see its --help). Speed at archive scale, the naive path beside ours: "
+               "`python -m eval bench [--corpus DIR] [--json]`.",
         description="Run a gold question set (JSONL, see CONTRACT.md) through the assistant and print per-question "
                     "results and the summary: retrieval hit@5 and MRR, answer accuracy, abstention accuracy, "
                     "citation integrity, p50/p95 latency. Build the index first with `python -m index`.",
@@ -33,10 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["beir"]:
         return main_beir(argv[1:])
+    if argv[:1] == ["load"]:
+        from eval.load import main_load
+
+        return main_load(argv[1:])
     if argv[:1] == ["chaos"]:
         from eval.chaos import main as main_chaos
 
         return main_chaos(argv[1:])
+    if argv[:1] == ["bench"]:
+        from eval.bench import main as main_bench
+
+        return main_bench(argv[1:])
     args = parse_args(argv)
     try:
         questions = load_gold(args.gold)
@@ -63,11 +73,14 @@ def main_beir(argv: list[str]) -> int:
     parser.add_argument("--split", default="test", help="qrels split to score (tune on train, report test)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
+                        help="embedding backend to index and query with (default: $QA_EMBED_BACKEND or onnx-int8)")
     args = parser.parse_args(argv)
     from eval.beir import run_beir
 
     try:
-        print(run_beir(args.folder, split=args.split, as_json=args.json, progress=not args.quiet))
+        print(run_beir(args.folder, split=args.split, as_json=args.json, progress=not args.quiet,
+                       backend=args.backend))
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

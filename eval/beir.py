@@ -19,7 +19,8 @@ from typing import Callable
 
 
 from eval.metrics import mean, ndcg_at, percentile, recall_at
-from index import QAError, update_index
+from index import IndexSettings, QAError, update_index
+from index.embedding import default_backend
 from qa import Assistant
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "beir"
@@ -66,8 +67,13 @@ def load_benchmark(folder: Path, split: str) -> Benchmark:
     return Benchmark(folder.name, documents, queries, qrels)
 
 
-def prepare_index(bench: Benchmark, *, cache_dir: Path = CACHE_DIR, progress: bool = True) -> tuple[Path, float]:
-    """Write the documents as articles and build (or reuse) their index; returns (index dir, seconds)."""
+def prepare_index(bench: Benchmark, *, cache_dir: Path = CACHE_DIR, progress: bool = True,
+                  backend: str | None = None) -> tuple[Path, float]:
+    """Write the documents as articles and build (or reuse) their index; returns (index dir, seconds).
+
+    Each embedding backend keeps its own index folder, so comparing them rebuilds nothing twice.
+    """
+    backend = backend or default_backend()
     digest = hashlib.sha256(json.dumps(sorted(bench.documents.items())).encode()).hexdigest()[:12]
     root = cache_dir / f"{bench.name}-{digest}"
     corpus = root / "corpus"
@@ -78,9 +84,9 @@ def prepare_index(bench: Benchmark, *, cache_dir: Path = CACHE_DIR, progress: bo
             (corpus / f"{safe}.md").write_text(f"{title}\n\n{text}\n" if title else f"{text}\n", encoding="utf-8")
         (root / "corpus.done").touch()
     started = time.perf_counter()
-    summary = update_index(corpus, root / "index", progress=progress)
+    summary = update_index(corpus, root / f"index-{backend}", settings=IndexSettings(backend=backend), progress=progress)
     print(summary.line(), file=sys.stderr)
-    return root / "index", time.perf_counter() - started
+    return root / f"index-{backend}", time.perf_counter() - started
 
 
 def document_ranking(doc_ids: list[str], depth: int) -> list[str]:
@@ -126,9 +132,9 @@ def evaluate(bench: Benchmark, assistant: Assistant, *, depth: int = 100, progre
     return rows
 
 
-def format_rows(bench: Benchmark, split: str, rows: list[dict], index_seconds: float) -> str:
+def format_rows(bench: Benchmark, split: str, rows: list[dict], index_seconds: float, backend: str) -> str:
     lines = [f"{bench.name} ({split}): {len(bench.queries)} queries, {len(bench.documents)} documents; "
-             f"index build/update {index_seconds:.1f} s", "",
+             f"embedding backend {backend}; index build/update {index_seconds:.1f} s", "",
              f"{'method':<30} {'nDCG@10':>8} {'R@100':>7} {'ms p50':>7} {'ms p95':>7}"]
     for r in rows:
         lines.append(f"{r['method']:<30} {r['ndcg@10']:>8.4f} {r['recall@100']:>7.4f} {r['query_ms_p50']:>7.1f} "
@@ -139,12 +145,14 @@ def format_rows(bench: Benchmark, split: str, rows: list[dict], index_seconds: f
     return "\n".join(lines)
 
 
-def run_beir(folder: Path, *, split: str = "test", as_json: bool = False, progress: bool = True) -> str:
+def run_beir(folder: Path, *, split: str = "test", as_json: bool = False, progress: bool = True,
+             backend: str | None = None) -> str:
+    backend = backend or default_backend()
     bench = load_benchmark(folder, split)
-    index_dir, seconds = prepare_index(bench, progress=progress)
+    index_dir, seconds = prepare_index(bench, progress=progress, backend=backend)
     assistant = Assistant(index_dir)
     rows = evaluate(bench, assistant, progress=progress)
     if as_json:
-        return json.dumps({"benchmark": bench.name, "split": split, "queries": len(bench.queries),
+        return json.dumps({"benchmark": bench.name, "split": split, "backend": backend, "queries": len(bench.queries),
                            "documents": len(bench.documents), "index_seconds": seconds, "methods": rows}, indent=2)
-    return format_rows(bench, split, rows, seconds)
+    return format_rows(bench, split, rows, seconds, backend)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from index.articles import MAX_ARTICLE_BYTES, MAX_BYTES_VARIABLE
 from index.chunking import ChunkSettings
+from index.embedding import BACKEND_VARIABLE, BACKENDS, DEFAULT_BACKEND
 from index.errors import QAError
 from index.store import IndexSettings, resolve_index_dir
 from index.update import update_index
@@ -40,6 +41,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--overlap-max-tokens", type=int, default=None,
                         help=f"an overlap longer than this many tokens is dropped (default {defaults.overlap_max_tokens}, "
                              f"or half of --max-tokens when that is smaller)")
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
+                        help=f"embedding backend (default ${BACKEND_VARIABLE} or {DEFAULT_BACKEND}: MiniLM in int8 under "
+                             "onnxruntime; torch-fp32 is the same model in sentence-transformers). A different "
+                             "backend than the index was built with rebuilds it in full")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -52,11 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             overlap_max = min(ChunkSettings().overlap_max_tokens, args.max_tokens // 2)
         chunking = ChunkSettings(max_tokens=args.max_tokens, overlap_sentences=args.overlap_sentences,
                                  overlap_max_tokens=overlap_max)
+        settings = IndexSettings(chunking=chunking, **({"backend": args.backend} if args.backend else {}))
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        summary = update_index(args.corpus, resolve_index_dir(args.index_dir), settings=IndexSettings(chunking=chunking),
+        summary = update_index(args.corpus, resolve_index_dir(args.index_dir), settings=settings,
                                full=args.full, progress=not args.quiet)
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)

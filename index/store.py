@@ -5,7 +5,10 @@ Layout of an index folder (`--index-dir`, default `.index/`):
     LOCK                    held by the one update allowed at a time
     v-<time>-<rand>/        one complete version:
         manifest.json       written last: format, model identity, settings, counts, hashes, versions
-        vectors.faiss       the FAISS index; row i is line i of chunks.jsonl
+        vectors.npy         every chunk's vector (float32, row i is line i of chunks.jsonl); updates and
+                            the recall check read it memory-mapped
+        vectors.faiss       the FAISS search index over those rows: exact (Flat) up to EXACT_MAX_CHUNKS,
+                            IVF with 8-bit scalar codes beyond, its recall@10 measured at build time
         chunks.jsonl        chunk table
         terms.jsonl         each chunk's keyword terms (line i for chunk i), reused by updates
         keywords/           the BM25 index over those terms (bm25s layout: JSON and .npy)
@@ -34,13 +37,16 @@ import numpy as np
 
 from index.articles import Article
 from index.chunking import Chunk, ChunkSettings
-from index.embedding import ModelIdentity
+from index.embedding import ModelIdentity, default_backend, model_identity
 from index.keywords import build_keywords, load_keywords, save_keywords
 from index.errors import IndexMismatchError, IndexNotFoundError, QAError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
-FAISS_FACTORY = "Flat"  # exact inner product; vectors are unit length, so this is cosine
+FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit length), IVF beyond
+EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
+RECALL_TARGET = 0.97  # the approximate index's nprobe is raised until recall@10 against exact reaches this
+RECALL_QUERIES = 200
 
 
 def resolve_index_dir(index_dir: Path | str | None = None) -> Path:
@@ -54,6 +60,11 @@ class IndexSettings:
 
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     faiss_factory: str = FAISS_FACTORY
+    backend: str = field(default_factory=default_backend)  # a different backend is a different model
+
+    def model(self) -> ModelIdentity:
+        """The identity of the model these settings embed with."""
+        return model_identity(self.backend)
 
     def fingerprint(self, model: ModelIdentity) -> str:
         """A hash of only the settings and model identity that change vectors."""
@@ -72,6 +83,7 @@ class IndexVersion:
     chunks: list[Chunk]
     articles: dict[str, Article]
     keywords: object = None  # the bm25s index, row i for chunk i
+    matrix: np.ndarray | None = None  # vectors.npy, memory-mapped at load (stays valid if the folder goes)
 
     def chunk_terms(self) -> list[list[str]]:
         """Each chunk's keyword terms, read from terms.jsonl (only updates need them)."""
@@ -82,10 +94,10 @@ class IndexVersion:
         return self.vectors.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
 
     def all_vectors(self) -> np.ndarray:
-        """Every stored vector, row i for chunk i."""
-        if self.vectors.ntotal == 0:
+        """Every stored vector, row i for chunk i (memory-mapped, read-only)."""
+        if self.matrix is None or not self.chunks:
             return np.zeros((0, self.vectors.d), dtype=np.float32)
-        return self.vectors.reconstruct_n(0, self.vectors.ntotal)
+        return self.matrix
 
 
 def current_version_path(index_dir: Path) -> Path | None:
@@ -113,11 +125,15 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         _check_manifest(index_dir, manifest, expect_model)
-        vectors = faiss.read_index(str(path / "vectors.faiss"))
+        vectors = read_faiss(path / "vectors.faiss")
+        if "nprobe" in manifest.get("faiss", {}):
+            faiss.extract_index_ivf(vectors).nprobe = int(manifest["faiss"]["nprobe"])
         chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
         articles = {row["doc_id"]: Article(**row) for row in _read_jsonl(path / "articles.jsonl")}
         keywords = load_keywords(path / "keywords")
-        counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
+        matrix = np.load(path / "vectors.npy", mmap_mode="r") if manifest["chunk_count"] else None
+        counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]),
+                  "stored vectors": (len(matrix) if matrix is not None else 0, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
                   "articles": (len(articles), manifest["article_count"]),
                   "dimension": (vectors.d, manifest["model"]["dimension"]),
                   "keyword rows": (int(keywords.scores["num_docs"]), max(1, manifest["chunk_count"]))}
@@ -130,7 +146,24 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
     if wrong:
         raise IndexMismatchError(index_dir, wrong)
     return IndexVersion(path=path, manifest=manifest, vectors=vectors, chunks=chunks, articles=articles,
-                        keywords=keywords)
+                        keywords=keywords, matrix=matrix)
+
+
+def read_faiss(path: Path) -> faiss.Index:
+    """A FAISS index from disk, memory-mapped where FAISS allows (flat and IVF codes), else read whole."""
+    try:
+        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    except RuntimeError:
+        return faiss.read_index(str(path))
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    """The live version's manifest, or None when there is none or it cannot be read (cheap: no vectors)."""
+    try:
+        path = current_version_path(index_dir)
+        return json.loads((path / "manifest.json").read_text(encoding="utf-8")) if path else None
+    except (QAError, OSError, ValueError):
+        return None
 
 
 def _check_manifest(index_dir: Path, manifest: dict, expect_model: ModelIdentity | None) -> None:
@@ -168,7 +201,7 @@ def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: lis
         "settings_fingerprint": settings.fingerprint(model),
         "model": model.as_dict(),
         "chunking": dataclasses.asdict(settings.chunking),
-        "faiss": {"factory": settings.faiss_factory, "metric": "inner_product"},
+        "faiss": {"factory": settings.faiss_factory, "metric": "inner_product"},  # completed by write_version
         "chunk_count": len(chunks),
         "article_count": len(articles),
         "token_count": sum(c.n_tokens for c in chunks),
@@ -181,7 +214,7 @@ def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: lis
 
 def _package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for name in ("faiss-cpu", "sentence-transformers", "torch", "numpy", "tokenizers", "tiktoken"):
+    for name in ("faiss-cpu", "onnxruntime", "sentence-transformers", "torch", "numpy", "tokenizers", "tiktoken"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -201,15 +234,21 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     name = f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
-    flat = faiss.index_factory(int(manifest["model"]["dimension"]), manifest["faiss"]["factory"],
-                               faiss.METRIC_INNER_PRODUCT)
-    if len(vectors):
-        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(flat, str(tmp / "vectors.faiss"))
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    with (tmp / "vectors.npy").open("wb") as f:
+        np.save(f, vectors)
+        f.flush()
+        os.fsync(f.fileno())
+    search_index, info = build_search_index(vectors, int(manifest["model"]["dimension"]),
+                                            manifest["faiss"].get("factory", FAISS_FACTORY))
+    faiss.write_index(search_index, str(tmp / "vectors.faiss"))
+    info["bytes_per_chunk"] = round((tmp / "vectors.faiss").stat().st_size / max(1, len(vectors)), 1)
+    manifest = {**manifest, "faiss": {**manifest["faiss"], **info}}
     _write_jsonl(tmp / "chunks.jsonl", [dataclasses.asdict(c) for c in chunks])
     _write_jsonl(tmp / "articles.jsonl", [dataclasses.asdict(a) for a in articles])
     _write_jsonl(tmp / "terms.jsonl", terms)
     save_keywords(build_keywords(terms), tmp / "keywords")
+    manifest["files"] = {str(f.relative_to(tmp)): f.stat().st_size for f in sorted(tmp.rglob("*")) if f.is_file()}
     _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     _fsync_dir(tmp)
     final = index_dir / name
@@ -217,6 +256,87 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     _write_atomic(index_dir / "CURRENT", name + "\n")
     _fsync_dir(index_dir)
     return final
+
+
+def build_search_index(vectors: np.ndarray, dimension: int, factory: str = FAISS_FACTORY, *,
+                       recall_target: float = RECALL_TARGET, seed: int = 0) -> tuple[faiss.Index, dict]:
+    """The FAISS index for these vectors and what the manifest records of it.
+
+    `factory` "auto" picks exact search (Flat) up to EXACT_MAX_CHUNKS vectors and IVF with 8-bit
+    scalar codes beyond; any other value is a FAISS factory string used as given. For an IVF index
+    nprobe is raised until recall@10 against exact search, on RECALL_QUERIES of the vectors
+    themselves as queries (each query's own row left out), reaches `recall_target`.
+    """
+    n = len(vectors)
+    if factory == "auto":
+        factory = "Flat" if n <= EXACT_MAX_CHUNKS else f"IVF{_nlist(n)},SQ8"
+    index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+    info: dict = {"type": factory, "chunks": n}
+    if not index.is_trained:
+        rng = np.random.default_rng(seed)
+        sample = vectors[np.sort(rng.choice(n, size=min(n, 64 * faiss.extract_index_ivf(index).nlist), replace=False))]
+        index.train(sample)
+    if n:
+        for start in range(0, n, 100_000):  # add in slices: no second full copy in memory
+            index.add(np.ascontiguousarray(vectors[start : start + 100_000]))
+    if isinstance(index, faiss.IndexFlat) or n == 0:
+        info["recall_at_10"] = 1.0
+        return index, info
+    info.update(tune_nprobe(index, vectors, recall_target=recall_target, seed=seed))
+    return index, info
+
+
+def _nlist(n: int) -> int:
+    """IVF lists for n vectors: about sqrt(n), a power of two, at least 256."""
+    return max(256, 1 << int(round(np.log2(np.sqrt(n)))))
+
+
+def tune_nprobe(index: faiss.Index, vectors: np.ndarray, *, recall_target: float = RECALL_TARGET, k: int = 10,
+                queries: int = RECALL_QUERIES, seed: int = 0) -> dict:
+    """Set the IVF index's nprobe to the smallest that reaches `recall_target` and say what it measured."""
+    ivf = faiss.extract_index_ivf(index)
+    rng = np.random.default_rng(seed + 1)
+    rows = np.sort(rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False))
+    query = np.ascontiguousarray(vectors[rows])
+    exact = exact_top_k(vectors, query, k + 1)
+    tried = {}
+    for nprobe in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024):
+        if nprobe > ivf.nlist:
+            break
+        ivf.nprobe = nprobe
+        _, found = index.search(query, k + 1)
+        tried[nprobe] = recall_at_k(exact, found, k, exclude=rows)
+        if tried[nprobe] >= recall_target:
+            break
+    return {"nprobe": ivf.nprobe, "nlist": ivf.nlist, "recall_at_10": round(tried[ivf.nprobe], 4),
+            "recall_queries": len(rows), "recall_by_nprobe": {str(p): round(r, 4) for p, r in tried.items()}}
+
+
+def exact_top_k(vectors: np.ndarray, query: np.ndarray, k: int, *, block: int = 200_000) -> np.ndarray:
+    """Rows of the k best inner products for each query, by brute force in blocks (bounded memory)."""
+    best_scores = np.full((len(query), k), -np.inf, dtype=np.float32)
+    best_rows = np.full((len(query), k), -1, dtype=np.int64)
+    for start in range(0, len(vectors), block):
+        scores = query @ np.asarray(vectors[start : start + block], dtype=np.float32).T
+        take = min(k, scores.shape[1])
+        part = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+        merged_scores = np.concatenate([best_scores, np.take_along_axis(scores, part, axis=1)], axis=1)
+        merged_rows = np.concatenate([best_rows, part + start], axis=1)
+        keep = np.argsort(-merged_scores, axis=1, kind="stable")[:, :k]
+        best_scores = np.take_along_axis(merged_scores, keep, axis=1)
+        best_rows = np.take_along_axis(merged_rows, keep, axis=1)
+    return best_rows
+
+
+def recall_at_k(exact: np.ndarray, found: np.ndarray, k: int, *, exclude: np.ndarray | None = None) -> float:
+    """Mean share of the exact top-k rows that `found` also returns in its top k (after dropping `exclude`)."""
+    total = 0.0
+    for i in range(len(exact)):
+        drop = {int(exclude[i])} if exclude is not None else set()
+        want = [r for r in exact[i] if r not in drop and r >= 0][:k]
+        got = [r for r in found[i] if r not in drop and r >= 0][:k]
+        total += len(set(got).intersection(want)) / max(1, len(want))
+    return total / max(1, len(exact))
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -18,11 +18,12 @@ import numpy as np
 
 from index.articles import Article, CorpusNote, doc_id_for, load_corpus
 from index.chunking import Chunk, chunk_article
-from index.embedding import Embedder, count_llm_tokens, load_token_counter, model_identity
+from index.embed_cache import EmbeddingCache, text_key
+from index.embedding import Embedder, count_llm_tokens, load_token_counter
 from index.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError
 from index.terms import terms
-from index.store import (IndexSettings, IndexVersion, build_manifest, load_index, remove_stale_versions,
-                         write_version)
+from index.store import (FORMAT_VERSION, IndexSettings, IndexVersion, build_manifest, current_version_path,
+                         load_index, read_manifest, remove_stale_versions, write_version)
 
 
 @dataclass
@@ -37,6 +38,9 @@ class UpdateSummary:
     problems: list[CorpusError] = field(default_factory=list)
     notes: list[CorpusNote] = field(default_factory=list)  # files read in another encoding
     embedded_chunks: int = 0
+    reused_by_text: int = 0
+    from_cache: int = 0
+    embedded_tokens: int = 0
     total_chunks: int = 0
     total_articles: int = 0
     full_rebuild_reason: str | None = None
@@ -51,8 +55,12 @@ class UpdateSummary:
             return (f"index: up to date ({self.total_articles} articles, {self.total_chunks} chunks); "
                     f"nothing embedded in {self.seconds:.1f} s")
         how = f"full rebuild ({self.full_rebuild_reason})" if self.full_rebuild_reason else "updated"
-        rate = (f" ({self.embedded_chunks / self.embed_seconds:.1f} chunks/s, model load {self.model_load_seconds:.1f} s)"
+        rate = (f" ({self.embedded_chunks / self.embed_seconds:.1f} chunks/s, "
+                f"{self.embedded_tokens / self.embed_seconds:,.0f} tokens/s, model load {self.model_load_seconds:.1f} s)"
                 if self.embed_seconds and self.embedded_chunks else "")
+        saved = [f"{self.reused_by_text} reused by text" if self.reused_by_text else "",
+                 f"{self.from_cache} from an interrupted build's cache" if self.from_cache else ""]
+        rate += "".join(f", {x}" for x in saved if x)
         kept = f", {len(self.kept_broken)} kept from the last build (file now broken)" if self.kept_broken else ""
         noun = "chunk" if self.embedded_chunks == 1 else "chunks"
         return (f"index: {how}: {len(self.added)} added, {len(self.changed)} changed, {len(self.deleted)} deleted, "
@@ -87,12 +95,22 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
         IndexBusyError: another update is running.
         CorpusError: the corpus folder is missing.
     """
-    settings = settings or IndexSettings()
     started = time.perf_counter()
+    settings = settings or IndexSettings(**({"backend": embedder.backend} if embedder else {}))
+    if embedder is not None and embedder.backend != settings.backend:
+        raise ValueError(f"the embedder runs {embedder.backend} but the settings ask for {settings.backend}")
     _check_fits_model(settings)
     with update_lock(index_dir):
         remove_stale_versions(index_dir)
         corpus = load_corpus(corpus_dir)
+        if not full and _manifest_up_to_date(index_dir, corpus.articles, corpus.problems, corpus_dir, settings):
+            manifest = read_manifest(index_dir)
+            summary = UpdateSummary(problems=corpus.problems, total_chunks=manifest["chunk_count"],
+                                    total_articles=manifest["article_count"])
+            summary.unchanged = len(corpus.articles)
+            summary.kept_broken = sorted(set(manifest["articles"]) - {a.doc_id for a in corpus.articles})
+            summary.seconds = time.perf_counter() - started
+            return summary
         loaded, previous, reason = _previous_index(index_dir, settings, full)
         summary = UpdateSummary(problems=corpus.problems, notes=corpus.notes, full_rebuild_reason=reason)
         articles = _diff(corpus.articles, corpus.problems, corpus_dir, loaded, summary)
@@ -101,20 +119,50 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
             summary.total_chunks, summary.total_articles = len(previous.chunks), len(previous.articles)
             summary.seconds = time.perf_counter() - started
             return summary
-        chunks, vectors, chunk_terms = _chunks_and_vectors(articles, previous, settings, embedder or Embedder(),
-                                                           progress, summary)
-        manifest = build_manifest(model=model_identity(), settings=settings, chunks=chunks, articles=articles,
-                                  stats={"embedded_chunks": summary.embedded_chunks})
+        cache = EmbeddingCache(index_dir / "embed-cache", settings.model())
+        chunks, vectors, chunk_terms = _chunks_and_vectors(articles, previous, settings,
+                                                           embedder or Embedder(settings.backend), progress, summary,
+                                                           cache)
+        manifest = build_manifest(model=settings.model(), settings=settings, chunks=chunks, articles=articles,
+                                  stats={"embedded_chunks": summary.embedded_chunks,
+                                         "reused_by_text": summary.reused_by_text, "from_cache": summary.from_cache})
         summary.written = write_version(index_dir, vectors=vectors, chunks=chunks, articles=articles, manifest=manifest,
                                         terms=chunk_terms)
+        cache.clear()
         remove_stale_versions(index_dir)
     summary.total_chunks, summary.total_articles = len(chunks), len(articles)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
+def _manifest_up_to_date(index_dir: Path, current: list[Article], problems: list[CorpusError], corpus_dir: Path,
+                         settings: IndexSettings) -> bool:
+    """True when the live version's manifest already holds exactly these articles, built the same way.
+
+    Reads only the manifest and the sizes of the version's files, so a no-change update loads no
+    vectors and no model.
+    """
+    manifest = read_manifest(index_dir)
+    if manifest is None or manifest.get("format_version") != FORMAT_VERSION or not manifest.get("files"):
+        return False
+    if manifest.get("settings_fingerprint") != settings.fingerprint(settings.model()):
+        return False
+    version = current_version_path(index_dir)
+    for name, size in manifest["files"].items():
+        try:
+            if (version / name).stat().st_size != size:
+                return False
+        except OSError:
+            return False
+    indexed = manifest.get("articles", {})
+    if any(indexed.get(a.doc_id) != a.content_hash for a in current):
+        return False
+    present = {a.doc_id for a in current} | {_problem_doc_id(p, corpus_dir) for p in problems}
+    return set(indexed) <= present
+
+
 def _check_fits_model(settings: IndexSettings) -> None:
-    limit = model_identity().max_seq_length - 2  # the model adds [CLS] and [SEP]
+    limit = settings.model().max_seq_length - 2  # the model adds [CLS] and [SEP]
     if settings.chunking.max_tokens > limit:
         raise QAError(f"max_tokens (--max-tokens) {settings.chunking.max_tokens} is more than the embedding model reads "
                       f"({limit} tokens); chunks would be cut short. Use --max-tokens {limit} or less")
@@ -136,7 +184,7 @@ def _previous_index(index_dir: Path, settings: IndexSettings,
         return None, None, f"the previous index could not be read: {e}"
     if full:
         return loaded, None, "asked with --full"
-    if loaded.manifest.get("settings_fingerprint") != settings.fingerprint(model_identity()):
+    if loaded.manifest.get("settings_fingerprint") != settings.fingerprint(settings.model()):
         return loaded, None, "the model or chunking settings changed"
     return loaded, loaded, None
 
@@ -177,12 +225,18 @@ def _metadata_changed(articles: list[Article], previous: IndexVersion) -> bool:
 
 
 def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, settings: IndexSettings,
-                        embedder: Embedder, progress: bool,
-                        summary: UpdateSummary) -> tuple[list[Chunk], np.ndarray, list[list[str]]]:
+                        embedder: Embedder, progress: bool, summary: UpdateSummary,
+                        cache: EmbeddingCache) -> tuple[list[Chunk], np.ndarray, list[list[str]]]:
+    """Every chunk of the new version with its vector and terms.
+
+    A vector comes, in this order of preference, from: the previous version's row for an unchanged
+    article; the previous version's row for a chunk with the same text (an edited article keeps
+    the vectors of its untouched passages); the cache of an interrupted build; the model.
+    """
     reuse = _reusable_rows(previous, articles)
     token_spans = load_token_counter()
     chunks: list[Chunk] = []
-    sources: list[int] = []  # row in the previous index, or -1 to embed
+    sources: list[int] = []  # row in the previous index, or -1 when not reused
     for article in articles:
         if article.doc_id in reuse:
             for row in reuse[article.doc_id]:
@@ -194,9 +248,15 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
                 chunks.append(chunk)
                 sources.append(-1)
     fresh = [i for i, s in enumerate(sources) if s < 0]
-    summary.embedded_chunks = len(fresh)
-    dimension = model_identity().dimension
-    vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+    keys = {i: text_key(chunks[i].text) for i in fresh}
+    if previous is not None and fresh:
+        by_text = {text_key(c.text): row for row, c in enumerate(previous.chunks)}
+        for i in fresh:
+            if keys[i] in by_text:
+                sources[i] = by_text[keys[i]]
+                summary.reused_by_text += 1
+        fresh = [i for i in fresh if sources[i] < 0]
+    vectors = np.zeros((len(chunks), settings.model().dimension), dtype=np.float32)
     chunk_terms: list[list[str]] = [[] for _ in chunks]
     if previous is not None and any(s >= 0 for s in sources):
         old_vectors, old_terms = previous.all_vectors(), previous.chunk_terms()
@@ -207,10 +267,19 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
     for i in fresh:
         chunk_terms[i] = terms(chunks[i].text)
     if fresh:
+        cached = cache.load()
+        for i in fresh:
+            if keys[i] in cached:
+                vectors[i] = cached[keys[i]]
+                summary.from_cache += 1
+        fresh = [i for i in fresh if keys[i] not in cached]
+    summary.embedded_chunks = len(fresh)
+    summary.embedded_tokens = sum(chunks[i].n_tokens for i in fresh)
+    if fresh:
         loading = time.perf_counter()
         embedder.model  # load before the clock for chunks/s starts
         embedding = time.perf_counter()
-        vectors[fresh] = _embed_with_progress(embedder, [chunks[i].text for i in fresh], progress)
+        _embed_with_progress(embedder, chunks, fresh, keys, vectors, cache, progress)
         summary.model_load_seconds = embedding - loading
         summary.embed_seconds = time.perf_counter() - embedding
     return chunks, vectors, chunk_terms
@@ -227,9 +296,15 @@ def _reusable_rows(previous: IndexVersion | None, articles: list[Article]) -> di
             if a.doc_id in previous.articles and previous.articles[a.doc_id].content_hash == a.content_hash}
 
 
-def _embed_with_progress(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
+def _embed_with_progress(embedder: Embedder, chunks: list[Chunk], rows: list[int], keys: dict[int, bytes],
+                         vectors: np.ndarray, cache: EmbeddingCache, progress: bool, group: int = 64) -> None:
+    """Embed chunks[rows] into vectors[rows], a group at a time, each group saved to the cache at once."""
     from tqdm import tqdm
 
-    with tqdm(total=len(texts), unit="chunk", desc="embedding", file=sys.stderr, disable=not progress,
+    with tqdm(total=len(rows), unit="chunk", desc="embedding", file=sys.stderr, disable=not progress,
               dynamic_ncols=True) as bar:
-        return embedder.embed_passages(texts, on_batch=bar.update)
+        for start in range(0, len(rows), group):
+            part = rows[start : start + group]
+            vectors[part] = embedder.embed_passages([chunks[i].text for i in part], group=group)
+            cache.append([keys[i] for i in part], vectors[part])
+            bar.update(len(part))

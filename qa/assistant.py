@@ -16,7 +16,8 @@ import numpy as np
 
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
 from index.keywords import document_frequencies
-from index.store import IndexVersion, current_version_path
+from index.embedding import BACKENDS, default_backend
+from index.store import IndexVersion, current_version_path, read_manifest
 from qa.compose import (ABSTAIN_TEXT, ComposeSettings, candidate_sentences, inverse_document_frequency,
                         plan_answer, score_candidates, verify_answer, write_answer)
 from qa.followup import Turn, rewrite_followup
@@ -52,7 +53,7 @@ class Assistant:
     def __init__(self, index_dir: Path | str | None = None, *, embedder: Embedder | None = None,
                  settings: ComposeSettings | None = None, retrieval: RetrieveSettings | None = None) -> None:
         self.index_dir = resolve_index_dir(index_dir)
-        self.embedder = embedder or Embedder()
+        self.embedder = embedder  # made to match the index's backend on first refresh when not given
         self.settings = settings or ComposeSettings()
         self.retrieval = retrieval or RetrieveSettings()
         self._lock = threading.Lock()
@@ -64,16 +65,21 @@ class Assistant:
     def refresh(self) -> bool:
         """Switch to a newer index version if one went live; True when it switched.
 
-        The new version is loaded and checked completely before it replaces the old one.
+        The new version is loaded and checked completely before it replaces the old one. Questions
+        are embedded by the backend that built the index (its manifest says which).
         """
         live = current_version_path(self.index_dir)
         if self._index is not None and live == self._index.path:
             return False
-        index = load_index(self.index_dir, expect_model=model_identity())
+        manifest = read_manifest(self.index_dir) or {}
+        backend = manifest.get("model", {}).get("backend")
+        backend = backend if backend in BACKENDS else default_backend()
+        index = load_index(self.index_dir, expect_model=model_identity(backend))
         idf = inverse_document_frequency(document_frequencies(index.keywords), len(index.chunks))
         keywords = KeywordIndex(index.keywords)
+        embedder = self.embedder if self.embedder is not None and self.embedder.backend == backend else Embedder(backend)
         with self._lock:
-            self._index, self._idf, self._keywords = index, idf, keywords
+            self._index, self._idf, self._keywords, self.embedder = index, idf, keywords, embedder
         return True
 
     @property

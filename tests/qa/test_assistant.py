@@ -183,8 +183,8 @@ def test_refresh_refuses_an_index_of_another_model_and_keeps_the_old_one(
     assistant = Assistant(index_dir, embedder=embedder)
     first = assistant.index.path
     (corpus / "space.md").write_text(SPACE, encoding="utf-8")
-    other = dataclasses.replace(index.update.model_identity(), weights_sha256="f" * 64)
-    monkeypatch.setattr(index.update, "model_identity", lambda: other)
+    other = dataclasses.replace(index.store.model_identity(), weights_sha256="f" * 64)
+    monkeypatch.setattr(index.store, "model_identity", lambda backend=None: other)
     update_index(corpus, index_dir, embedder=embedder, progress=False)
 
     with pytest.raises(IndexMismatchError, match="model.weights_sha256"):
@@ -207,6 +207,7 @@ def test_a_refresh_during_ask_does_not_mix_index_versions(make_corpus, topic_art
 
         def __init__(self) -> None:
             self.refreshed = False
+            self.backend = embedder.backend
 
         def embed_queries(self, texts):
             if not self.refreshed:

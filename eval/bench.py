@@ -1,0 +1,344 @@
+"""`python -m eval bench`: the speed of the assistant at archive scale, the naive path beside ours.
+
+Owns: one run that measures, on this machine,
+  1. encoding the same chunks with the naive path (sentence-transformers fp32, one article after
+     another) and with ours (the default backend): documents/s, tokens/s, the ratio, agreement;
+  2. a full index build, adding one article, and an update with nothing to do (wall-clock, each a
+     fresh `python -m index` process, so start-up and model load are included);
+  3. question to cited answer, warm, over the archive (p50/p95);
+  4. vector search over 100,000 and 1,000,000 synthetic chunks with the index type the store
+     picks for that size: p50/p95, recall@10 against exact search, bytes per chunk, peak memory.
+Each encoder and each scale runs in its own process, so one cannot slow or bloat the other.
+Does not: judge answer quality (see `python -m eval` and `python -m eval beir`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
+
+
+def _run_module(*args: str, timeout: float = 3600) -> tuple[float, str]:
+    """Run `python -m ...` from the repository root; (wall seconds, stdout). Raises on failure."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"`python -m {' '.join(args)}` failed ({done.returncode}): {done.stderr.strip()[-800:]}")
+    return seconds, done.stdout
+
+
+# ---------------------------------------------------------------- workers (each in its own process)
+
+def worker_encode(path: Path, how: str) -> dict:
+    """Encode the chunk texts in `path` (JSON: list of articles, each a list of chunk texts)."""
+    from index.embedding import Embedder, set_offline_mode
+
+    set_offline_mode()
+    articles = json.loads(path.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    if how == "naive":
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        from index.embedding import model_dir
+
+        torch.set_num_threads(os.cpu_count() or 1)
+        model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
+        loaded = time.perf_counter()
+        parts = [model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+                 for texts in articles]  # one article after another, as a plain script would
+    else:
+        embedder = Embedder(how)
+        embedder.model
+        loaded = time.perf_counter()
+        parts = [embedder.embed_passages([t for texts in articles for t in texts])]
+    finished = time.perf_counter()
+    vectors = np.vstack(parts).astype(np.float32)
+    np.save(path.with_suffix(f".{how}.npy"), vectors)
+    return {"load_s": loaded - started, "encode_s": finished - loaded}
+
+
+def synthetic_vectors(base: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """n unit vectors spread between real ones: x_a + u*x_b + noise, normalised (u ~ U(0,1)).
+
+    Real embeddings are neither uniform on the sphere (the hardest case for an approximate index)
+    nor tight clusters (the easiest); points between pairs of real vectors, blurred by noise of
+    about a third of a vector's length, keep the real data's directions without copying them.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, base.shape[1]), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        m = min(100_000, n - start)
+        a, b = rng.integers(0, len(base), m), rng.integers(0, len(base), m)
+        v = base[a] + rng.random((m, 1), dtype=np.float32) * base[b]
+        v += rng.standard_normal(v.shape, dtype=np.float32) * np.float32(0.35 / np.sqrt(base.shape[1])) * np.linalg.norm(v, axis=1, keepdims=True)
+        out[start : start + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
+
+
+def worker_scale(base_path: Path, n: int, queries: int, seed: int) -> dict:
+    """Build the store's index for n synthetic vectors and time single-query searches against exact."""
+    import faiss
+
+    from index.store import build_search_index, exact_top_k, recall_at_k
+
+    base = np.load(base_path)
+    vectors = synthetic_vectors(base, n, seed)
+    query = synthetic_vectors(base, queries, seed + 7919)
+    started = time.perf_counter()
+    index, info = build_search_index(vectors, vectors.shape[1])
+    build_s = time.perf_counter() - started
+    blob = faiss.serialize_index(index)
+    exact = exact_top_k(vectors, query, 10)
+    times, found = [], []
+    for i in range(queries):
+        t = time.perf_counter()
+        _, rows = index.search(query[i : i + 1], 10)
+        times.append((time.perf_counter() - t) * 1000)
+        found.append(rows[0])
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    exact_times = []
+    for i in range(min(queries, 30)):
+        t = time.perf_counter()
+        flat.search(query[i : i + 1], 10)
+        exact_times.append((time.perf_counter() - t) * 1000)
+    return {"chunks": n, "type": info["type"], "nprobe": info.get("nprobe"), "build_s": build_s,
+            "recall_at_10_build": info.get("recall_at_10"), "recall_at_10": recall_at_k(exact, np.array(found), 10),
+            "p50_ms": _percentile(times, 50), "p95_ms": _percentile(times, 95),
+            "exact_p50_ms": _percentile(exact_times, 50), "bytes_per_chunk": len(blob) / n,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+# ---------------------------------------------------------------- the run
+
+def _questions_for(corpus: Path, planted: list, count: int, seed: int) -> list[tuple[str, str | None]]:
+    if planted:
+        rng = random.Random(seed)
+        chosen = rng.sample(planted, min(count, len(planted)))
+        return [(q.question, q.answer) for q in chosen]
+    if corpus.resolve() == (REPO_ROOT / "corpus").resolve():
+        from eval.gold import DEFAULT_GOLD, load_gold
+
+        return [(q.question, None) for q in load_gold(DEFAULT_GOLD)][:count]
+    from index import load_corpus
+
+    titles = [a.title for a in load_corpus(corpus).articles if a.title]
+    return [(f"What is known about {t}?", None) for t in random.Random(seed).sample(titles, min(count, len(titles)))]
+
+
+def _new_article(folder: Path, n: int, seed: int) -> None:
+    from eval.synthetic import make_article
+
+    text, _ = make_article(random.Random(seed * 1000 + n), f"added-{n}")
+    (folder / f"added-{seed}-{n}.md").write_text(text, encoding="utf-8")
+
+
+def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, questions: int, scales: list[int],
+              seed: int, workdir: Path) -> dict:
+    from index import ChunkSettings, chunk_article, load_corpus, load_token_counter
+    from index.embedding import DEFAULT_BACKEND, count_llm_tokens
+
+    result: dict = {"date": time.strftime("%Y-%m-%d"), "machine": machine_description(), "seed": seed}
+    planted = []
+    if corpus is None:
+        corpus = workdir / "corpus"
+        _log(f"writing a synthetic archive of {articles:,} articles (seed {seed})")
+        from eval.synthetic import write_archive
+
+        planted = write_archive(corpus, articles, seed=seed)
+        result["archive"] = f"synthetic, {articles:,} articles, seed {seed}"
+    else:
+        shutil.copytree(corpus, workdir / "corpus")  # adding articles must not touch the user's folder
+        corpus = workdir / "corpus"
+        result["archive"] = str(corpus)
+    loaded = load_corpus(corpus)
+    result["articles"] = len(loaded.articles)
+
+    # 1. encoders on the same chunks
+    spans = load_token_counter()
+    sample = loaded.articles[: sample_articles]
+    texts = [[c.text for c in chunk_article(a, settings=ChunkSettings(), token_spans=spans,
+                                            count_llm_tokens=count_llm_tokens)] for a in sample]
+    tokens = sum(len(spans(t)) for group in texts for t in group)
+    chunk_file = workdir / "sample.json"
+    chunk_file.write_text(json.dumps(texts), encoding="utf-8")
+    encoders = {}
+    for how in ("naive", DEFAULT_BACKEND):
+        _log(f"encoding {sum(map(len, texts)):,} chunks of {len(sample)} articles with {how}")
+        _, out = _run_module("eval.bench", "--worker", "encode", str(chunk_file), how)
+        row = json.loads(out)
+        row.update(documents_per_s=len(sample) / row["encode_s"], tokens_per_s=tokens / row["encode_s"],
+                   chunks_per_s=sum(map(len, texts)) / row["encode_s"])
+        encoders[how] = row
+    naive = np.load(chunk_file.with_suffix(".naive.npy"))
+    ours = np.load(chunk_file.with_suffix(f".{DEFAULT_BACKEND}.npy"))
+    cosine = (naive * ours).sum(axis=1)
+    result["encoding"] = {"articles": len(sample), "chunks": len(naive), "tokens": tokens, "naive": encoders["naive"],
+                          "ours": {**encoders[DEFAULT_BACKEND], "backend": DEFAULT_BACKEND},
+                          "ratio_tokens_per_s": encoders[DEFAULT_BACKEND]["tokens_per_s"] / encoders["naive"]["tokens_per_s"],
+                          "cosine_mean": float(cosine.mean()), "cosine_min": float(cosine.min())}
+
+    # 2. index: full build, one-article add, no-change update (fresh processes: start-up included)
+    index_dir = workdir / "index"
+    _log(f"full index build of {len(loaded.articles):,} articles")
+    seconds, out = _run_module("index", "--corpus", str(corpus), "--index-dir", str(index_dir), "--full", "--quiet")
+    manifest = json.loads((index_dir / (index_dir / "CURRENT").read_text().strip() / "manifest.json").read_text())
+    rate = re.search(r"\(([\d.]+) chunks/s, ([\d,]+) tokens/s", out)
+    result["build"] = {"seconds": seconds, "chunks": manifest["chunk_count"], "tokens": manifest["token_count"],
+                       "chunks_per_s_embedding": float(rate.group(1)) if rate else None,
+                       "faiss": manifest["faiss"], "summary": out.strip()}
+    adds, nochange = [], []
+    for n in range(3):
+        _new_article(corpus, n, seed)
+        seconds, out = _run_module("index", "--corpus", str(corpus), "--index-dir", str(index_dir), "--quiet")
+        adds.append(seconds)
+        seconds, _ = _run_module("index", "--corpus", str(corpus), "--index-dir", str(index_dir), "--quiet")
+        nochange.append(seconds)
+    result["add_one_article_s"] = {"median": statistics.median(adds), "runs": adds, "summary": out.strip()}
+    result["no_change_update_s"] = {"median": statistics.median(nochange), "runs": nochange}
+
+    # 3. question to cited answer, warm
+    _log(f"asking {questions} questions")
+    from eval.metrics import contains_answer
+    from qa import Assistant
+
+    started = time.perf_counter()
+    assistant = Assistant(index_dir)
+    assistant.ask("warm-up question about the archive")
+    load_s = time.perf_counter() - started
+    times, hits, abstained = [], 0, 0
+    asked = _questions_for(corpus, planted, questions, seed)
+    for question, expected in asked:
+        t = time.perf_counter()
+        answer = assistant.ask(question)
+        times.append((time.perf_counter() - t) * 1000)
+        abstained += answer.abstained
+        hits += bool(expected and contains_answer(answer.text, expected))
+    result["answer_ms"] = {"questions": len(asked), "p50": _percentile(times, 50), "p95": _percentile(times, 95),
+                           "load_and_first_answer_s": load_s, "abstained": abstained,
+                           "planted_figure_found": hits if planted else None}
+
+    # 4. vector search at scale
+    base = workdir / "base.npy"
+    np.save(base, np.load(index_dir / (index_dir / "CURRENT").read_text().strip() / "vectors.npy"))
+    result["search"] = []
+    for n in scales:
+        _log(f"vector search over {n:,} synthetic chunks")
+        _, out = _run_module("eval.bench", "--worker", "scale", str(base), str(n), "1000", str(seed))
+        result["search"].append(json.loads(out))
+    return result
+
+
+def machine_description() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def format_bench(r: dict) -> str:
+    e, b, a = r["encoding"], r["build"], r["answer_ms"]
+    lines = [f"bench {r['date']} on {r['machine']}", f"archive: {r['archive']} ({r['articles']:,} articles)", "",
+             f"encoding the same {e['chunks']:,} chunks ({e['articles']} articles, {e['tokens']:,} tokens):",
+             f"  {'path':<44} {'docs/s':>8} {'tokens/s':>9} {'load s':>7}"]
+    for name, row in (("naive: sentence-transformers fp32, per article", e["naive"]),
+                      (f"ours: {e['ours']['backend']}", e["ours"])):
+        lines.append(f"  {name:<44} {row['documents_per_s']:>8.1f} {row['tokens_per_s']:>9,.0f} {row['load_s']:>7.2f}")
+    lines += [f"  ratio (tokens/s): {e['ratio_tokens_per_s']:.2f}x; cosine ours vs naive: mean {e['cosine_mean']:.4f}, "
+              f"min {e['cosine_min']:.4f}", "",
+              f"index ({b['chunks']:,} chunks, {b['tokens']:,} tokens; FAISS {b['faiss'].get('type')}, "
+              f"{b['faiss'].get('bytes_per_chunk')} bytes/chunk):",
+              f"  full build                 {b['seconds']:8.1f} s wall  ({b['chunks_per_s_embedding']} chunks/s embedding)",
+              f"  add one article            {r['add_one_article_s']['median']:8.2f} s wall  (median of 3)",
+              f"  no-change update           {r['no_change_update_s']['median']:8.2f} s wall  (median of 3)", "",
+              f"question -> cited answer, warm ({a['questions']} questions): p50 {a['p50']:.0f} ms, p95 {a['p95']:.0f} ms"
+              f"; index load + first answer {a['load_and_first_answer_s']:.1f} s"
+              + (f"; planted figure in the answer {a['planted_figure_found']}/{a['questions']}"
+                 if a["planted_figure_found"] is not None else ""), "",
+              "vector search, one query at a time (synthetic chunks, 1,000 queries):",
+              f"  {'chunks':>10} {'index':<16} {'nprobe':>6} {'p50 ms':>7} {'p95 ms':>7} {'recall@10':>9} "
+              f"{'exact p50':>9} {'bytes/chunk':>11} {'peak MB':>8} {'build s':>8}"]
+    for s in r["search"]:
+        lines.append(f"  {s['chunks']:>10,} {s['type']:<16} {s['nprobe'] or '-':>6} {s['p50_ms']:>7.2f} {s['p95_ms']:>7.2f} "
+                     f"{s['recall_at_10']:>9.3f} {s['exact_p50_ms']:>9.2f} {s['bytes_per_chunk']:>11.0f} "
+                     f"{s['peak_rss_mb']:>8.0f} {s['build_s']:>8.1f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--worker"]:
+        kind, rest = argv[1], argv[2:]
+        out = (worker_encode(Path(rest[0]), rest[1]) if kind == "encode"
+               else worker_scale(Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3])))
+        print(json.dumps(out))
+        return 0
+    parser = argparse.ArgumentParser(
+        prog="python -m eval bench",
+        description="Measure the assistant's speed on this machine, the naive path beside ours: encoding "
+                    "(sentence-transformers fp32 per article vs the default backend, same chunks), a full index "
+                    "build, adding one article, a no-change update, question -> answer p50/p95, and vector search "
+                    "over 100,000 and 1,000,000 synthetic chunks. Takes several minutes; prints one table.")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="an archive folder to measure (copied first); default: a synthetic archive")
+    parser.add_argument("--articles", type=int, default=2000, help="articles in the synthetic archive (default 2000)")
+    parser.add_argument("--sample-articles", type=int, default=300,
+                        help="articles whose chunks both encoders embed (default 300)")
+    parser.add_argument("--questions", type=int, default=100, help="questions asked for the latency figures")
+    parser.add_argument("--scales", default="100000,1000000", help="synthetic chunk counts for the search figures")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic archive and vectors")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it (default: a temp folder)")
+    args = parser.parse_args(argv)
+    if args.corpus is not None and not args.corpus.is_dir():
+        print(f"error: {args.corpus} is not a folder of articles", file=sys.stderr)
+        return 2
+    scales = [int(x) for x in args.scales.split(",") if x.strip()]
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="qa-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run_bench(corpus=args.corpus, articles=args.articles, sample_articles=args.sample_articles,
+                           questions=args.questions, scales=scales, seed=args.seed, workdir=workdir)
+    except (RuntimeError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(result, indent=2) if args.json else format_bench(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,127 @@
+"""The int8 ONNX copy of the packaged MiniLM that the fast embedding backend runs.
+
+Owns: making that copy from the packaged weights, offline and once (at set-up by `make`, or on
+first use), and finding it again. The recipe: export the packaged model with eager attention to
+ONNX (opset 17), fuse it with onnxruntime's BERT optimiser (attention, GELU, layer norms), then
+quantise the weights of every MatMul and Attention node to int8, per channel, with activations
+quantised dynamically. Nothing is downloaded.
+Does not: encode text (index.embedding does).
+
+    .venv/bin/python -m index.onnx_model          # make the copy now (about 15 s; needs torch)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RECIPE = "eager-export-opset17+ort-bert-fusion+dynamic-int8-per-channel(MatMul,Attention)/1"
+CACHE_VARIABLE = "QA_MODEL_CACHE"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def cache_dir() -> Path:
+    """Where prepared model files live: $QA_MODEL_CACHE, else .cache/models/ in the repository."""
+    return Path(os.environ.get(CACHE_VARIABLE) or REPO_ROOT / ".cache" / "models")
+
+
+def onnx_model_path() -> Path:
+    """The file the int8 backend loads; its name carries the source weights' hash and the recipe."""
+    from index.embedding import model_identity
+
+    weights = model_identity("torch-fp32").weights_sha256[:16]
+    return cache_dir() / f"minilm-l6-int8-{weights}-r{RECIPE.rsplit('/', 1)[1]}.onnx"
+
+
+def ensure_onnx_model(*, quiet: bool = False) -> Path:
+    """The int8 ONNX model's path, making it first if it is not there yet (needs torch, about 15 s)."""
+    path = onnx_model_path()
+    if path.is_file():
+        return path
+    if not quiet:
+        print(f"preparing the int8 embedding model once ({path.name}; about 15 s)...", file=sys.stderr, flush=True)
+    export_int8(path)
+    return path
+
+
+def export_int8(target: Path) -> None:
+    """Export, fuse and quantise the packaged model into `target` (written atomically)."""
+    import logging
+    import warnings
+
+    from index.embedding import model_dir, set_offline_mode
+
+    set_offline_mode()
+    try:
+        import onnx
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.transformers import optimizer
+        from transformers import AutoModel
+    except ImportError as e:
+        raise ImportError(f"making the int8 model needs {e.name}; run `make chat` or "
+                          "`.venv/bin/pip install -r requirements.txt`") from e
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, bert: torch.nn.Module) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    bert = AutoModel.from_pretrained(str(model_dir()), local_files_only=True, attn_implementation="eager").eval()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as work:
+        fp32, fused = Path(work) / "fp32.onnx", Path(work) / "fused.onnx"
+        example = torch.ones(2, 16, dtype=torch.long)
+        axes = {0: "batch", 1: "tokens"}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(LastHiddenState(bert), (example, example, torch.zeros_like(example)), str(fp32),
+                              input_names=["input_ids", "attention_mask", "token_type_ids"],
+                              output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                              dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                                            "last_hidden_state": axes})
+            config = bert.config
+            model = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config.num_attention_heads,
+                                             hidden_size=config.hidden_size, opt_level=1, use_gpu=False)
+            model.save_model_to_file(str(fused))
+            partial = Path(work) / "int8.onnx"
+            root = logging.getLogger()
+            level, root.level = root.level, logging.ERROR  # the quantiser's advice to pre-process does not apply
+            try:
+                quantize_dynamic(str(fused), str(partial), weight_type=QuantType.QInt8, per_channel=True,
+                                 op_types_to_quantize=["MatMul", "Attention"],
+                                 extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+            finally:
+                root.level = level
+        os.replace(partial, target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index.onnx_model",
+                                     description="Make the int8 ONNX copy of the packaged embedding model that the "
+                                                 "default (onnx-int8) backend runs, if it is not there yet. `make` "
+                                                 "does this at set-up; indexing does it on first use otherwise.")
+    parser.add_argument("--force", action="store_true", help="make it again even if it exists")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    args = parser.parse_args(argv)
+    path = onnx_model_path()
+    if args.force and path.exists():
+        path.unlink()
+    started = time.perf_counter()
+    existed = path.is_file()
+    ensure_onnx_model(quiet=args.quiet)
+    if not args.quiet:
+        how = "already there" if existed else f"made in {time.perf_counter() - started:.1f} s"
+        print(f"int8 embedding model: {path} ({path.stat().st_size / 1e6:.1f} MB, {how})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
