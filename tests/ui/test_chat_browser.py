@@ -35,6 +35,7 @@ def test_ask_see_citation_follow_link_and_see_highlight(chat_server, browser):
     text = answer.inner_text()
     assert "14 million euros" in text and "[1]" in text
     assert "Coastal Herald" in text and "2021-03-04" in text
+    assert "HACKED" not in text  # the "ignore all previous instructions" line of another article changes nothing
     link = answer.get_by_role("link", name="read it in the article").first
     href = link.get_attribute("href")
     assert href.startswith("/article/harbour?") and href.endswith("#cited")
@@ -53,6 +54,10 @@ def test_ask_see_citation_follow_link_and_see_highlight(chat_server, browser):
     context.close()
 
 
+# Everything a hostile article could make a browser do: run script, load an element, navigate away.
+INJECTED = "script, img, svg, iframe, object, embed, meta[http-equiv], [onerror], [onload], a[href^='javascript']"
+
+
 def test_hostile_article_text_stays_inert(chat_server, browser):
     context, page, dialogs = _open_chat(browser, chat_server)
     answer = _ask(page, "How many stalls sell street food at the night market?")
@@ -60,8 +65,7 @@ def test_hostile_article_text_stays_inert(chat_server, browser):
     assert "forty stalls" in text
     assert "onerror" in text  # shown as text, not turned into an element
     assert page.evaluate("() => document.body.getAttribute('data-pwned')") is None
-    assert answer.locator("img").count() == 0
-    assert answer.locator("a[href^='javascript']").count() == 0
+    assert answer.locator(INJECTED).count() == 0
     href = answer.get_by_role("link", name="read it in the article").first.get_attribute("href")
     view = context.new_page()
     view.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -70,6 +74,27 @@ def test_hostile_article_text_stays_inert(chat_server, browser):
     assert view.locator("body script, body img").count() == 0
     assert view.evaluate("() => document.body.getAttribute('data-pwned')") is None
     assert dialogs == []
+    context.close()
+
+
+@pytest.mark.parametrize("highlight", ["", "?start=0&end=40", "?start=999999&end=5"])
+def test_the_hostile_article_view_runs_nothing_and_injects_nothing(chat_server, browser, highlight):
+    context = browser.new_context()
+    view = context.new_page()
+    dialogs, requests = [], []
+    view.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    view.on("request", lambda r: requests.append(r.url))
+    url = chat_server + "/article/hostile" + highlight
+    view.goto(url)
+    view.wait_for_timeout(1500)  # time for an onerror, onload or meta refresh to fire, if any could
+
+    assert dialogs == [] and view.url == url
+    assert view.locator(INJECTED).count() == 0
+    assert view.evaluate("() => document.body.getAttribute('data-pwned')") is None
+    assert requests == [url]  # not even the article's image or iframe was fetched
+    shown = view.locator("body").inner_text()
+    assert "<script>alert('xss')</script>" in shown and "<svg onload=alert('author')></svg>" in shown
+    assert "</mark></div><script>alert('break')</script>" in shown  # a closing tag in the text closes nothing
     context.close()
 
 
@@ -110,27 +135,3 @@ def test_follow_up_question_resolves_against_the_previous_turn(chat_server, brow
     assert "Understood as" in follow
     assert "14 million euros" in follow
     context.close()
-
-
-@pytest.mark.parametrize("path", [
-    "/article/..%2F..%2Fetc%2Fpasswd", "/article/../../etc/passwd", "/article/%2Fetc%2Fpasswd",
-    "/article/%2e%2e%2fcorpus%2fharbour", "/article/harbour.md", "/article/", "/article/nosuchdoc?start=0&end=5",
-])
-def test_the_article_view_serves_only_indexed_documents(chat_server, path):
-    import urllib.error
-    import urllib.request
-
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(chat_server + path, timeout=10)
-    assert refused.value.code == 404
-    assert b"root:" not in refused.value.read()
-
-
-def test_the_article_view_sends_a_policy_that_blocks_scripts(chat_server):
-    import urllib.request
-
-    with urllib.request.urlopen(chat_server + "/article/hostile?start=0&end=10", timeout=10) as response:
-        policy = response.headers["Content-Security-Policy"]
-        page = response.read().decode()
-    assert "default-src 'none'" in policy and "script" not in policy.replace("default-src 'none'", "")
-    assert "<script>" not in page and "&lt;script&gt;" in page
