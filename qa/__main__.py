@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -34,6 +36,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        return answer_command(args)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def answer_command(args: argparse.Namespace) -> int:
+    """Everything `main` does once the arguments are parsed; returns the exit status."""
     try:
         if args.batch is None:
             if args.question is None:
@@ -85,12 +96,28 @@ def answer_or_error(assistant: Assistant, qid: object, question: object, args: a
     try:
         return assistant.ask(question, k=args.k, retrieve_only=args.retrieve_only, qid=qid).to_json()
     except QuestionError as e:
-        return {"id": qid, "question": str(question), "answer": "", "abstained": True, "citations": [],
+        return {"id": qid, "question": printable(str(question)), "answer": "", "abstained": True, "citations": [],
                 "retrieved": [], "timings_ms": {}, "error": str(e)}
 
 
+def printable(text: str) -> str:
+    """Text that encodes as UTF-8: a lone surrogate (undecodable bytes of a command line) becomes '?'."""
+    return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+# Article text is untrusted: escape sequences could rewrite the terminal, and bidirectional
+# controls could reorder what the reader sees.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text with control characters other than newline and tab (an escape, a lone carriage return,
+    a bidirectional override) shown as U+FFFD; Windows line ends become newlines."""
+    return _TERMINAL_UNSAFE.sub("\ufffd", printable(text).replace("\r\n", "\n"))
+
+
 def format_answer(answer: Answer) -> str:
-    """The answer as a person reads it in a terminal."""
+    """The answer as a person reads it in a terminal; article text cannot send control characters."""
     lines = [answer.text, ""]
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
@@ -100,7 +127,7 @@ def format_answer(answer: Answer) -> str:
         lines.append("Closest passages:")
         for p in answer.retrieved[:3]:
             lines.append(f"- {p.chunk.doc_id} ({p.score:.2f}): {p.chunk.text[:200]}")
-    return "\n".join(lines).rstrip()
+    return terminal_safe("\n".join(lines).rstrip())
 
 
 if __name__ == "__main__":
