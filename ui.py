@@ -96,12 +96,13 @@ class ChatLimits:
     """How much work the chat takes on at once. The defaults are chosen for a 2-core machine.
 
     Attributes:
-        workers: answers computed at the same time. Answering is CPU-bound (the embedding model),
-            and on 2 cores 1 and 2 at a time measured the same throughput (2.6 answers/s); more
-            only makes every answer slower. 2 keeps a slow question from holding up everyone.
-        waiting: questions that may wait for a worker. At about 2.5 answers/s, 64 waiting is
-            about 25 s, as long as one reasonably waits for a chat answer. The next question gets
-            BUSY_TEXT at once, rather than waiting longer or hanging in a queue it cannot see.
+        workers: answers computed at the same time. Answering is CPU-bound (the embedding model
+            runs on every core), and on 2 cores 1, 2 and 3 at a time measured the same throughput
+            (about 4 answers/s with the onnx-int8 model, 2.6 with torch-fp32); more only makes every
+            answer slower. 2 rather than 1, so one slow question does not hold up everyone.
+        waiting: questions that may wait for a worker. At 2.5 to 4 answers/s, 64 waiting is 16 to
+            25 s, about as long as one waits for a chat answer. The next question gets BUSY_TEXT
+            at once, rather than waiting longer or hanging in a queue it cannot see.
         max_wait_s: a question that has not started after this long gets BUSY_TEXT, for when
             answers are slower than planned (a bigger index, a busier machine).
     """
