@@ -163,6 +163,9 @@ def _refuse_binary(text: str, path: Path | str) -> None:
                                 f"characters), not an article; article files must be text, best UTF-8")
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: ~10x faster on big archives
+
+
 def _split_front_matter(text: str, path: Path | str) -> tuple[dict, str]:
     if not text.startswith("---\n"):
         return {}, text
@@ -172,7 +175,7 @@ def _split_front_matter(text: str, path: Path | str) -> tuple[dict, str]:
     if end == -1:
         raise CorpusError(path, "front matter starts with '---' but has no closing '---' line")
     try:
-        fields = yaml.safe_load(text[4:end]) or {}
+        fields = yaml.load(text[4:end], Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as e:
         raise CorpusError(path, f"front matter is not valid YAML ({str(e).splitlines()[0]})") from e
     except ValueError as e:  # YAML reads 2021-02-30 as a date and fails on it
