@@ -20,7 +20,7 @@ import numpy as np
 
 from index import Article, split_sentences
 from qa.leads import answer_phrase, find_names, is_denial, is_full_name, satisfies, speaker_sentence_needed
-from qa.text import expected_answer, kind_is_strict, matches, question_focus, terms, words
+from qa.text import asks_money, expected_answer, kind_is_strict, matches, question_focus, terms, words
 from qa.types import Citation, Passage, Report
 
 
@@ -133,13 +133,20 @@ def plan_answer(question: str, candidates: list[Candidate], settings: ComposeSet
     """
     asked = asked or question
     kind = expected_answer(asked)
+    if kind == "number" and asks_money(asked) and any(satisfies("money", c.text, question) for c in candidates):
+        kind = "money"  # "how much did it cost": a sum of money, not the first figure ("eight months")
     if kind_is_strict(asked):
         fitting = [c for c in candidates if satisfies(kind, c.text, question)]
     else:  # the kind asked for is likely but not certain ("which official" may be a role): prefer it,
-        # and prefer sentences that hold the question's focus noun ("which city *engineer*")
+        # and prefer sentences that hold the question's focus noun ("which city *engineer*"); one
+        # holding both gets a third bonus, as the likeliest answer
         focus = question_focus(asked)
-        fitting = sorted(candidates, key=lambda c: c.score + settings.kind_bonus * (
-            satisfies(kind, c.text, question) + (focus in c.terms)), reverse=True)
+
+        def bonus(c: Candidate) -> float:
+            fits, named = satisfies(kind, c.text, question), focus in c.terms
+            return settings.kind_bonus * (fits + named + (fits and named))
+
+        fitting = sorted(candidates, key=lambda c: c.score + bonus(c), reverse=True)
     if not fitting or fitting[0].score < settings.min_score or fitting[0].semantic < settings.min_semantic:
         return []
     asks_denial = is_denial(asked)

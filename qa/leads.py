@@ -62,6 +62,24 @@ def find_numbers(sentence: str, question: str = "") -> list[str]:
     return found
 
 
+_CURRENCY = re.compile(r"[$€£¥]|\b(?:euros?|dollars?|pounds|yuan|yen|rupees?|francs?|afghanis?|roubles?|rubles?|dinars?|"
+                       r"riyals?|dirhams?|lira|pesos?|USD|EUR|GBP)\b", re.I)
+
+
+def find_money(sentence: str, question: str = "") -> list[str]:
+    """Number phrases of the sentence that are sums of money (a currency word or sign at or just before them).
+
+    >>> find_money("The repairs took eight months and cost 14 million euros.")
+    ['14 million euros']
+    """
+    found = []
+    for phrase in find_numbers(sentence, question):
+        at = sentence.find(phrase)
+        if _CURRENCY.search(phrase) or _CURRENCY.search(sentence[max(0, at - 2) : at]):
+            found.append(phrase if not _CURRENCY.fullmatch(sentence[max(0, at - 1) : at]) else sentence[at - 1] + phrase)
+    return found
+
+
 def find_dates(sentence: str, question: str = "") -> list[str]:
     """Date expressions of the sentence that the question does not already state.
 
@@ -104,6 +122,8 @@ def answer_phrase(kind: str, sentence: str, question: str) -> str | None:
     """
     if kind == "number":
         found = find_numbers(sentence, question)
+    elif kind == "money":
+        found = find_money(sentence, question)
     elif kind == "date":
         found = find_dates(sentence, question)
     elif kind == "person":

@@ -43,7 +43,9 @@ _PERSON_NOUNS = frozenset("""person people official spokesman spokeswoman spokes
 president minister chief coordinator analyst veteran journalist reporter engineer expert diplomat envoy general officer
 head emir member lawmaker politician author writer scientist researcher doctor judge lawyer candidate ambassador
 secretary director chair chairman chairwoman founder activist ceo governor mayor king queen prince cleric negotiator
-adviser advisor representative deputy""".split())
+adviser advisor representative deputy manager ranger teacher nurse worker farmer resident witness soldier pilot
+economist professor student owner executive prosecutor priest imam councillor councilor volunteer survivor coach
+player singer actor artist captain inspector commissioner investigator""".split())
 _PLACE_NOUNS = frozenset("""province country countries city cities district region town village state area place capital
 location border island county neighbourhood neighborhood airport base""".split())
 _VERBISH = re.compile(r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|may|might|said|says|"
@@ -81,6 +83,20 @@ def kind_is_strict(question: str) -> bool:
     head = _which_head(question.lower())
     return head is None or not (head in _PERSON_NOUNS or normalise(head) in _PERSON_NOUNS) or bool(
         re.search(r"^(?:who|whom|when|where)\b|\bhow (?:many|much)\b", question.lower().strip()))
+
+
+_MONEY_WORDS = re.compile(r"\b(?:cost|costs|price|prices|pay|paid|pays|spend|spent|worth|budget|fund|funds|funding|"
+                          r"raised|fine|fined|charge|charged|salary|owed|loan|ransom|compensation|sum)\b")
+
+
+def asks_money(question: str) -> bool:
+    """Whether a 'how much' question asks for a sum of money ("How much did the repairs cost?").
+
+    >>> asks_money("How much did the repairs cost?"), asks_money("How much land was flooded?")
+    (True, False)
+    """
+    q = question.lower()
+    return bool(re.search(r"\bhow much\b", q) and _MONEY_WORDS.search(q))
 
 
 def expected_answer(question: str) -> str:

@@ -29,6 +29,9 @@ ARTICLES = {
     "wolves.md": "---\nsource: Alpine Daily\n---\n"
                  "Park ranger Jonas Weber counted the wolves in the valley this winter.\n\n"
                  "“There are now 14 wolves in three packs, twice as many as in 2015,” he said.\n",
+    "tunnel.md": "---\nsource: Valley Herald\n---\n"
+                 "The mountain tunnel reopened on Friday after eleven months of repairs.\n\n"
+                 "Site manager Petra Novak said the repairs cost 9 million euros and replaced 40 fans.\n",
     "census.md": "---\nsource: Town Ledger\n---\n"
                  "The town census of 2019 counted 8,400 residents.\n\n"
                  "A survey by the chamber of commerce put the population at about 9,000 people.\n",
@@ -144,3 +147,14 @@ def test_verify_drops_a_citation_whose_quote_is_not_the_body_slice():
     forged = Citation(n=1, doc_id="d", quote="The census counted 9,999 residents.", start=0, end=35, score=1.0)
     kept, citations = verify_answer("Ledger: The census counted 9,999 residents. [1]", [forged], _article())
     assert kept == "" and citations == []
+
+
+def test_a_question_about_cost_leads_with_the_sum_not_the_first_figure(assistant):
+    answer = assistant.ask("How much did the tunnel repairs cost?")
+    assert answer.text.startswith("9 million euros [1]")
+    assert "eleven months" not in answer.text.split("\n")[0]
+
+
+def test_which_role_prefers_the_sentence_that_names_the_role_and_a_person(assistant):
+    answer = assistant.ask("Which site manager talked about the tunnel repairs?")
+    assert answer.text.startswith("Petra Novak [1]")
