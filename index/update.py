@@ -105,11 +105,12 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
         corpus = load_corpus(corpus_dir)
         if not full and _manifest_up_to_date(index_dir, corpus.articles, corpus.problems, corpus_dir, settings):
             manifest = read_manifest(index_dir)
-            summary = UpdateSummary(problems=corpus.problems, total_chunks=manifest["chunk_count"],
-                                    total_articles=manifest["article_count"])
+            summary = UpdateSummary(problems=corpus.problems, notes=corpus.notes,
+                                    total_chunks=manifest["chunk_count"], total_articles=manifest["article_count"])
             summary.unchanged = len(corpus.articles)
             summary.kept_broken = sorted(set(manifest["articles"]) - {a.doc_id for a in corpus.articles})
             summary.seconds = time.perf_counter() - started
+            _clear_stale_cache(index_dir, settings)
             return summary
         loaded, previous, reason = _previous_index(index_dir, settings, full)
         summary = UpdateSummary(problems=corpus.problems, notes=corpus.notes, full_rebuild_reason=reason)
@@ -118,6 +119,7 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
                                          or _metadata_changed(articles, previous)):
             summary.total_chunks, summary.total_articles = len(previous.chunks), len(previous.articles)
             summary.seconds = time.perf_counter() - started
+            _clear_stale_cache(index_dir, settings)
             return summary
         cache = EmbeddingCache(index_dir / "embed-cache", settings.model())
         chunks, vectors, chunk_terms = _chunks_and_vectors(articles, previous, settings,
@@ -133,6 +135,12 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
     summary.total_chunks, summary.total_articles = len(chunks), len(articles)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _clear_stale_cache(index_dir: Path, settings: IndexSettings) -> None:
+    """The live version is up to date: an embedding cache still there was left by an update killed after
+    its switch, before it cleared the cache (found by `python -m eval chaos`), and is of no more use."""
+    EmbeddingCache(index_dir / "embed-cache", settings.model()).clear()
 
 
 def _manifest_up_to_date(index_dir: Path, current: list[Article], problems: list[CorpusError], corpus_dir: Path,
