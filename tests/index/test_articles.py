@@ -378,3 +378,6 @@ def test_the_index_command_names_each_bad_file_on_one_line_and_indexes_the_rest(
         [f"skipped {corpus / n}" for n in ("a.txt", "empty.md", "binary.md", "yaml.md", "escape.md")]
         + [f"note {corpus / 'latin.txt'}"])
     assert "3 added" in result.stdout and "3 articles" in result.stdout
+    again = run_module("index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "index"), "--quiet")
+    assert again.returncode == 0 and "up to date" in again.stdout
+    assert sorted(again.stderr.strip().splitlines()) == sorted(lines)  # said again while the files stay as they are
