@@ -41,10 +41,12 @@ from index.store import current_version_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
-KILL_MODES = {"anytime": "killed at a random moment", "writing": "killed while writing", "finish": "left to finish"}
-KILL_WEIGHTS = (0.5, 0.3, 0.2)
-WRITING_WINDOW_S = 0.05  # a kill lands this long at most after the update starts writing its new version;
-# writing a version of ~100 chunks and switching to it takes 30-40 ms on 2 cores
+KILL_MODES = {"anytime": "killed at a random moment", "writing": "killed while writing its version",
+              "switching": "killed right after switching CURRENT", "finish": "left to finish"}
+KILL_WEIGHTS = (0.4, 0.25, 0.15, 0.2)
+WRITING_WINDOW_S = 0.05  # writing a version of ~100 chunks and switching to it takes 30-40 ms on 2 cores
+SWITCH_WINDOW_S = 0.01  # what follows the switch (clearing caches, removing the old version) takes a few ms
+POLL_S = 0.002
 QUESTIONS = ("How much will the new bridge cost?", "Who denied that the contract was awarded without a tender?",
              "When does construction start?", "Who denied al-Qaeda's presence?", "How many fighters are there?")
 
@@ -68,6 +70,7 @@ class UpdateRun:
     returncode: int
     log: str
     switched: bool  # a new version went live during the run
+    appeared: frozenset[str] = frozenset()  # names that appeared in the index folder while it ran
 
     def describe(self) -> str:
         if self.killed:
@@ -255,36 +258,60 @@ class Scratch:
 # --- running and killing updates ----------------------------------------------------------------------------
 
 def run_update(corpus: Path, index_dir: Path, log_path: Path, *, mode: str = "finish", rng: random.Random | None = None,
-               typical_s: float = 0.0) -> UpdateRun:
-    """Run `python -m index` as a subprocess and end it as `mode` says.
+               typical_s: float = 0.0, recurring: frozenset[str] = frozenset()) -> UpdateRun:
+    """Run `python -m index` as a subprocess, watch its index folder, and end it as `mode` says.
 
     Args:
-        mode: "finish" (wait), "anytime" (SIGKILL after a random delay up to 1.2 x `typical_s`),
-            or "writing" (SIGKILL within WRITING_WINDOW_S of a new entry appearing in `index_dir`).
-        rng: draws the delays.
-        typical_s: how long an update usually takes here.
+        mode: "finish" (wait); "anytime" (SIGKILL after a random delay up to 1.2 x `typical_s`);
+            "writing" (within WRITING_WINDOW_S of a new entry appearing in `index_dir` whose name is
+            not in `recurring`: the new version); "switching" (within SWITCH_WINDOW_S of CURRENT changing).
+        rng: draws the delays (one draw per call, whatever happens).
+        typical_s: how long an update with something to do usually takes here.
+        recurring: names that appear in the index folder during every update (a cache, say), not versions.
     """
     command = [sys.executable, "-m", "index", "--corpus", str(corpus), "--index-dir", str(index_dir), "--quiet"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     live = _current_name(index_dir)
+    fraction = rng.random() if rng else 0.0
     with log_path.open("w", encoding="utf-8") as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            if mode == "anytime":
-                _wait(process, rng.uniform(0, 1.2 * typical_s))
-            elif mode == "writing":
-                _wait_for_new_entry(process, index_dir)
-                _wait(process, rng.uniform(0, WRITING_WINDOW_S))
-            else:
-                process.wait(timeout=600)
+            appeared = _supervise(process, index_dir, mode=mode, fraction=fraction, typical_s=typical_s,
+                                  recurring=recurring, live=live)
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
             process.wait()
         seconds = time.perf_counter() - started
     return UpdateRun(mode, seconds, process.returncode == -signal.SIGKILL, process.returncode,
-                     log_path.read_text(encoding="utf-8", errors="replace")[-600:], _current_name(index_dir) != live)
+                     log_path.read_text(encoding="utf-8", errors="replace")[-600:], _current_name(index_dir) != live,
+                     frozenset(appeared))
+
+
+def _supervise(process: subprocess.Popen, index_dir: Path, *, mode: str, fraction: float, typical_s: float,
+               recurring: frozenset[str], live: str | None) -> set[str]:
+    """Poll the index folder until the process ends or it is time to kill it; the new names seen."""
+    before, appeared = _names(index_dir), set()
+    deadline = time.monotonic() + fraction * 1.2 * typical_s if mode == "anytime" else None
+    limit = time.monotonic() + 600
+    while process.poll() is None and time.monotonic() < limit:
+        appeared |= _names(index_dir) - before
+        if deadline is None and mode == "writing" and appeared - recurring:
+            deadline = time.monotonic() + fraction * WRITING_WINDOW_S
+        elif deadline is None and mode == "switching" and _current_name(index_dir) != live:
+            deadline = time.monotonic() + fraction * SWITCH_WINDOW_S
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        time.sleep(POLL_S)
+    return appeared
+
+
+def _names(index_dir: Path) -> set[str]:
+    try:
+        return set(os.listdir(index_dir))
+    except OSError:
+        return set()
 
 
 def _current_name(index_dir: Path) -> str | None:
@@ -292,22 +319,6 @@ def _current_name(index_dir: Path) -> str | None:
         return (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
     except OSError:
         return None
-
-
-def _wait(process: subprocess.Popen, seconds: float) -> None:
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-def _wait_for_new_entry(process: subprocess.Popen, index_dir: Path) -> None:
-    """Until the update creates anything in the index folder (it starts writing), or ends."""
-    before = set(os.listdir(index_dir)) if index_dir.is_dir() else set()
-    while process.poll() is None:
-        if index_dir.is_dir() and set(os.listdir(index_dir)) - before:
-            return
-        time.sleep(0.002)
 
 
 # --- one trial -------------------------------------------------------------------------------------------------
@@ -321,12 +332,18 @@ class ChaosRun:
     kill_rng: random.Random
     state: dict[str, str]
     work_seconds: list[float]  # uninterrupted updates that switched to a new version: how long they took
+    appearances: Counter = field(default_factory=Counter)  # name -> in how many updates it appeared
+
+    def recurring(self) -> frozenset[str]:
+        """Names that appeared during more than one update: not versions, whose names are unique."""
+        return frozenset(name for name, n in self.appearances.items() if n > 1)
 
     def typical_s(self) -> float:
         """How long an update with something to do takes here (the median so far)."""
         return percentile(self.work_seconds, 50)
 
     def timed(self, update: UpdateRun) -> UpdateRun:
+        self.appearances.update(update.appeared)
         if update.switched and not update.killed and update.returncode == 0:
             self.work_seconds.append(update.seconds)
         return update
@@ -341,7 +358,8 @@ def run_trial(run: ChaosRun, trial: int, mode: str) -> None:
     changes = scratch.change(run.rng)
     target = scratch.state()
     update = run.timed(run_update(scratch.corpus, scratch.index_dir, scratch.logs / f"{trial:03d}-update.log",
-                                  mode=mode, rng=run.kill_rng, typical_s=run.typical_s()))
+                                  mode=mode, rng=run.kill_rng, typical_s=run.typical_s(),
+                                  recurring=run.recurring()))
     how = update.describe() + "; " + "; ".join(changes)
     run.report.outcomes[mode if update.killed else ("finish" if mode == "finish" else "early")] += 1
     if not update.killed and update.returncode != 0:
@@ -414,7 +432,8 @@ def run_chaos(corpus_dir: Path | None = None, *, trials: int = 50, seed: int = 0
         trials: how many change-kill-check rounds.
         seed: decides the synthetic articles, the changes and the kill delays.
         extra_articles: synthetic articles added to the copy before the first build.
-        modes: how each trial's update ends, cycled ("anytime", "writing", "finish"); default random.
+        modes: how each trial's update ends, cycled (KILL_MODES: "anytime", "writing", "switching",
+            "finish"); default random with KILL_WEIGHTS.
         embedder: the model for questions and full builds (default: loaded here).
         progress: a progress bar on stderr.
         keep: write the scratch folders here and keep them (default: a temporary folder, removed).
@@ -450,7 +469,9 @@ def _start(root: Path, corpus_dir: Path, *, seed: int, extra_articles: int, embe
     report = ChaosReport(seed=seed, corpus=str(corpus_dir))
     state = {d: a.content_hash for d, a in load_index(scratch.index_dir).articles.items()}
     report.articles.append(len(state))
-    return ChaosRun(scratch, report, embedder or Embedder(), rng, random.Random(seed + 1), state, [first.seconds])
+    run = ChaosRun(scratch, report, embedder or Embedder(), rng, random.Random(seed + 1), state, [])
+    run.timed(first)
+    return run
 
 
 def _trials(run: ChaosRun, trials: int, modes: Sequence[str] | None, progress: bool) -> None:
@@ -485,7 +506,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Crash-safety test of the index. Copies a corpus (plus synthetic articles, from the seed) into a "
                     "temporary folder and builds its index with `python -m index`. Then, each trial: changes the "
                     "corpus at random (add, edit, retitle, rename, delete articles), starts `python -m index` and "
-                    "SIGKILLs it at a random moment (or while it writes the new version, or lets it finish), and "
+                    "SIGKILLs it at a random moment (or while it writes the new version, or right after it switches "
+                    "to it, or lets it finish), and "
                     "checks (a) the index loads and answers a question with verbatim citations; (b) no chunk is "
                     "lost or duplicated: chunk ids are unique and each article's chunks are exactly what chunking "
                     "the text it recorded gives, and the index holds the corpus as it was before the update or "

@@ -171,8 +171,8 @@ def test_the_command_refuses_bad_options_in_one_line(capsys, tmp_path):
 def test_a_short_chaos_run_finds_nothing_wrong(make_corpus, topic_articles, embedder, tmp_path):
     corpus = make_corpus(topic_articles)
 
-    report = run_chaos(corpus, trials=2, seed=11, extra_articles=2, modes=("writing", "anytime"), embedder=embedder,
-                       progress=False, keep=tmp_path / "work")
+    report = run_chaos(corpus, trials=2, seed=11, extra_articles=2, modes=("writing", "switching"),
+                       embedder=embedder, progress=False, keep=tmp_path / "work")
 
     assert report.failures == [] and report.aborted is None, report.table()
     assert report.trials == 2 and len(report.recovery_seconds) == 2
