@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 import yaml
 
@@ -245,7 +245,8 @@ def max_article_bytes() -> int:
     return int(value)
 
 
-def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None) -> CorpusLoad:
+def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None,
+                reuse: Mapping[str, Article] | None = None) -> CorpusLoad:
     """Load every article file of a corpus folder; a broken file becomes a problem, not a crash.
 
     Two files with one id (`a.md`, `a.txt`): the first in sorted path order is loaded, the other
@@ -254,6 +255,8 @@ def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None) -> Corp
     Args:
         corpus_dir: the corpus folder.
         max_bytes: the size limit for one file (default: `max_article_bytes()`).
+        reuse: articles already parsed (the live index's), by id: a UTF-8 file whose bytes hash to
+            the same content hash is not parsed again (front matter parsing dominates big archives).
 
     Raises:
         CorpusError: the folder itself is missing.
@@ -271,7 +274,7 @@ def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None) -> Corp
         if path.is_dir():  # a link to a folder: never followed, refused above when it leaves the corpus
             continue
         try:
-            article, note = _load_file(path, corpus_dir, limit)
+            article, note = _load_file(path, corpus_dir, limit, reuse or {})
         except CorpusError as e:
             problems.append(e)
             continue
@@ -294,7 +297,8 @@ def _links_to_outside_folders(corpus_dir: Path) -> list[CorpusError]:
             and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)]
 
 
-def _load_file(path: Path, corpus_dir: Path, limit: int) -> tuple[Article, str | None]:
+def _load_file(path: Path, corpus_dir: Path, limit: int,
+               reuse: Mapping[str, Article]) -> tuple[Article, str | None]:
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(corpus_dir.resolve()):
@@ -312,4 +316,16 @@ def _load_file(path: Path, corpus_dir: Path, limit: int) -> tuple[Article, str |
     if len(raw) > limit:
         raise CorpusError(path, f"is too large: {max(size, len(raw)):,} bytes, over the {limit:,}-byte limit for "
                                 f"one article; split it, or raise the limit with {MAX_BYTES_VARIABLE}")
-    return _parse(raw, doc_id=doc_id_for(path, corpus_dir), path=path)
+    doc_id = doc_id_for(path, corpus_dir)
+    known = reuse.get(doc_id)
+    if known is not None and known.content_hash == hash_content(raw) and _is_utf8(raw):
+        return known, None
+    return _parse(raw, doc_id=doc_id, path=path)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

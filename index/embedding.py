@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import threading
 from dataclasses import dataclass
 from importlib import metadata
@@ -100,7 +101,7 @@ def _model_identity(backend: str) -> ModelIdentity:
     from index.onnx_model import RECIPE
 
     folder = model_dir()
-    digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+    digest = weights_sha256(folder / "model.safetensors")
     config = json.loads((folder / "config.json").read_text())
     st_config = json.loads((folder / "sentence_bert_config.json").read_text())
     return ModelIdentity(
@@ -112,6 +113,38 @@ def _model_identity(backend: str) -> ModelIdentity:
         backend=backend,
         recipe=RECIPE if backend == "onnx-int8" else "sentence-transformers",
     )
+
+
+@functools.cache
+def weights_sha256(path: Path) -> str:
+    """sha256 of a weights file, remembered beside the prepared models by (path, size, mtime).
+
+    Hashing 90 MB costs a quarter second on every command; the note makes it a stat instead,
+    and any change to the file (size or modification time) hashes it again.
+    """
+    import json
+
+    from index.onnx_model import cache_dir
+
+    stat = path.stat()
+    stamp = {"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    note = cache_dir() / "weights-sha256.json"
+    try:
+        saved = json.loads(note.read_text(encoding="utf-8"))
+        if saved.get("stamp") == stamp and re.fullmatch(r"[0-9a-f]{64}", saved.get("sha256", "")):
+            return saved["sha256"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    with path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    try:
+        note.parent.mkdir(parents=True, exist_ok=True)
+        partial = note.with_name(f".{note.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"stamp": stamp, "sha256": digest}), encoding="utf-8")
+        os.replace(partial, note)
+    except OSError:
+        pass  # a read-only checkout: hash every time
+    return digest
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from index.embedding import Embedder, count_llm_tokens, load_token_counter
 from index.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError
 from index.terms import terms
 from index.store import (FORMAT_VERSION, IndexSettings, IndexVersion, build_manifest, current_version_path,
-                         load_index, read_manifest, remove_stale_versions, write_version)
+                         load_index, read_articles, read_manifest, remove_stale_versions, write_version)
 
 
 @dataclass
@@ -102,7 +102,7 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
     _check_fits_model(settings)
     with update_lock(index_dir):
         remove_stale_versions(index_dir)
-        corpus = load_corpus(corpus_dir)
+        corpus = load_corpus(corpus_dir, reuse={} if full else _live_articles(index_dir))
         if not full and _manifest_up_to_date(index_dir, corpus.articles, corpus.problems, corpus_dir, settings):
             manifest = read_manifest(index_dir)
             summary = UpdateSummary(problems=corpus.problems, notes=corpus.notes,
@@ -143,6 +143,17 @@ def _clear_stale_cache(index_dir: Path, settings: IndexSettings) -> None:
     EmbeddingCache(index_dir / "embed-cache", settings.model()).clear()
 
 
+def _live_articles(index_dir: Path) -> dict[str, Article]:
+    """The live version's articles by id, if it is of this format and readable; else none."""
+    manifest = read_manifest(index_dir)
+    if manifest is None or manifest.get("format_version") != FORMAT_VERSION:
+        return {}
+    try:
+        return {a.doc_id: a for a in read_articles(current_version_path(index_dir))}
+    except (QAError, OSError, ValueError, TypeError, KeyError):
+        return {}
+
+
 def _manifest_up_to_date(index_dir: Path, current: list[Article], problems: list[CorpusError], corpus_dir: Path,
                          settings: IndexSettings) -> bool:
     """True when the live version's manifest already holds exactly these articles, built the same way.
@@ -180,7 +191,7 @@ def _previous_index(index_dir: Path, settings: IndexSettings,
                     full: bool) -> tuple[IndexVersion | None, IndexVersion | None, str | None]:
     """(the live version if it loads, the same when its vectors can be reused, why not)."""
     try:
-        loaded = load_index(index_dir)
+        loaded = load_index(index_dir, keywords=False)
     except IndexNotFoundError:
         return None, None, None
     except IndexMismatchError as e:
@@ -258,10 +269,10 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
     fresh = [i for i, s in enumerate(sources) if s < 0]
     keys = {i: text_key(chunks[i].text) for i in fresh}
     if previous is not None and fresh:
-        by_text = {text_key(c.text): row for row, c in enumerate(previous.chunks)}
+        by_text = {c.text: row for row, c in enumerate(previous.chunks)}
         for i in fresh:
-            if keys[i] in by_text:
-                sources[i] = by_text[keys[i]]
+            if chunks[i].text in by_text:
+                sources[i] = by_text[chunks[i].text]
                 summary.reused_by_text += 1
         fresh = [i for i in fresh if sources[i] < 0]
     vectors = np.zeros((len(chunks), settings.model().dimension), dtype=np.float32)
