@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Sequence
 
+import faiss
 import numpy as np
 
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
@@ -57,6 +58,9 @@ class Assistant:
         self.settings = settings or ComposeSettings()
         self.retrieval = retrieval or RetrieveSettings()
         self._lock = threading.Lock()
+        # One query at a time is searched far faster on one thread: with every core, FAISS's OpenMP
+        # threads wait on each other (32 ms against 0.7 ms for 11,000 vectors on 2 busy cores).
+        faiss.omp_set_num_threads(1)
         self._index: IndexVersion | None = None
         self._idf = None
         self._keywords: KeywordIndex | None = None
@@ -138,7 +142,9 @@ class Assistant:
                         titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in found.passages})
         if not retrieve_only:
             sentences = candidate_sentences(found.pool)
-            scored = score_candidates(question, vector, sentences, self.embedder.embed_queries, idf, self.settings)
+            always = len(candidate_sentences(found.pool[: self.settings.embed_all_of]))  # a prefix of `sentences`
+            scored = score_candidates(question, vector, sentences, self.embedder.embed_queries, idf, self.settings,
+                                      always=always)
             statements = plan_answer(question, scored, self.settings, asked=asked)
             text, citations = write_answer(asked, statements, index.articles)
             answer.text, answer.citations = verify_answer(text, citations, index.articles)

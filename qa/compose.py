@@ -30,6 +30,8 @@ class ComposeSettings:
 
     Attributes:
         passages: how many of the top fused passages to draw sentences from.
+        embed_all_of: every sentence of this many top passages is scored; from the others only
+            those sharing a rare word with the question, or denials.
         max_sentences: most statements (and citations) in one answer.
         semantic_weight: weight of embedding similarity against shared-rare-word overlap.
         min_score: a best sentence below this makes the assistant abstain.
@@ -43,6 +45,7 @@ class ComposeSettings:
     """
 
     passages: int = 6
+    embed_all_of: int = 2
     max_sentences: int = 3
     semantic_weight: float = 0.6
     min_score: float = 0.42
@@ -104,18 +107,27 @@ def candidate_sentences(passages: Sequence[Passage]) -> list[tuple[str, int, int
 
 def score_candidates(question: str, question_vector: np.ndarray, sentences: list[tuple[str, int, int, str]],
                      embed: Callable[[list[str]], np.ndarray], idf: Callable[[str], float],
-                     settings: ComposeSettings) -> list[Candidate]:
-    """Score every sentence by meaning (cosine) and by the share of the question's rare words it holds."""
+                     settings: ComposeSettings, *, always: int | None = None) -> list[Candidate]:
+    """Score sentences by meaning (cosine) and by the share of the question's rare words they hold.
+
+    Only sentences that can matter are embedded (embedding is most of an answer's time): the
+    first `always` sentences (those of the best passages; default all), any sentence sharing a
+    rare word with the question, and any denial (a claim's denial may share none).
+    """
     if not sentences:
         return []
-    vectors = embed([s[3] for s in sentences])
-    semantic = vectors @ question_vector
     q_terms = set(terms(question))
     q_weight = sum(idf(t) for t in q_terms) or 1.0
-    scored = []
-    for (doc_id, start, end, text), sem, vector in zip(sentences, semantic, vectors):
+    rows = []
+    for n, (doc_id, start, end, text) in enumerate(sentences):
         s_terms = frozenset(terms(text))
         lexical = sum(idf(t) for t in q_terms if matches(t, s_terms)) / q_weight
+        if always is None or n < always or lexical > 0 or is_denial(text):
+            rows.append((doc_id, start, end, text, s_terms, lexical))
+    vectors = embed([row[3] for row in rows])
+    semantic = vectors @ question_vector
+    scored = []
+    for (doc_id, start, end, text, s_terms, lexical), sem, vector in zip(rows, semantic, vectors):
         score = settings.semantic_weight * float(sem) + (1 - settings.semantic_weight) * lexical
         scored.append(Candidate(doc_id, start, end, text, float(sem), lexical, score, vector, s_terms))
     return sorted(scored, key=lambda c: c.score, reverse=True)
