@@ -257,7 +257,12 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     _write_jsonl(tmp / "articles.jsonl", [vars(a) for a in articles])
     _write_jsonl(tmp / "terms.jsonl", terms)
     save_keywords(build_keywords(terms), tmp / "keywords")
-    manifest["files"] = {str(f.relative_to(tmp)): f.stat().st_size for f in sorted(tmp.rglob("*")) if f.is_file()}
+    files = [f for f in sorted(tmp.rglob("*")) if f.is_file()]
+    for f in files:  # FAISS and bm25s write without syncing: push every file to disk before the manifest
+        _fsync_file(f)
+    for folder in sorted({f.parent for f in files} - {tmp}):
+        _fsync_dir(folder)
+    manifest["files"] = {str(f.relative_to(tmp)): f.stat().st_size for f in files}
     _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     _fsync_dir(tmp)
     final = index_dir / name
@@ -359,6 +364,11 @@ def _write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as f:
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
