@@ -102,13 +102,14 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
     _check_fits_model(settings)
     with update_lock(index_dir):
         remove_stale_versions(index_dir)
-        corpus = load_corpus(corpus_dir, reuse={} if full else _live_articles(index_dir))
-        if not full and _manifest_up_to_date(index_dir, corpus.articles, corpus.problems, corpus_dir, settings):
-            manifest = read_manifest(index_dir)
+        live = read_manifest(index_dir)  # the live version's manifest, or None
+        corpus = load_corpus(corpus_dir, reuse={} if full else _live_articles(index_dir, live))
+        if not full and _manifest_up_to_date(index_dir, live, corpus.articles, corpus.problems, corpus_dir,
+                                             settings):
             summary = UpdateSummary(problems=corpus.problems, notes=corpus.notes,
-                                    total_chunks=manifest["chunk_count"], total_articles=manifest["article_count"])
+                                    total_chunks=live["chunk_count"], total_articles=live["article_count"])
             summary.unchanged = len(corpus.articles)
-            summary.kept_broken = sorted(set(manifest["articles"]) - {a.doc_id for a in corpus.articles})
+            summary.kept_broken = sorted(set(live["articles"]) - {a.doc_id for a in corpus.articles})
             summary.seconds = time.perf_counter() - started
             _clear_stale_cache(index_dir, settings)
             return summary
@@ -143,9 +144,8 @@ def _clear_stale_cache(index_dir: Path, settings: IndexSettings) -> None:
     EmbeddingCache(index_dir / "embed-cache", settings.model()).clear()
 
 
-def _live_articles(index_dir: Path) -> dict[str, Article]:
+def _live_articles(index_dir: Path, manifest: dict | None) -> dict[str, Article]:
     """The live version's articles by id, if it is of this format and readable; else none."""
-    manifest = read_manifest(index_dir)
     if manifest is None or manifest.get("format_version") != FORMAT_VERSION:
         return {}
     try:
@@ -154,14 +154,13 @@ def _live_articles(index_dir: Path) -> dict[str, Article]:
         return {}
 
 
-def _manifest_up_to_date(index_dir: Path, current: list[Article], problems: list[CorpusError], corpus_dir: Path,
-                         settings: IndexSettings) -> bool:
+def _manifest_up_to_date(index_dir: Path, manifest: dict | None, current: list[Article], problems: list[CorpusError],
+                         corpus_dir: Path, settings: IndexSettings) -> bool:
     """True when the live version's manifest already holds exactly these articles, built the same way.
 
     Reads only the manifest and the sizes of the version's files, so a no-change update loads no
     vectors and no model.
     """
-    manifest = read_manifest(index_dir)
     if manifest is None or manifest.get("format_version") != FORMAT_VERSION or not manifest.get("files"):
         return False
     if manifest.get("settings_fingerprint") != settings.fingerprint(settings.model()):
