@@ -369,6 +369,15 @@ def shown_question(message: object) -> str:
     return escape_markdown(text)
 
 
+def _offset(value: str | None) -> int | None:
+    """A character offset from the query string, or None when it is not a plain number.
+
+    >>> _offset("42"), _offset("abc"), _offset("-1"), _offset(None)
+    (42, None, None, None)
+    """
+    return int(value) if value is not None and value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
 def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
               logins: list[tuple[str, str]] | None = None):
     """The ASGI app: the article view at /article/{doc_id}, the chat at /.
@@ -391,10 +400,10 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
         return HTMLResponse(NOT_FOUND_PAGE, status_code=404, headers=ARTICLE_HEADERS)
 
     @app.get("/article/{doc_id:path}", response_class=HTMLResponse)
-    def article(request: Request, doc_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
+    def article(request: Request, doc_id: str, start: str | None = None, end: str | None = None) -> HTMLResponse:
         if login_check is not None and not login_check(request):
             return HTMLResponse(UNAUTHORIZED_PAGE, status_code=401, headers=ARTICLE_HEADERS)
-        page = backend.article_page(doc_id, start, end)
+        page = backend.article_page(doc_id, _offset(start), _offset(end))  # a bad offset: no highlight
         if page is None:
             return HTMLResponse(NOT_FOUND_PAGE, status_code=404, headers=ARTICLE_HEADERS)
         return HTMLResponse(page, headers=ARTICLE_HEADERS)

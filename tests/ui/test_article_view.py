@@ -50,6 +50,15 @@ def test_an_indexed_document_is_served_with_the_passage_marked(chat_server):
     assert '<mark id="cited">harbour bridge</mark>' in body.decode()
 
 
+@pytest.mark.parametrize("query", ["start=abc&end=zz", "start=-4&end=18", "start=4&end=99999999999999999999",
+                                   "start=18&end=4", "start=%00&end=%ff"])
+def test_bad_offsets_show_the_article_without_a_highlight(chat_server, query):
+    status, headers, body = raw_request(chat_server, "GET", f"/article/harbour?{query}")
+
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert b"harbour bridge" in body and b"<mark" not in body
+
+
 def test_links_out_of_the_corpus_were_never_indexed(chat_server):
     # leak.md and passwd.md are links to files outside the corpus: the index refused them, so the
     # chat can neither serve nor quote them.
