@@ -39,6 +39,8 @@ def clean_question(question: object) -> str:
         question = question.decode("utf-8", errors="replace")
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, got {type(question).__name__}")
+    if len(question) > 20 * MAX_QUESTION_CHARS:  # too long whatever cleaning removes: refuse before the work
+        raise QuestionError(f"the question is {len(question):,} characters long; keep it under {MAX_QUESTION_CHARS:,}")
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
     text = " ".join(text.split())
     if not text:
