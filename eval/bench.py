@@ -30,15 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.metrics import percentile
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
 
 
 def _run_module(*args: str, timeout: float = 3600) -> tuple[float, str]:
@@ -131,8 +129,8 @@ def worker_scale(base_path: Path, n: int, queries: int, seed: int) -> dict:
         exact_times.append((time.perf_counter() - t) * 1000)
     return {"chunks": n, "type": info["type"], "nprobe": info.get("nprobe"), "build_s": build_s,
             "recall_at_10_build": info.get("recall_at_10"), "recall_at_10": recall_at_k(exact, np.array(found), 10),
-            "p50_ms": _percentile(times, 50), "p95_ms": _percentile(times, 95),
-            "exact_p50_ms": _percentile(exact_times, 50), "bytes_per_chunk": len(blob) / n,
+            "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
+            "exact_p50_ms": percentile(exact_times, 50), "bytes_per_chunk": len(blob) / n,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -241,7 +239,7 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
         times.append((time.perf_counter() - t) * 1000)
         abstained += answer.abstained
         hits += bool(expected and contains_answer(answer.text, expected))
-    result["answer_ms"] = {"questions": len(asked), "p50": _percentile(times, 50), "p95": _percentile(times, 95),
+    result["answer_ms"] = {"questions": len(asked), "p50": percentile(times, 50), "p95": percentile(times, 95),
                            "load_and_first_answer_s": load_s, "abstained": abstained,
                            "planted_figure_found": hits if planted else None}
 

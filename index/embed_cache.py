@@ -34,7 +34,6 @@ class EmbeddingCache:
         tag = hashlib.sha256(repr(sorted(model.as_dict().items())).encode()).hexdigest()[:16]
         self.folder = folder
         self.path = folder / f"{re.sub(r'[^a-z0-9-]', '', model.backend)}-{tag}.bin"
-        self.dimension = model.dimension
         self.record = DIGEST_BYTES + 4 * model.dimension + 4
         self._good_bytes = 0
         self._loaded = False

@@ -245,25 +245,20 @@ class Embedder:
         with self._loading:
             if self._model is None:
                 set_offline_mode()
-                self._model = (_OnnxEncoder(self.threads, self.batch_size) if self.backend == "onnx-int8"
-                               else _TorchEncoder(self.threads, self.batch_size))
+                self._model = _OnnxEncoder(self.threads) if self.backend == "onnx-int8" else _TorchEncoder(self.threads)
         return self._model
 
-    def embed_passages(self, texts: Sequence[str], *, on_batch: Callable[[int], None] | None = None,
-                       group: int = 64) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str], *, group: int = 64) -> np.ndarray:
         """Vectors for passages, shape (len(texts), dimension), float32, unit length.
 
         Args:
             texts: passage texts.
-            on_batch: called with the number of texts done after each group (for progress bars and caches).
             group: texts handed to the backend at a time.
         """
         parts = []
         for start in range(0, len(texts), group):
             batch = list(texts[start : start + group])
             parts.append(self._encode(batch))
-            if on_batch:
-                on_batch(len(batch))
         return np.vstack(parts) if parts else np.zeros((0, self.identity.dimension), dtype=np.float32)
 
     def embed_queries(self, texts: Iterable[str]) -> np.ndarray:
@@ -284,12 +279,11 @@ class Embedder:
 class _TorchEncoder:
     """sentence-transformers in fp32: the reference backend."""
 
-    def __init__(self, threads: int, batch_size: int) -> None:
+    def __init__(self, threads: int) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(threads)
-        self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
@@ -305,7 +299,7 @@ class _OnnxEncoder:
     activations per run, so batching texts together would make each vector depend on its neighbours.
     """
 
-    def __init__(self, threads: int, batch_size: int) -> None:
+    def __init__(self, threads: int) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -320,7 +314,6 @@ class _OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
         self.tokenizer.enable_truncation(_model_identity("torch-fp32").max_seq_length)
         self.tokenizer.no_padding()
-        self.batch_size = batch_size
         self.threads = threads
         self._pool = None
 
