@@ -4,7 +4,7 @@ Owns: one append-only file per model in `<index-dir>/embed-cache/`, read back by
 Each record is the first 16 bytes of sha256(chunk text), the float32 vector, and a crc32 of both;
 a record cut short or damaged by a kill ends the readable part, and the file is truncated there
 before the next append. The update that finishes clears the file: from then on the index itself
-holds those vectors (updates reuse them by the same text hash).
+holds those vectors (updates reuse them by chunk text).
 Does not: decide what to embed (index.update) or store the index (index.store).
 """
 from __future__ import annotations

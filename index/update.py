@@ -266,7 +266,6 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
                 chunks.append(chunk)
                 sources.append(-1)
     fresh = [i for i, s in enumerate(sources) if s < 0]
-    keys = {i: text_key(chunks[i].text) for i in fresh}
     if previous is not None and fresh:
         by_text = {c.text: row for row, c in enumerate(previous.chunks)}
         for i in fresh:
@@ -284,6 +283,7 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
             chunk_terms[i] = old_terms[sources[i]]
     for i in fresh:
         chunk_terms[i] = terms(chunks[i].text)
+    keys = {i: text_key(chunks[i].text) for i in fresh}  # the cache's keys, for what is still to embed
     if fresh:
         cached = cache.load()
         for i in fresh:
