@@ -310,7 +310,10 @@ class _OnnxEncoder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(ensure_onnx_model()), options, providers=["CPUExecutionProvider"])
+        # onnxruntime would fuse Add + LayerNormalization back into its slow SkipLayerNormalization
+        # (index.onnx_model.unfuse_slow_ops says why they were unfused)
+        self.session = ort.InferenceSession(str(ensure_onnx_model()), options, providers=["CPUExecutionProvider"],
+                                            disabled_optimizers=["SkipLayerNormFusion"])
         self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
         self.tokenizer.enable_truncation(_model_identity("torch-fp32").max_seq_length)
         self.tokenizer.no_padding()
