@@ -52,8 +52,13 @@ def _run_module(*args: str, timeout: float = 3600) -> tuple[float, str]:
 
 # ---------------------------------------------------------------- workers (each in its own process)
 
-def worker_encode(path: Path, how: str) -> dict:
-    """Encode the chunk texts in `path` (JSON: list of articles, each a list of chunk texts)."""
+def worker_encode(path: Path, how: str) -> None:
+    """Serve encoding requests for the chunk texts in `path` (JSON: list of articles, each a list of texts).
+
+    Prints {"load_s"} once loaded, then for each stdin line "START STOP" encodes articles START..STOP-1
+    one article after another (naive) or in one call (ours) and prints {"seconds"}; on "save" writes
+    all vectors encoded so far to `path` with suffix .HOW.npy, in article order, and exits.
+    """
     from index.embedding import Embedder, set_offline_mode
 
     set_offline_mode()
@@ -67,18 +72,52 @@ def worker_encode(path: Path, how: str) -> dict:
 
         torch.set_num_threads(os.cpu_count() or 1)
         model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
-        loaded = time.perf_counter()
-        parts = [model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-                 for texts in articles]  # one article after another, as a plain script would
+
+        def encode(group: list[list[str]]) -> list[np.ndarray]:
+            return [model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+                    for texts in group]  # one article after another, as a plain script would
     else:
         embedder = Embedder(how)
         embedder.model
-        loaded = time.perf_counter()
-        parts = [embedder.embed_passages([t for texts in articles for t in texts])]
-    finished = time.perf_counter()
-    vectors = np.vstack(parts).astype(np.float32)
-    np.save(path.with_suffix(f".{how}.npy"), vectors)
-    return {"load_s": loaded - started, "encode_s": finished - loaded}
+
+        def encode(group: list[list[str]]) -> list[np.ndarray]:
+            return [embedder.embed_passages([t for texts in group for t in texts])]
+    print(json.dumps({"load_s": time.perf_counter() - started}), flush=True)
+    done: dict[int, list[np.ndarray]] = {}
+    for line in sys.stdin:
+        if line.strip() == "save":
+            break
+        start, stop = (int(x) for x in line.split())
+        t = time.perf_counter()
+        done[start] = encode(articles[start:stop])
+        print(json.dumps({"seconds": time.perf_counter() - t}), flush=True)
+    np.save(path.with_suffix(f".{how}.npy"), np.vstack([v for k in sorted(done) for v in done[k]]).astype(np.float32))
+
+
+class _EncodeWorker:
+    """One `--worker encode` process, kept loaded while the other path runs (it then sleeps on stdin)."""
+
+    def __init__(self, chunk_file: Path, how: str) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "eval.bench", "--worker", "encode", str(chunk_file), how],
+                                        cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.load_s = self._reply()["load_s"]
+
+    def _reply(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the encoding worker stopped (exit {self.process.wait()})")
+        return json.loads(line)
+
+    def encode(self, start: int, stop: int) -> float:
+        self.process.stdin.write(f"{start} {stop}\n")
+        self.process.stdin.flush()
+        return self._reply()["seconds"]
+
+    def save(self) -> None:
+        self.process.stdin.write("save\n")
+        self.process.stdin.close()
+        if self.process.wait() != 0:
+            raise RuntimeError(f"the encoding worker failed (exit {self.process.returncode})")
 
 
 def synthetic_vectors(base: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -159,7 +198,7 @@ def _new_article(folder: Path, n: int, seed: int) -> None:
 
 
 def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, questions: int, scales: list[int],
-              seed: int, workdir: Path) -> dict:
+              seed: int, workdir: Path, rounds: int = 3, encoding_only: bool = False) -> dict:
     from index import ChunkSettings, chunk_article, load_corpus, load_token_counter
     from index.embedding import DEFAULT_BACKEND, count_llm_tokens
 
@@ -187,21 +226,35 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
     tokens = sum(len(spans(t)) for group in texts for t in group)
     chunk_file = workdir / "sample.json"
     chunk_file.write_text(json.dumps(texts), encoding="utf-8")
+    # Both paths stay loaded in their own processes and take turns on slices of the sample, the order
+    # alternating, so that both meet the same machine load (on a shared VM it drifts within seconds).
+    paths = ("naive", DEFAULT_BACKEND)
+    _log(f"loading both encoders; then {rounds} slices of {len(sample)} articles ({sum(map(len, texts)):,} chunks) each")
+    workers = {how: _EncodeWorker(chunk_file, how) for how in paths}
+    slices = [(len(sample) * k // rounds, len(sample) * (k + 1) // rounds) for k in range(rounds)]
+    seconds: dict[str, list[float]] = {how: [] for how in paths}
+    for k, (start, stop) in enumerate(slices):
+        for how in (paths if k % 2 == 0 else paths[::-1]):
+            seconds[how].append(workers[how].encode(start, stop))
+    for worker in workers.values():
+        worker.save()
+    slice_tokens = [sum(len(spans(t)) for group in texts[a:b] for t in group) for a, b in slices]
     encoders = {}
-    for how in ("naive", DEFAULT_BACKEND):
-        _log(f"encoding {sum(map(len, texts)):,} chunks of {len(sample)} articles with {how}")
-        _, out = _run_module("eval.bench", "--worker", "encode", str(chunk_file), how)
-        row = json.loads(out)
-        row.update(documents_per_s=len(sample) / row["encode_s"], tokens_per_s=tokens / row["encode_s"],
-                   chunks_per_s=sum(map(len, texts)) / row["encode_s"])
-        encoders[how] = row
+    for how in paths:
+        total = sum(seconds[how])
+        encoders[how] = {"load_s": workers[how].load_s, "encode_s": total, "documents_per_s": len(sample) / total,
+                         "tokens_per_s": tokens / total, "chunks_per_s": sum(map(len, texts)) / total}
+    ratios = [a / b for a, b in zip(seconds["naive"], seconds[DEFAULT_BACKEND])]
     naive = np.load(chunk_file.with_suffix(".naive.npy"))
     ours = np.load(chunk_file.with_suffix(f".{DEFAULT_BACKEND}.npy"))
     cosine = (naive * ours).sum(axis=1)
-    result["encoding"] = {"articles": len(sample), "chunks": len(naive), "tokens": tokens, "naive": encoders["naive"],
-                          "ours": {**encoders[DEFAULT_BACKEND], "backend": DEFAULT_BACKEND},
+    result["encoding"] = {"articles": len(sample), "chunks": len(naive), "tokens": tokens, "slices": rounds,
+                          "naive": encoders["naive"], "ours": {**encoders[DEFAULT_BACKEND], "backend": DEFAULT_BACKEND},
                           "ratio_tokens_per_s": encoders[DEFAULT_BACKEND]["tokens_per_s"] / encoders["naive"]["tokens_per_s"],
+                          "ratio_per_slice": {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)},
                           "cosine_mean": float(cosine.mean()), "cosine_min": float(cosine.min())}
+    if encoding_only:
+        return result
 
     # 2. index: full build, one-article add, no-change update (fresh processes: start-up included)
     index_dir = workdir / "index"
@@ -268,15 +321,22 @@ def machine_description() -> str:
 
 
 def format_bench(r: dict) -> str:
-    e, b, a = r["encoding"], r["build"], r["answer_ms"]
+    e = r["encoding"]
     lines = [f"bench {r['date']} on {r['machine']}", f"archive: {r['archive']} ({r['articles']:,} articles)", "",
-             f"encoding the same {e['chunks']:,} chunks ({e['articles']} articles, {e['tokens']:,} tokens):",
+             f"encoding the same {e['chunks']:,} chunks ({e['articles']} articles, {e['tokens']:,} tokens), "
+             f"the two paths taking turns on {e['slices']} slices:",
              f"  {'path':<44} {'docs/s':>8} {'tokens/s':>9} {'load s':>7}"]
     for name, row in (("naive: sentence-transformers fp32, per article", e["naive"]),
                       (f"ours: {e['ours']['backend']}", e["ours"])):
         lines.append(f"  {name:<44} {row['documents_per_s']:>8.1f} {row['tokens_per_s']:>9,.0f} {row['load_s']:>7.2f}")
-    lines += [f"  ratio (tokens/s): {e['ratio_tokens_per_s']:.2f}x; cosine ours vs naive: mean {e['cosine_mean']:.4f}, "
-              f"min {e['cosine_min']:.4f}", "",
+    q = e["ratio_per_slice"]
+    lines += [f"  ratio (tokens/s): {e['ratio_tokens_per_s']:.2f}x (per slice: median {q['median']:.2f}x, "
+              f"{q['min']:.2f}x to {q['max']:.2f}x); cosine ours vs naive: mean {e['cosine_mean']:.4f}, "
+              f"min {e['cosine_min']:.4f}"]
+    if "build" not in r:
+        return "\n".join(lines)
+    b, a = r["build"], r["answer_ms"]
+    lines += ["",
               f"index ({b['chunks']:,} chunks, {b['tokens']:,} tokens; FAISS {b['faiss'].get('type')}, "
               f"{b['faiss'].get('bytes_per_chunk')} bytes/chunk):",
               f"  full build                 {b['seconds']:8.1f} s wall  ({b['chunks_per_s_embedding']} chunks/s embedding)",
@@ -299,9 +359,10 @@ def format_bench(r: dict) -> str:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--worker"]:
         kind, rest = argv[1], argv[2:]
-        out = (worker_encode(Path(rest[0]), rest[1]) if kind == "encode"
-               else worker_scale(Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3])))
-        print(json.dumps(out))
+        if kind == "encode":
+            worker_encode(Path(rest[0]), rest[1])
+            return 0
+        print(json.dumps(worker_scale(Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3]))))
         return 0
     parser = argparse.ArgumentParser(
         prog="python -m eval bench",
@@ -317,6 +378,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--questions", type=int, default=100, help="questions asked for the latency figures")
     parser.add_argument("--scales", default="100000,1000000", help="synthetic chunk counts for the search figures")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic archive and vectors")
+    parser.add_argument("--rounds", type=int, default=10,
+                        help="slices of the sample on which the two encoders take turns, the order alternating "
+                             "(default 10); tokens/s are over all slices")
+    parser.add_argument("--encoding-only", action="store_true",
+                        help="measure the two encoders only, skipping the index, answer and search figures")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it (default: a temp folder)")
     args = parser.parse_args(argv)
@@ -324,11 +390,15 @@ def main(argv: list[str]) -> int:
         print(f"error: {args.corpus} is not a folder of articles", file=sys.stderr)
         return 2
     scales = [int(x) for x in args.scales.split(",") if x.strip()]
+    if not 1 <= args.rounds <= args.sample_articles:
+        print("error: --rounds must be between 1 and --sample-articles", file=sys.stderr)
+        return 2
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="qa-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         result = run_bench(corpus=args.corpus, articles=args.articles, sample_articles=args.sample_articles,
-                           questions=args.questions, scales=scales, seed=args.seed, workdir=workdir)
+                           questions=args.questions, scales=scales, seed=args.seed, workdir=workdir,
+                           rounds=args.rounds, encoding_only=args.encoding_only)
     except (RuntimeError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
