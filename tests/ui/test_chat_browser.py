@@ -7,15 +7,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _ask(page, question: str):
+    """Ask in the chat and return the new bot message once it is complete (with its sources)."""
+    selector = ".message.bot, [data-testid='bot']"
+    before = page.locator(selector).count()  # an earlier answer must not pass for this one
     box = page.locator("textarea").first
     box.fill(question)
     box.press("Enter")
-    bot = page.locator(".message.bot, [data-testid='bot']").last
-    bot.wait_for(timeout=60_000)
     page.wait_for_function(
-        "() => { const m = document.querySelectorAll('.message.bot, [data-testid=\"bot\"]');"
-        " return m.length && /Sources|do not answer/.test(m[m.length - 1].innerText); }", timeout=60_000)
-    return page.locator(".message.bot, [data-testid='bot']").last
+        "n => { const m = document.querySelectorAll('.message.bot, [data-testid=\"bot\"]');"
+        " return m.length > n && /Sources|do not answer/.test(m[m.length - 1].innerText); }",
+        arg=before, timeout=60_000)
+    return page.locator(selector).last
 
 
 def _open_chat(browser, chat_server):
