@@ -297,6 +297,8 @@ class _OnnxEncoder:
     Each session run uses one thread; `threads` runs go at once (onnxruntime releases the GIL).
     With batch_size 1 a text's vector depends on that text alone: dynamic int8 quantisation scales
     activations per run, so batching texts together would make each vector depend on its neighbours.
+    A run of one text uses the model copy without an attention mask (nothing is padded); padded
+    batches use the copy with one.
     """
 
     def __init__(self, threads: int) -> None:
@@ -310,10 +312,16 @@ class _OnnxEncoder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        # onnxruntime would fuse Add + LayerNormalization back into its slow SkipLayerNormalization
-        # (index.onnx_model.unfuse_slow_ops says why they were unfused)
-        self.session = ort.InferenceSession(str(ensure_onnx_model()), options, providers=["CPUExecutionProvider"],
-                                            disabled_optimizers=["SkipLayerNormFusion"])
+
+        def session(path: Path):
+            # onnxruntime would fuse Add + LayerNormalization back into its slow SkipLayerNormalization
+            # (index.onnx_model.unfuse_slow_ops says why they were unfused)
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                        disabled_optimizers=["SkipLayerNormFusion"])
+
+        self._new_session = lambda: session(ensure_onnx_model())
+        self.session = session(ensure_onnx_model(single=True))  # one text per run: no attention mask
+        self._batched = None  # the copy with the mask, loaded on the first padded batch
         self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
         self.tokenizer.enable_truncation(_model_identity("torch-fp32").max_seq_length)
         self.tokenizer.no_padding()
@@ -321,20 +329,26 @@ class _OnnxEncoder:
         self._pool = None
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # length buckets when batching
-        if batch_size > 1:  # spread the batches over the threads
-            batch_size = max(1, min(batch_size, -(-len(texts) // self.threads)))
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         out = np.zeros((len(texts), _model_identity("torch-fp32").dimension), dtype=np.float32)
+        if batch_size == 1:  # each thread tokenizes its own text, while the other's model run goes on
+            batches = [[i] for i in range(len(texts))]
+            run = lambda rows: self._run([self.tokenizer.encode(texts[rows[0]])])  # noqa: E731
+        else:
+            encodings = self.tokenizer.encode_batch(texts)
+            order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # length buckets
+            batch_size = max(1, min(batch_size, -(-len(texts) // self.threads)))  # spread over the threads
+            batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+            run = lambda rows: self._run([encodings[i] for i in rows])  # noqa: E731
+            if self._batched is None and any(len(rows) > 1 for rows in batches):
+                self._batched = self._new_session()
         if self.threads > 1 and len(batches) > 1:
             if self._pool is None:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
-            results = self._pool.map(lambda rows: self._run([encodings[i] for i in rows]), batches)
+            results = self._pool.map(run, batches)
         else:
-            results = (self._run([encodings[i] for i in rows]) for rows in batches)
+            results = map(run, batches)
         for rows, vectors in zip(batches, results):
             out[rows] = vectors
         return out
@@ -346,8 +360,8 @@ class _OnnxEncoder:
         for row, e in enumerate(encodings):
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
-        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                         "token_type_ids": np.zeros_like(ids)})[0]
+        session = self.session if len(encodings) == 1 else self._batched
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

@@ -4,7 +4,8 @@ Owns: making that copy from the packaged weights, offline and once (at set-up by
 first use), and finding it again. The recipe: export the packaged model with eager attention to
 ONNX (opset 17), fuse it with onnxruntime's BERT optimiser (attention, embedding layer norm), undo
 two of its fusions that are slow on CPU (see `unfuse_slow_ops`), then quantise the weights of every
-MatMul and Attention node to int8, per channel, with activations quantised dynamically. Nothing is
+MatMul and Attention node to int8, per channel, with activations quantised dynamically. A second
+copy, for one text per run, leaves out the attention mask (see `single_text_variant`). Nothing is
 downloaded.
 Does not: encode text (index.embedding does).
 
@@ -19,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-RECIPE = "eager-export-opset17+ort-bert-fusion+unfused-skip-ln-bias-gelu+dynamic-int8-per-channel(MatMul,Attention)/2"
+RECIPE = "eager-export-opset17+ort-bert-fusion+unfused-skip-ln-bias-gelu+dynamic-int8-per-channel(MatMul,Attention)+maskless-single/3"
 CACHE_VARIABLE = "QA_MODEL_CACHE"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,27 +30,37 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_VARIABLE) or REPO_ROOT / ".cache" / "models")
 
 
-def onnx_model_path() -> Path:
-    """The file the int8 backend loads; its name carries the source weights' hash and the recipe."""
+def onnx_model_path(*, single: bool = False) -> Path:
+    """The file the int8 backend loads; its name carries the source weights' hash and the recipe.
+
+    single: the copy for one text per run (no attention mask), else the one for padded batches.
+    """
     from index.embedding import model_identity
 
     weights = model_identity("torch-fp32").weights_sha256[:16]
-    return cache_dir() / f"minilm-l6-int8-{weights}-r{RECIPE.rsplit('/', 1)[1]}.onnx"
+    return cache_dir() / f"minilm-l6-int8-{weights}-r{RECIPE.rsplit('/', 1)[1]}{'-single' if single else ''}.onnx"
 
 
-def ensure_onnx_model(*, quiet: bool = False) -> Path:
-    """The int8 ONNX model's path, making it first if it is not there yet (needs torch, about 15 s)."""
-    path = onnx_model_path()
+def ensure_onnx_model(*, single: bool = False, quiet: bool = False) -> Path:
+    """An int8 ONNX model's path (see onnx_model_path), making both copies first if they are not there."""
+    path = onnx_model_path(single=single)
     if path.is_file():
         return path
     if not quiet:
-        print(f"preparing the int8 embedding model once ({path.name}; about 15 s)...", file=sys.stderr, flush=True)
-    export_int8(path)
+        print(f"preparing the int8 embedding model once ({onnx_model_path().name}; about 15 s)...", file=sys.stderr,
+              flush=True)
+    export_int8(onnx_model_path(), onnx_model_path(single=True))
+    if CACHE_VARIABLE not in os.environ:  # the repository's own cache: drop copies made by older recipes
+        keep = {onnx_model_path().name, onnx_model_path(single=True).name}
+        for old in cache_dir().glob("minilm-l6-int8-*.onnx"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
     return path
 
 
-def export_int8(target: Path) -> None:
-    """Export, fuse and quantise the packaged model into `target` (written atomically)."""
+def export_int8(target: Path, single_target: Path) -> None:
+    """Export, fuse and quantise the packaged model into `target`, and its single-text copy into
+    `single_target` (each written atomically, the single-text copy first)."""
     import logging
     import warnings
 
@@ -102,6 +113,11 @@ def export_int8(target: Path) -> None:
                                  extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
             finally:
                 root.level = level
+            single = Path(work) / "single.onnx"
+            model = onnx.load(str(partial))
+            single_text_variant(model)
+            onnx.save(model, str(single))
+        os.replace(single, single_target)
         os.replace(partial, target)
 
 
@@ -142,6 +158,17 @@ def unfuse_slow_ops(model) -> None:
     graph.node.extend(nodes)
 
 
+def single_text_variant(model) -> None:
+    """Drop the attention mask from every QAttention node, in place: for runs of one unpadded text.
+
+    With one text per run every position is a real token, so the mask only costs time: about 0.1 ms
+    per layer of a 113-token passage (QAttention 5.4 ms against 4.8 ms over the six layers).
+    """
+    for node in model.graph.node:
+        if node.op_type == "QAttention" and len(node.input) > 5:
+            node.input[5] = ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.onnx_model",
                                      description="Make the int8 ONNX copy of the packaged embedding model that the "
@@ -151,10 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     args = parser.parse_args(argv)
     path = onnx_model_path()
-    if args.force and path.exists():
-        path.unlink()
+    if args.force:
+        for old in (path, onnx_model_path(single=True)):
+            old.unlink(missing_ok=True)
     started = time.perf_counter()
-    existed = path.is_file()
+    existed = path.is_file() and onnx_model_path(single=True).is_file()
+    if not existed:
+        path.unlink(missing_ok=True)  # make both again
     ensure_onnx_model(quiet=args.quiet)
     if not args.quiet:
         how = "already there" if existed else f"made in {time.perf_counter() - started:.1f} s"
