@@ -291,6 +291,26 @@ class _TorchEncoder:
                                  show_progress_bar=False)
 
 
+def onnx_session(path: Path, *, optimized_copy: Path | None = None):
+    """An onnxruntime session for an int8 model file as the encoder runs it: one thread per run.
+
+    optimized_copy: also write the graph onnxruntime actually runs, after its own fusions, there.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    if optimized_copy is not None:
+        options.optimized_model_filepath = str(optimized_copy)
+    # onnxruntime would fuse Add + LayerNormalization back into its slow SkipLayerNormalization
+    # (index.onnx_model.unfuse_slow_ops says why they were unfused)
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=["SkipLayerNormFusion"])
+
+
 class _OnnxEncoder:
     """The int8 ONNX model under onnxruntime, with the model's own tokenizer and mean pooling.
 
@@ -302,25 +322,12 @@ class _OnnxEncoder:
     """
 
     def __init__(self, threads: int) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         from index.onnx_model import ensure_onnx_model
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-
-        def session(path: Path):
-            # onnxruntime would fuse Add + LayerNormalization back into its slow SkipLayerNormalization
-            # (index.onnx_model.unfuse_slow_ops says why they were unfused)
-            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
-                                        disabled_optimizers=["SkipLayerNormFusion"])
-
-        self._new_session = lambda: session(ensure_onnx_model())
-        self.session = session(ensure_onnx_model(single=True))  # one text per run: no attention mask
+        self._new_session = lambda: onnx_session(ensure_onnx_model())
+        self.session = onnx_session(ensure_onnx_model(single=True))  # one text per run: no attention mask
         self._batched = None  # the copy with the mask, loaded on the first padded batch
         self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
         self.tokenizer.enable_truncation(_model_identity("torch-fp32").max_seq_length)

@@ -1,6 +1,7 @@
 """The speed work of issue #5, checked for behaviour (the figures themselves live in `python -m eval bench`).
 
-Both embedding backends agree; a build that dies halfway resumes from its cache without re-embedding
+Both embedding backends agree; the int8 graph onnxruntime runs keeps the slow fused ops out, and
+its single-text copy (no attention mask) gives what the masked copy gives; a build that dies halfway resumes from its cache without re-embedding
 and ends identical to one that never stopped; an edited article re-embeds only the chunks whose
 text changed; a no-change update loads neither torch nor onnxruntime; the FAISS index type follows
 the archive's size and records the recall it measured.
@@ -59,6 +60,31 @@ def test_an_int8_vector_depends_on_its_text_alone(embedder):
     among_others = embedder.embed_passages(PASSAGES[3:] + [PASSAGES[0]] + PASSAGES[1:3])
 
     assert np.array_equal(alone[0], among_others[len(PASSAGES) - 3])
+
+
+def test_the_int8_graph_onnxruntime_runs_has_no_slow_fused_ops_and_the_single_copy_no_mask(embedder, tmp_path):
+    import onnx
+
+    from index.embedding import onnx_session
+    from index.onnx_model import ensure_onnx_model
+
+    for single in (False, True):
+        optimized = tmp_path / f"optimized-{single}.onnx"
+        onnx_session(ensure_onnx_model(single=single), optimized_copy=optimized)
+        graph = onnx.load(str(optimized), load_external_data=False).graph
+        ops = {node.op_type for node in graph.node}
+        assert "LayerNormalization" in ops and "QAttention" in ops
+        assert not ops & {"SkipLayerNormalization", "BiasGelu"}  # unfused, and not fused back at load
+        masks = [node.input[5] if len(node.input) > 5 else "" for node in graph.node if node.op_type == "QAttention"]
+        assert len(masks) == 6 and all((mask == "") == single for mask in masks)
+
+
+def test_a_text_alone_and_the_same_text_in_a_padded_batch_get_the_same_vector(embedder):
+    short, long = "Rates rose.", PASSAGES[1] + " " + PASSAGES[2]
+    alone = embedder.embed_queries([short])  # one text: the copy without a mask
+    batched = embedder.embed_queries([short, long])  # padded: the copy with the mask
+    assert embedder.model._batched is not None
+    assert float(alone[0] @ batched[0]) > 0.995  # only the int8 activation scale differs
 
 
 def articles(count: int, seed: int = 1) -> dict[str, str]:
