@@ -248,7 +248,7 @@ class Embedder:
                 self._model = _OnnxEncoder(self.threads) if self.backend == "onnx-int8" else _TorchEncoder(self.threads)
         return self._model
 
-    def embed_passages(self, texts: Sequence[str], *, group: int = 64) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str], *, group: int = 256) -> np.ndarray:
         """Vectors for passages, shape (len(texts), dimension), float32, unit length.
 
         Args:
@@ -361,14 +361,20 @@ class _OnnxEncoder:
         return out
 
     def _run(self, encodings: list) -> np.ndarray:
+        if len(encodings) == 1:  # the common case, kept lean: no padding, so no mask arithmetic
+            ids = np.array([encodings[0].ids], dtype=np.int64)
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                             "token_type_ids": np.zeros_like(ids)})[0]
+            pooled = hidden[0].mean(axis=0, keepdims=True)
+            return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
         length = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), length), dtype=np.int64)
         mask = np.zeros((len(encodings), length), dtype=np.int64)
         for row, e in enumerate(encodings):
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
-        session = self.session if len(encodings) == 1 else self._batched
-        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        hidden = self._batched.run(None, {"input_ids": ids, "attention_mask": mask,
+                                          "token_type_ids": np.zeros_like(ids)})[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

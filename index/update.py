@@ -314,11 +314,18 @@ def _reusable_rows(previous: IndexVersion | None, articles: list[Article]) -> di
             if a.doc_id in previous.articles and previous.articles[a.doc_id].content_hash == a.content_hash}
 
 
+EMBED_GROUP = 256
+"""Chunks embedded and saved to the cache at a time. Every core works until its group is done, so a
+small group leaves cores idle at each end: 64 was 3.5% slower than 256 (5.65 against 5.45 ms a
+chunk). A killed build loses at most one group, about 2 s of work."""
+
+
 def _embed_with_progress(embedder: Embedder, chunks: list[Chunk], rows: list[int], keys: dict[int, bytes],
-                         vectors: np.ndarray, cache: EmbeddingCache, progress: bool, group: int = 64) -> None:
+                         vectors: np.ndarray, cache: EmbeddingCache, progress: bool) -> None:
     """Embed chunks[rows] into vectors[rows], a group at a time, each group saved to the cache at once."""
     from tqdm import tqdm
 
+    group = EMBED_GROUP
     with tqdm(total=len(rows), unit="chunk", desc="embedding", file=sys.stderr, disable=not progress,
               dynamic_ncols=True) as bar:
         for start in range(0, len(rows), group):

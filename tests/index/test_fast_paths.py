@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import index.store
+import index.update
 from index import Embedder, load_index, update_index
 from index.embed_cache import EmbeddingCache, text_key
 from index.store import build_search_index, exact_top_k, recall_at_k
@@ -113,7 +114,9 @@ class DiesAfter:
         return self.inner.embed_passages(texts, **options)
 
 
-def test_a_killed_build_resumes_from_its_cache_and_equals_an_uninterrupted_one(make_corpus, tmp_path, embedder):
+def test_a_killed_build_resumes_from_its_cache_and_equals_an_uninterrupted_one(make_corpus, tmp_path, embedder,
+                                                                              monkeypatch):
+    monkeypatch.setattr(index.update, "EMBED_GROUP", 64)  # a small corpus, still several groups
     corpus = make_corpus(articles(30))
     resumed_dir, straight_dir = tmp_path / "resumed", tmp_path / "straight"
     dying = DiesAfter(embedder, groups=1)
