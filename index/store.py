@@ -193,10 +193,12 @@ def _read_jsonl(path: Path) -> list:
         return [json.loads(line) for line in f if line.strip()]
 
 
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(..., ensure_ascii=False) makes one per call
+
+
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.write("".join(_JSON_LINE(row) + "\n" for row in rows))
         f.flush()
         os.fsync(f.fileno())
 
