@@ -100,7 +100,11 @@ class _EncodeWorker:
     def __init__(self, chunk_file: Path, how: str) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "eval.bench", "--worker", "encode", str(chunk_file), how],
                                         cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.load_s = self._reply()["load_s"]
+        try:
+            self.load_s = self._reply()["load_s"]
+        except BaseException:
+            self.process.kill()
+            raise
 
     def _reply(self) -> dict:
         line = self.process.stdout.readline()
@@ -198,7 +202,7 @@ def _new_article(folder: Path, n: int, seed: int) -> None:
 
 
 def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, questions: int, scales: list[int],
-              seed: int, workdir: Path, rounds: int = 3, encoding_only: bool = False) -> dict:
+              seed: int, workdir: Path, slices: int = 10, encoding_only: bool = False) -> dict:
     from index import ChunkSettings, chunk_article, load_corpus, load_token_counter
     from index.embedding import DEFAULT_BACKEND, count_llm_tokens
 
@@ -229,16 +233,24 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
     # Both paths stay loaded in their own processes and take turns on slices of the sample, the order
     # alternating, so that both meet the same machine load (on a shared VM it drifts within seconds).
     paths = ("naive", DEFAULT_BACKEND)
-    _log(f"loading both encoders; then {rounds} slices of {len(sample)} articles ({sum(map(len, texts)):,} chunks) each")
-    workers = {how: _EncodeWorker(chunk_file, how) for how in paths}
-    slices = [(len(sample) * k // rounds, len(sample) * (k + 1) // rounds) for k in range(rounds)]
-    seconds: dict[str, list[float]] = {how: [] for how in paths}
-    for k, (start, stop) in enumerate(slices):
-        for how in (paths if k % 2 == 0 else paths[::-1]):
-            seconds[how].append(workers[how].encode(start, stop))
-    for worker in workers.values():
-        worker.save()
-    slice_tokens = [sum(len(spans(t)) for group in texts[a:b] for t in group) for a, b in slices]
+    _log(f"loading both encoders; then they take turns on {slices} slices of the {len(sample)} articles "
+         f"({sum(map(len, texts)):,} chunks)")
+    workers: dict[str, _EncodeWorker] = {}
+    try:
+        for how in paths:
+            workers[how] = _EncodeWorker(chunk_file, how)
+        parts = [(len(sample) * k // slices, len(sample) * (k + 1) // slices) for k in range(slices)]
+        seconds: dict[str, list[float]] = {how: [] for how in paths}
+        for k, (start, stop) in enumerate(parts):
+            for how in (paths if k % 2 == 0 else paths[::-1]):
+                seconds[how].append(workers[how].encode(start, stop))
+        for worker in workers.values():
+            worker.save()
+    finally:
+        for worker in workers.values():  # a failed run leaves no worker behind
+            if worker.process.poll() is None:
+                worker.process.kill()
+                worker.process.wait()
     encoders = {}
     for how in paths:
         total = sum(seconds[how])
@@ -248,7 +260,7 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
     naive = np.load(chunk_file.with_suffix(".naive.npy"))
     ours = np.load(chunk_file.with_suffix(f".{DEFAULT_BACKEND}.npy"))
     cosine = (naive * ours).sum(axis=1)
-    result["encoding"] = {"articles": len(sample), "chunks": len(naive), "tokens": tokens, "slices": rounds,
+    result["encoding"] = {"articles": len(sample), "chunks": len(naive), "tokens": tokens, "slices": slices,
                           "naive": encoders["naive"], "ours": {**encoders[DEFAULT_BACKEND], "backend": DEFAULT_BACKEND},
                           "ratio_tokens_per_s": encoders[DEFAULT_BACKEND]["tokens_per_s"] / encoders["naive"]["tokens_per_s"],
                           "ratio_per_slice": {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)},
@@ -378,7 +390,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--questions", type=int, default=100, help="questions asked for the latency figures")
     parser.add_argument("--scales", default="100000,1000000", help="synthetic chunk counts for the search figures")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic archive and vectors")
-    parser.add_argument("--rounds", type=int, default=10,
+    parser.add_argument("--slices", type=int, default=10,
                         help="slices of the sample on which the two encoders take turns, the order alternating "
                              "(default 10); tokens/s are over all slices")
     parser.add_argument("--encoding-only", action="store_true",
@@ -390,15 +402,15 @@ def main(argv: list[str]) -> int:
         print(f"error: {args.corpus} is not a folder of articles", file=sys.stderr)
         return 2
     scales = [int(x) for x in args.scales.split(",") if x.strip()]
-    if not 1 <= args.rounds <= args.sample_articles:
-        print("error: --rounds must be between 1 and --sample-articles", file=sys.stderr)
+    if not 1 <= args.slices <= args.sample_articles:
+        print("error: --slices must be between 1 and --sample-articles", file=sys.stderr)
         return 2
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="qa-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         result = run_bench(corpus=args.corpus, articles=args.articles, sample_articles=args.sample_articles,
                            questions=args.questions, scales=scales, seed=args.seed, workdir=workdir,
-                           rounds=args.rounds, encoding_only=args.encoding_only)
+                           slices=args.slices, encoding_only=args.encoding_only)
     except (RuntimeError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

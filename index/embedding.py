@@ -326,7 +326,6 @@ class _OnnxEncoder:
 
         from index.onnx_model import ensure_onnx_model
 
-        self._new_session = lambda: onnx_session(ensure_onnx_model())
         self.session = onnx_session(ensure_onnx_model(single=True))  # one text per run: no attention mask
         self._batched = None  # the copy with the mask, loaded on the first padded batch
         self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
@@ -347,7 +346,9 @@ class _OnnxEncoder:
             batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
             run = lambda rows: self._run([encodings[i] for i in rows])  # noqa: E731
             if self._batched is None and any(len(rows) > 1 for rows in batches):
-                self._batched = self._new_session()
+                from index.onnx_model import ensure_onnx_model
+
+                self._batched = onnx_session(ensure_onnx_model())
         if self.threads > 1 and len(batches) > 1:
             if self._pool is None:
                 from concurrent.futures import ThreadPoolExecutor
