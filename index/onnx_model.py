@@ -42,9 +42,9 @@ def onnx_model_path(*, single: bool = False) -> Path:
 
 
 def ensure_onnx_model(*, single: bool = False, quiet: bool = False) -> Path:
-    """An int8 ONNX model's path (see onnx_model_path), making both copies first if they are not there."""
+    """An int8 ONNX model's path (see onnx_model_path), making both copies first unless both are there."""
     path = onnx_model_path(single=single)
-    if path.is_file():
+    if path.is_file() and onnx_model_path(single=not single).is_file():
         return path
     if not quiet:
         print(f"preparing the int8 embedding model once ({onnx_model_path().name}; about 15 s)...", file=sys.stderr,
@@ -183,8 +183,6 @@ def main(argv: list[str] | None = None) -> int:
             old.unlink(missing_ok=True)
     started = time.perf_counter()
     existed = path.is_file() and onnx_model_path(single=True).is_file()
-    if not existed:
-        path.unlink(missing_ok=True)  # make both again
     ensure_onnx_model(quiet=args.quiet)
     if not args.quiet:
         how = "already there" if existed else f"made in {time.perf_counter() - started:.1f} s"
