@@ -5,8 +5,8 @@ first use), and finding it again. The recipe: export the packaged model with eag
 ONNX (opset 17), fuse it with onnxruntime's BERT optimiser (attention, embedding layer norm), undo
 two of its fusions that are slow on CPU (see `unfuse_slow_ops`), then quantise the weights of every
 MatMul and Attention node to int8, per channel, with activations quantised dynamically. A second
-copy, for one text per run, leaves out the attention mask (see `single_text_variant`). Nothing is
-downloaded.
+copy, for one text per run, computes attention without the mask and without onnxruntime's
+per-head QAttention kernel (see `single_text_variant`). Nothing is downloaded.
 Does not: encode text (index.embedding does).
 
     .venv/bin/python -m index.onnx_model          # make the copy now (about 15 s; needs torch)
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-RECIPE = "eager-export-opset17+ort-bert-fusion+unfused-skip-ln-bias-gelu+dynamic-int8-per-channel(MatMul,Attention)+maskless-single/3"
+RECIPE = "eager-export-opset17+ort-bert-fusion+unfused-skip-ln-bias-gelu+dynamic-int8-per-channel(MatMul,Attention)+single:split-attention/4"
 CACHE_VARIABLE = "QA_MODEL_CACHE"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -159,14 +159,81 @@ def unfuse_slow_ops(model) -> None:
 
 
 def single_text_variant(model) -> None:
-    """Drop the attention mask from every QAttention node, in place: for runs of one unpadded text.
+    """Rewrite every QAttention node for runs of one unpadded text, in place.
 
-    With one text per run every position is a real token, so the mask only costs time: about 0.1 ms
-    per layer of a 113-token passage (QAttention 5.4 ms against 4.8 ms over the six layers).
+    onnxruntime's CPU QAttention multiplies the quantised input by the Q, K and V weights as 36
+    separate products, one per head, each 32 columns wide, before its fp32 attention. Here each node
+    becomes three int8 products 384 columns wide (MatMulIntegerToFloat, sharing the node's
+    quantised input) and the attention itself in plain ops: scores Q.K^T / sqrt(head size) by
+    FusedMatMul, whose batch transposes read the heads in place, Softmax, the weighted sum of V,
+    and one Transpose back. Same arithmetic without the mask, which one unpadded text does not need;
+    about 4% faster per passage (13.2 ms against 13.7 ms on one core, 300 passages, interleaved).
+    The first op squeezes the batch axis, so this copy refuses a batch of more than one text.
     """
-    for node in model.graph.node:
-        if node.op_type == "QAttention" and len(node.input) > 5:
-            node.input[5] = ""
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    weights = {tensor.name: tensor for tensor in graph.initializer}
+    extra, nodes = [], []
+
+    def constant(name: str, value) -> str:
+        if name not in weights:
+            weights[name] = numpy_helper.from_array(np.asarray(value), name)
+            extra.append(weights[name])
+        return name
+
+    for node in graph.node:
+        if node.op_type != "QAttention":
+            nodes.append(node)
+            continue
+        attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        inputs = list(node.input) + [""] * 9
+        if set(attributes) - {"num_heads"} or inputs[8]:
+            raise ValueError(f"{node.name}: attributes {sorted(attributes)} or a past state; cannot rewrite it")
+        x, w, bias, x_scale, w_scale, _mask, x_zero, w_zero = inputs[:8]
+        heads = attributes["num_heads"]
+        w_all = numpy_helper.to_array(weights[w])
+        hidden = w_all.shape[1] // 3
+        head_size = hidden // heads
+        name = node.name
+        squeezed = name + "_x"
+        nodes.append(helper.make_node("Squeeze", [x, constant("single_axis0", np.array([0], np.int64))],
+                                      [squeezed], name=name + "_squeeze"))
+        per_head = constant(f"single_heads_{heads}x{head_size}", np.array([0, heads, head_size], np.int64))
+        parts = {}
+        for i, part in enumerate("qkv"):
+            columns = slice(i * hidden, (i + 1) * hidden)
+            sliced = []
+            for tensor in (w, w_scale, w_zero, bias):
+                array = numpy_helper.to_array(weights[tensor])
+                array = array[:, columns] if array.ndim == 2 else array[columns] if array.size > 1 else array
+                sliced.append(constant(f"{tensor}_{part}", np.ascontiguousarray(array)))
+            nodes.append(helper.make_node("MatMulIntegerToFloat",
+                                          [squeezed, sliced[0], x_scale, sliced[1], x_zero, sliced[2], sliced[3]],
+                                          [f"{name}_{part}_flat"], name=f"{name}_{part}", domain="com.microsoft"))
+            parts[part] = f"{name}_{part}_heads"  # (tokens, heads, head size)
+            nodes.append(helper.make_node("Reshape", [f"{name}_{part}_flat", per_head], [parts[part]],
+                                          name=f"{name}_{part}_reshape"))
+        nodes += [
+            helper.make_node("FusedMatMul", [parts["q"], parts["k"]], [name + "_scores"], name=name + "_scores",
+                             domain="com.microsoft", alpha=float(1 / np.sqrt(head_size)),
+                             transBatchA=1, transBatchB=1, transB=1),
+            helper.make_node("Softmax", [name + "_scores"], [name + "_probs"], name=name + "_softmax", axis=-1),
+            helper.make_node("FusedMatMul", [name + "_probs", parts["v"]], [name + "_context"],
+                             name=name + "_context", domain="com.microsoft", transBatchB=1),
+            helper.make_node("Transpose", [name + "_context"], [name + "_tokens"], name=name + "_transpose",
+                             perm=[1, 0, 2]),
+            helper.make_node("Reshape", [name + "_tokens", constant(f"single_out_{hidden}",
+                                                                    np.array([1, -1, hidden], np.int64))],
+                             list(node.output[:1]), name=name + "_out"),
+        ]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {name for node in nodes for name in node.input}
+    kept = [tensor for tensor in list(graph.initializer) + extra if tensor.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
 
 
 def main(argv: list[str] | None = None) -> int:
