@@ -111,7 +111,7 @@ def rankers(assistant: Assistant, depth: int) -> dict[str, Callable[[str], list[
         found, _ = assistant.retrieve(question, k=passages)
         return document_ranking([p.chunk.doc_id for p in found.passages], depth)
 
-    return {"BM25 (bm25s, passages)": bm25, "dense (MiniLM, passages)": dense, "full pipeline (hybrid)": pipeline}
+    return {"BM25 (passages)": bm25, "dense (MiniLM, passages)": dense, "full pipeline (hybrid)": pipeline}
 
 
 def evaluate(bench: Benchmark, assistant: Assistant, *, depth: int = 100, progress: bool = True) -> list[dict]:

@@ -10,8 +10,9 @@ Layout of an index folder (`--index-dir`, default `.index/`):
         vectors.faiss       the FAISS search index over those rows: exact (Flat) up to EXACT_MAX_CHUNKS,
                             IVF with 8-bit scalar codes beyond, its recall@10 measured at build time
         chunks.jsonl        chunk table
-        terms.jsonl         each chunk's keyword terms (line i for chunk i), reused by updates
-        keywords/           the BM25 index over those terms (bm25s layout: JSON and .npy)
+        terms.jsonl         each chunk's keyword terms in order (line i for chunk i), reused by updates
+        keywords/           those terms counted, and the BM25 index over them (JSON and .npy; see
+                            index.keywords), updated without recounting unchanged chunks
         articles.jsonl      article metadata and bodies (what citations and the article view show)
     .tmp-*/                 a version being written; a killed update leaves one, the next removes it
 
@@ -38,10 +39,10 @@ import numpy as np
 from index.articles import Article
 from index.chunking import Chunk, ChunkSettings
 from index.embedding import ModelIdentity, default_backend, model_identity
-from index.keywords import build_keywords, load_keywords, save_keywords
+from index.keywords import Bm25, TermRows, load_keywords, load_term_rows, save_keywords
 from index.errors import IndexMismatchError, IndexNotFoundError, QAError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: BM25 in our own incremental layout (3: bm25s's)
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
 FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit length), IVF beyond
 EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
@@ -82,12 +83,21 @@ class IndexVersion:
     vectors: faiss.Index
     chunks: list[Chunk]
     articles: dict[str, Article]
-    keywords: object = None  # the bm25s index, row i for chunk i
+    keywords: Bm25 | None = None  # BM25 over the chunks' terms, row i for chunk i
     matrix: np.ndarray | None = None  # vectors.npy, memory-mapped at load (stays valid if the folder goes)
 
     def chunk_terms(self) -> list[list[str]]:
-        """Each chunk's keyword terms, read from terms.jsonl (only updates need them)."""
+        """Each chunk's keyword terms, read from terms.jsonl."""
         return _read_jsonl(self.path / "terms.jsonl")
+
+    def term_lines(self) -> list[str]:
+        """terms.jsonl's lines as written (an update copies those of unchanged chunks unparsed)."""
+        with (self.path / "terms.jsonl").open(encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f if line.strip()]
+
+    def term_rows(self) -> TermRows:
+        """The chunks' terms counted, as an update builds on them (memory-mapped)."""
+        return load_term_rows(self.path / "keywords")
 
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none)."""
@@ -115,7 +125,7 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
                keywords: bool = True) -> IndexVersion:
     """Load the live index version and check it is whole and matches the code.
 
-    `keywords=False` skips the BM25 index (an update rebuilds it from terms.jsonl anyway).
+    `keywords=False` skips the BM25 index (an update reads only its counted terms).
 
     Raises:
         IndexNotFoundError: nothing built yet.
@@ -139,7 +149,7 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
                   "stored vectors": (len(matrix) if matrix is not None else 0, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
                   "articles": (len(articles), manifest["article_count"]),
                   "dimension": (vectors.d, manifest["model"]["dimension"]),
-                  **({"keyword rows": (int(keyword_index.scores["num_docs"]), max(1, manifest["chunk_count"]))}
+                  **({"keyword rows": (keyword_index.num_docs, manifest["chunk_count"])}
                      if keyword_index is not None else {})}
     except QAError:
         raise
@@ -196,9 +206,18 @@ def _read_jsonl(path: Path) -> list:
 _JSON_LINE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(..., ensure_ascii=False) makes one per call
 
 
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
+def terms_line(terms: list[str]) -> str:
+    """One chunk's line of terms.jsonl."""
+    return _JSON_LINE(terms)
+
+
+def _write_jsonl(path: Path, rows: list) -> None:
+    _write_lines(path, [_JSON_LINE(row) for row in rows])
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
     with path.open("w", encoding="utf-8") as f:
-        f.write("".join(_JSON_LINE(row) + "\n" for row in rows))
+        f.write("".join(line + "\n" for line in lines))
         f.flush()
         os.fsync(f.fileno())
 
@@ -234,13 +253,15 @@ def _package_versions() -> dict[str, str]:
 
 
 def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], articles: list[Article],
-                  manifest: dict, terms: list[list[str]]) -> Path:
+                  manifest: dict, term_rows: TermRows, term_lines: list[str]) -> Path:
     """Write a complete new version beside the live one, then switch CURRENT to it atomically.
 
-    A kill at any moment leaves either the old version live or the new one, never a mix.
+    term_rows and term_lines: each chunk's terms counted (index.keywords.assemble) and as JSON lines
+    (`terms_line`). A kill at any moment leaves either the old version live or the new one, never a mix.
     """
-    if not len(vectors) == len(chunks) == len(terms):
-        raise ValueError(f"{len(vectors)} vectors and {len(terms)} term lists for {len(chunks)} chunks")
+    if not len(vectors) == len(chunks) == len(term_rows) == len(term_lines):
+        raise ValueError(f"{len(vectors)} vectors, {len(term_rows)} term rows and {len(term_lines)} term lines "
+                         f"for {len(chunks)} chunks")
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
@@ -257,10 +278,10 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     manifest = {**manifest, "faiss": {**manifest["faiss"], **info}}
     _write_jsonl(tmp / "chunks.jsonl", [vars(c) for c in chunks])  # flat dataclasses: vars() is asdict, 10x faster
     _write_jsonl(tmp / "articles.jsonl", [vars(a) for a in articles])
-    _write_jsonl(tmp / "terms.jsonl", terms)
-    save_keywords(build_keywords(terms), tmp / "keywords")
+    _write_lines(tmp / "terms.jsonl", term_lines)
+    save_keywords(term_rows, tmp / "keywords")
     files = [f for f in sorted(tmp.rglob("*")) if f.is_file()]
-    for f in files:  # FAISS and bm25s write without syncing: push every file to disk before the manifest
+    for f in files:  # FAISS and numpy write without syncing: push every file to disk before the manifest
         _fsync_file(f)
     for folder in sorted({f.parent for f in files} - {tmp}):
         _fsync_dir(folder)

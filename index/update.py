@@ -21,9 +21,10 @@ from index.chunking import Chunk, chunk_article
 from index.embed_cache import EmbeddingCache, text_key
 from index.embedding import Embedder, count_llm_tokens, load_token_counter
 from index.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError
+from index.keywords import TermRows, assemble
 from index.terms import terms
 from index.store import (FORMAT_VERSION, IndexSettings, IndexVersion, build_manifest, current_version_path,
-                         load_index, read_articles, read_manifest, remove_stale_versions, write_version)
+                         load_index, read_articles, read_manifest, remove_stale_versions, terms_line, write_version)
 
 
 @dataclass
@@ -123,14 +124,14 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
             _clear_stale_cache(index_dir, settings)
             return summary
         cache = EmbeddingCache(index_dir / "embed-cache", settings.model())
-        chunks, vectors, chunk_terms = _chunks_and_vectors(articles, previous, settings,
+        chunks, vectors, term_rows, term_lines = _chunks_and_vectors(articles, previous, settings,
                                                            embedder or Embedder(settings.backend), progress, summary,
                                                            cache)
         manifest = build_manifest(model=settings.model(), settings=settings, chunks=chunks, articles=articles,
                                   stats={"embedded_chunks": summary.embedded_chunks,
                                          "reused_by_text": summary.reused_by_text, "from_cache": summary.from_cache})
         summary.written = write_version(index_dir, vectors=vectors, chunks=chunks, articles=articles, manifest=manifest,
-                                        terms=chunk_terms)
+                                        term_rows=term_rows, term_lines=term_lines)
         cache.clear()
         remove_stale_versions(index_dir)
     summary.total_chunks, summary.total_articles = len(chunks), len(articles)
@@ -244,12 +245,13 @@ def _metadata_changed(articles: list[Article], previous: IndexVersion) -> bool:
 
 def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, settings: IndexSettings,
                         embedder: Embedder, progress: bool, summary: UpdateSummary,
-                        cache: EmbeddingCache) -> tuple[list[Chunk], np.ndarray, list[list[str]]]:
-    """Every chunk of the new version with its vector and terms.
+                        cache: EmbeddingCache) -> tuple[list[Chunk], np.ndarray, TermRows, list[str]]:
+    """Every chunk of the new version with its vector and terms (counted, and as terms.jsonl lines).
 
     A vector comes, in this order of preference, from: the previous version's row for an unchanged
     article; the previous version's row for a chunk with the same text (an edited article keeps
-    the vectors of its untouched passages); the cache of an interrupted build; the model.
+    the vectors of its untouched passages); the cache of an interrupted build; the model. Terms
+    come from the same previous row, else are found in the new chunk's text.
     """
     reuse = _reusable_rows(previous, articles)
     token_spans = load_token_counter()
@@ -274,15 +276,17 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
                 summary.reused_by_text += 1
         fresh = [i for i in fresh if sources[i] < 0]
     vectors = np.zeros((len(chunks), settings.model().dimension), dtype=np.float32)
-    chunk_terms: list[list[str]] = [[] for _ in chunks]
-    if previous is not None and any(s >= 0 for s in sources):
-        old_vectors, old_terms = previous.all_vectors(), previous.chunk_terms()
-        kept = [i for i, s in enumerate(sources) if s >= 0]
-        vectors[kept] = old_vectors[[sources[i] for i in kept]]
+    term_lines = [""] * len(chunks)
+    kept = [i for i, s in enumerate(sources) if s >= 0]
+    if kept:
+        old_lines = previous.term_lines()
+        vectors[kept] = previous.all_vectors()[[sources[i] for i in kept]]
         for i in kept:
-            chunk_terms[i] = old_terms[sources[i]]
-    for i in fresh:
-        chunk_terms[i] = terms(chunks[i].text)
+            term_lines[i] = old_lines[sources[i]]
+    new_terms = [(i, terms(chunks[i].text)) for i in fresh]
+    for i, found in new_terms:
+        term_lines[i] = terms_line(found)
+    term_rows = assemble(previous.term_rows() if kept else None, sources, new_terms)
     keys = {i: text_key(chunks[i].text) for i in fresh}  # the cache's keys, for what is still to embed
     if fresh:
         cached = cache.load()
@@ -300,7 +304,7 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
         _embed_with_progress(embedder, chunks, fresh, keys, vectors, cache, progress)
         summary.model_load_seconds = embedding - loading
         summary.embed_seconds = time.perf_counter() - embedding
-    return chunks, vectors, chunk_terms
+    return chunks, vectors, term_rows, term_lines
 
 
 def _reusable_rows(previous: IndexVersion | None, articles: list[Article]) -> dict[str, list[int]]:

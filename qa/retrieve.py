@@ -1,6 +1,6 @@
 """Find the passages of the index that bear on a question: dense (FAISS) and BM25, fused.
 
-Owns: searching the index version's keyword index (bm25s over chunk terms, written by
+Owns: searching the index version's keyword index (BM25 over chunk terms, written by
 `python -m index`), query expansion with news synonyms, and fusing the two rankings (weighted
 z-scores by default, or reciprocal rank fusion). Does not: compose answers or read article files.
 """
@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 
+from index.keywords import Bm25
 from index.store import IndexVersion
 from qa.text import SYNONYMS, terms
 from qa.types import Passage
@@ -43,10 +44,10 @@ class RetrieveSettings:
 class KeywordIndex:
     """BM25 over the chunks' terms (the same terms the answer composer uses), from the index version."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: Bm25) -> None:
         self._bm25 = model
-        self._vocab = {t for t in model.vocab_dict if t}
-        self._size = int(model.scores["num_docs"])
+        self._vocab = model.vocab.keys()
+        self._size = model.num_docs
 
     def search(self, question: str, k: int) -> list[tuple[int, float]]:
         """(chunk row, BM25 score) of the k best chunks with a positive score, best first."""
