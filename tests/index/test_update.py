@@ -155,6 +155,34 @@ def test_the_keyword_index_follows_an_update_and_reuses_unchanged_terms(corpus, 
     assert "jupiter" not in document_frequencies(before.keywords)
 
 
+def test_after_adds_edits_and_deletes_the_keyword_scores_equal_a_full_rebuilds(corpus, index_dir, build, tmp_path):
+    from qa.retrieve import KeywordIndex
+
+    build(corpus, index_dir, settings=SETTINGS)
+    (corpus / "space.md").write_text(SPACE, encoding="utf-8")
+    build(corpus, index_dir, settings=SETTINGS)
+    (corpus / "chess.md").unlink()
+    volcano = corpus / "volcano.md"
+    volcano.write_text(volcano.read_text(encoding="utf-8") + "Ash reached the Juno probe's launch site.\n",
+                       encoding="utf-8")
+    summary = build(corpus, index_dir, settings=SETTINGS)
+    rebuilt_dir = tmp_path / "rebuilt"
+    build(corpus, rebuilt_dir, settings=SETTINGS, full=True)
+
+    updated, rebuilt = load_index(index_dir), load_index(rebuilt_dir)
+    assert summary.changed == ["volcano"] and summary.deleted == ["chess"]
+    assert [c.chunk_id for c in updated.chunks] == [c.chunk_id for c in rebuilt.chunks]
+    assert updated.chunk_terms() == rebuilt.chunk_terms()
+    for question in ("Juno probe Jupiter", "volcano lava valley", "croissants bakery Lyon", "Carlsen chess"):
+        np.testing.assert_allclose(updated.keywords.get_scores(question.lower().split()),
+                                   rebuilt.keywords.get_scores(question.lower().split()), rtol=1e-6)
+        got, want = KeywordIndex(updated.keywords).search(question, 5), KeywordIndex(rebuilt.keywords).search(question, 5)
+        assert [row for row, _ in got] == [row for row, _ in want] and (bool(got) != question.startswith("Carlsen"))
+        np.testing.assert_allclose([score for _, score in got], [score for _, score in want], rtol=1e-6)
+    assert updated.keywords.document_frequencies() == rebuilt.keywords.document_frequencies()
+    assert "carlsen" not in updated.keywords.document_frequencies()  # deleted with its article
+
+
 def test_adding_an_article_embeds_only_its_chunks(corpus, index_dir, build, record_embedded, embedder):
     build(corpus, index_dir, settings=SETTINGS)
     before = load_index(index_dir)
