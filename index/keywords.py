@@ -176,9 +176,3 @@ def load_term_rows(folder: Path) -> TermRows:
     if len(terms) != len(counts) or indptr[-1] != len(terms):
         raise ValueError(f"the term rows in {folder} disagree with each other")
     return TermRows(vocab=vocab, indptr=indptr, terms=terms, counts=counts)
-
-
-def document_frequencies(model: Bm25) -> dict[str, int]:
-    """Number of chunks holding each term."""
-    return model.document_frequencies()
-

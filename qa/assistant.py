@@ -16,7 +16,6 @@ import faiss
 import numpy as np
 
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
-from index.keywords import document_frequencies
 from index.embedding import BACKENDS, default_backend
 from index.store import IndexVersion, current_version_path, read_manifest
 from qa.compose import (ABSTAIN_TEXT, ComposeSettings, candidate_sentences, inverse_document_frequency,
@@ -81,7 +80,7 @@ class Assistant:
         backend = manifest.get("model", {}).get("backend")
         backend = backend if backend in BACKENDS else default_backend()
         index = load_index(self.index_dir, expect_model=model_identity(backend))
-        idf = inverse_document_frequency(document_frequencies(index.keywords), len(index.chunks))
+        idf = inverse_document_frequency(index.keywords.document_frequencies(), len(index.chunks))
         keywords = KeywordIndex(index.keywords)
         embedder = self.embedder if self.embedder is not None and self.embedder.backend == backend else Embedder(backend)
         with self._lock:
