@@ -193,8 +193,8 @@ def single_text_variant(model) -> None:
             raise ValueError(f"{node.name}: attributes {sorted(attributes)} or a past state; cannot rewrite it")
         x, w, bias, x_scale, w_scale, _mask, x_zero, w_zero = inputs[:8]
         heads = attributes["num_heads"]
-        w_all = numpy_helper.to_array(weights[w])
-        hidden = w_all.shape[1] // 3
+        arrays = {tensor: numpy_helper.to_array(weights[tensor]) for tensor in (w, w_scale, w_zero, bias)}
+        hidden = arrays[w].shape[1] // 3
         head_size = hidden // heads
         name = node.name
         squeezed = name + "_x"
@@ -206,7 +206,7 @@ def single_text_variant(model) -> None:
             columns = slice(i * hidden, (i + 1) * hidden)
             sliced = []
             for tensor in (w, w_scale, w_zero, bias):
-                array = numpy_helper.to_array(weights[tensor])
+                array = arrays[tensor]
                 array = array[:, columns] if array.ndim == 2 else array[columns] if array.size > 1 else array
                 sliced.append(constant(f"{tensor}_{part}", np.ascontiguousarray(array)))
             nodes.append(helper.make_node("MatMulIntegerToFloat",
