@@ -336,14 +336,17 @@ class _OnnxEncoder:
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), _model_identity("torch-fp32").dimension), dtype=np.float32)
-        # All texts are tokenized first, on every core and without the GIL. Tokenizing in the worker
-        # threads held the GIL while the other thread's finished run waited for it (in-process A/B
-        # over 1,703 passages: 5.6 against 6.7 ms a passage; the bench's ratio moved within its noise).
-        encodings = self.tokenizer.encode_batch(texts) if len(texts) != 1 else [self.tokenizer.encode(texts[0])]
+        # encode_batch_fast releases the GIL (encode does not) and skips the character offsets the
+        # model never reads: the same ids, 15% sooner.
+        tokenize = self.tokenizer.encode_batch_fast
         if batch_size == 1:
-            batches = [[i] for i in range(len(texts))]
-            run = lambda rows: self._run([encodings[rows[0]]])  # noqa: E731
+            # Each worker tokenizes its own text while the other core runs the model, so no core waits
+            # for a serial tokenizing step (in-process over 1,703 passages that step took 4% of the
+            # time). Longest first, so that the last runs, when one core may have nothing left, are short.
+            batches = [[i] for i in sorted(range(len(texts)), key=lambda i: -len(texts[i]))]
+            run = lambda rows: self._run(tokenize([texts[rows[0]]]))  # noqa: E731
         else:
+            encodings = tokenize(texts)
             order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # length buckets
             batch_size = max(1, min(batch_size, -(-len(texts) // self.threads)))  # spread over the threads
             batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
