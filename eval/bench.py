@@ -143,10 +143,11 @@ def synthetic_vectors(base: np.ndarray, n: int, seed: int) -> np.ndarray:
 
 
 def worker_scale(base_path: Path, n: int, queries: int, seed: int) -> dict:
-    """Build the store's index for n synthetic vectors and time single-query searches against exact."""
+    """Build the store's index for n synthetic vectors, time single-query searches against exact, then
+    time an update that replaces one article's worth of vectors (6 removed, 6 added)."""
     import faiss
 
-    from index.store import build_search_index, exact_top_k, recall_at_k
+    from index.store import SearchIndexReuse, build_search_index, exact_top_k, recall_at_k, update_search_index
 
     base = np.load(base_path)
     vectors = synthetic_vectors(base, n, seed)
@@ -170,11 +171,23 @@ def worker_scale(base_path: Path, n: int, queries: int, seed: int) -> dict:
         t = time.perf_counter()
         flat.search(query[i : i + 1], 10)
         exact_times.append((time.perf_counter() - t) * 1000)
-    return {"chunks": n, "type": info["type"], "nprobe": info.get("nprobe"), "build_s": build_s,
-            "recall_at_10_build": info.get("recall_at_10"), "recall_at_10": recall_at_k(exact, np.array(found), 10),
-            "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
-            "exact_p50_ms": percentile(exact_times, 50), "bytes_per_chunk": len(blob) / n,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    result = {"chunks": n, "type": info["type"], "nprobe": info.get("nprobe"), "build_s": build_s,
+              "recall_at_10_build": info.get("recall_at_10"), "recall_at_10": recall_at_k(exact, np.array(found), 10),
+              "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
+              "exact_p50_ms": percentile(exact_times, 50), "bytes_per_chunk": len(blob) / n,
+              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    del flat
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    saved = base_path.parent / f"scale-{n}.faiss"
+    faiss.write_index(index, str(saved))
+    del index
+    sources = np.concatenate([np.delete(np.arange(n), np.arange(0, n, n // 6)[:6]), np.full(6, -1)])
+    vectors = np.concatenate([vectors[sources[:-6]], synthetic_vectors(base, 6, seed + 1)])
+    started = time.perf_counter()
+    updated = update_search_index(SearchIndexReuse(saved, info, sources), vectors)
+    result["update_s"] = time.perf_counter() - started if updated else None  # None: it trained afresh
+    saved.unlink()
+    return result
 
 
 # ---------------------------------------------------------------- the run
@@ -358,13 +371,15 @@ def format_bench(r: dict) -> str:
               f"; index load + first answer {a['load_and_first_answer_s']:.1f} s"
               + (f"; planted figure in the answer {a['planted_figure_found']}/{a['questions']}"
                  if a["planted_figure_found"] is not None else ""), "",
-              "vector search, one query at a time (synthetic chunks, 1,000 queries):",
+              "vector search, one query at a time (synthetic chunks, 1,000 queries); update: the built index"
+              " brought up to date after one article's 6 chunks are replaced (- where it trains afresh):",
               f"  {'chunks':>10} {'index':<16} {'nprobe':>6} {'p50 ms':>7} {'p95 ms':>7} {'recall@10':>9} "
-              f"{'exact p50':>9} {'bytes/chunk':>11} {'peak MB':>8} {'build s':>8}"]
+              f"{'exact p50':>9} {'bytes/chunk':>11} {'peak MB':>8} {'build s':>8} {'update s':>8}"]
     for s in r["search"]:
         lines.append(f"  {s['chunks']:>10,} {s['type']:<16} {s['nprobe'] or '-':>6} {s['p50_ms']:>7.2f} {s['p95_ms']:>7.2f} "
                      f"{s['recall_at_10']:>9.3f} {s['exact_p50_ms']:>9.2f} {s['bytes_per_chunk']:>11.0f} "
-                     f"{s['peak_rss_mb']:>8.0f} {s['build_s']:>8.1f}")
+                     f"{s['peak_rss_mb']:>8.0f} {s['build_s']:>8.1f} "
+                     + (f"{s['update_s']:>8.1f}" if s.get("update_s") is not None else f"{'-':>8}"))
     return "\n".join(lines)
 
 

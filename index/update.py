@@ -23,8 +23,9 @@ from index.embedding import Embedder, count_llm_tokens, load_token_counter
 from index.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError
 from index.keywords import TermRows, assemble
 from index.terms import terms
-from index.store import (FORMAT_VERSION, IndexSettings, IndexVersion, build_manifest, current_version_path,
-                         load_index, read_articles, read_manifest, remove_stale_versions, terms_line, write_version)
+from index.store import (FORMAT_VERSION, IndexSettings, IndexVersion, SearchIndexReuse, build_manifest,
+                         current_version_path, load_index, read_articles, read_manifest, remove_stale_versions,
+                         terms_line, write_version)
 
 
 @dataclass
@@ -124,14 +125,15 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
             _clear_stale_cache(index_dir, settings)
             return summary
         cache = EmbeddingCache(index_dir / "embed-cache", settings.model())
-        chunks, vectors, term_rows, term_lines = _chunks_and_vectors(articles, previous, settings,
-                                                           embedder or Embedder(settings.backend), progress, summary,
-                                                           cache)
+        chunks, vectors, term_rows, term_lines, sources = _chunks_and_vectors(
+            articles, previous, settings, embedder or Embedder(settings.backend), progress, summary, cache)
         manifest = build_manifest(model=settings.model(), settings=settings, chunks=chunks, articles=articles,
                                   stats={"embedded_chunks": summary.embedded_chunks,
                                          "reused_by_text": summary.reused_by_text, "from_cache": summary.from_cache})
+        reuse = None if previous is None else SearchIndexReuse(previous.path / "vectors.faiss",
+                                                               previous.manifest.get("faiss", {}), np.array(sources))
         summary.written = write_version(index_dir, vectors=vectors, chunks=chunks, articles=articles, manifest=manifest,
-                                        term_rows=term_rows, term_lines=term_lines)
+                                        term_rows=term_rows, term_lines=term_lines, reuse=reuse)
         cache.clear()
         remove_stale_versions(index_dir)
     summary.total_chunks, summary.total_articles = len(chunks), len(articles)
@@ -245,8 +247,9 @@ def _metadata_changed(articles: list[Article], previous: IndexVersion) -> bool:
 
 def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, settings: IndexSettings,
                         embedder: Embedder, progress: bool, summary: UpdateSummary,
-                        cache: EmbeddingCache) -> tuple[list[Chunk], np.ndarray, TermRows, list[str]]:
-    """Every chunk of the new version with its vector and terms (counted, and as terms.jsonl lines).
+                        cache: EmbeddingCache) -> tuple[list[Chunk], np.ndarray, TermRows, list[str], list[int]]:
+    """Every chunk of the new version with its vector, its terms (counted, and as terms.jsonl lines),
+    and the previous version's row it was copied from (-1 for none).
 
     A vector comes, in this order of preference, from: the previous version's row for an unchanged
     article; the previous version's row for a chunk with the same text (an edited article keeps
@@ -304,7 +307,7 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
         _embed_with_progress(embedder, chunks, fresh, keys, vectors, cache, progress)
         summary.model_load_seconds = embedding - loading
         summary.embed_seconds = time.perf_counter() - embedding
-    return chunks, vectors, term_rows, term_lines
+    return chunks, vectors, term_rows, term_lines, sources
 
 
 def _reusable_rows(previous: IndexVersion | None, articles: list[Article]) -> dict[str, list[int]]:

@@ -19,7 +19,7 @@ import index.store
 import index.update
 from index import Embedder, load_index, update_index
 from index.embed_cache import EmbeddingCache, text_key
-from index.store import build_search_index, exact_top_k, recall_at_k
+from index.store import SearchIndexReuse, build_search_index, exact_top_k, recall_at_k, update_search_index
 
 PASSAGES = [
     "The central bank raised interest rates by half a percentage point to fight inflation.",
@@ -214,6 +214,58 @@ def test_small_archives_get_exact_search_large_ones_an_ivf_index_with_measured_r
     assert info["recall_at_10"] >= 0.95
     _, found = ivf.search(queries, 10)
     assert recall_at_k(exact_top_k(vectors, queries, 10), found, 10) >= 0.95  # holds for fresh queries too
+
+
+def ivf_ids(search_index) -> np.ndarray:
+    lists = faiss.extract_index_ivf(search_index).invlists
+    return np.sort(np.concatenate([faiss.rev_swig_ptr(lists.get_ids(k), lists.list_size(k)).copy()
+                                   for k in range(lists.nlist) if lists.list_size(k)]))
+
+
+def test_an_update_keeps_the_trained_ivf_index_drops_and_renumbers_rows_and_adds_only_new_ones(monkeypatch, tmp_path):
+    monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 1000)
+    old, fresh, queries = np.split(clustered(6140), [6000, 6040])
+    before, before_info = build_search_index(old, 64)
+    faiss.write_index(before, str(tmp_path / "before.faiss"))
+    rng = np.random.default_rng(1)
+    kept = np.delete(np.arange(6000), rng.choice(6000, 100, replace=False))
+    kept = np.concatenate([kept[2000:], kept[:2000]])  # articles reordered
+    sources = np.concatenate([kept[:700], np.full(40, -1), kept[700:], kept[:1]])  # 40 new; one old row copied twice
+    vectors = old[np.maximum(sources, 0)]
+    vectors[sources < 0] = fresh
+
+    after, info = update_search_index(SearchIndexReuse(tmp_path / "before.faiss", before_info, sources), vectors)
+
+    n = len(sources)
+    assert (info["updated_from"], info["removed"], info["added"], info["trained_chunks"]) == (6000, 100, 41, 6000)
+    assert after.ntotal == info["chunks"] == n and np.array_equal(ivf_ids(after), np.arange(n))
+    quantizer = lambda ix: faiss.extract_index_ivf(ix).quantizer.reconstruct_n(0, faiss.extract_index_ivf(ix).nlist)  # noqa: E731
+    assert np.array_equal(quantizer(after), quantizer(before))  # not trained again
+    assert info["recall_at_10"] >= 0.97 and info["nprobe"] == faiss.extract_index_ivf(after).nprobe
+    faiss.extract_index_ivf(after).nprobe = faiss.extract_index_ivf(after).nlist
+    _, own = after.search(vectors, 2)
+    assert all(row in found for row, found in enumerate(own))  # every row finds itself (its twin may tie)
+    _, found = after.search(queries, 10)
+    assert recall_at_k(exact_top_k(vectors, queries, 10), found, 10) >= 0.95
+
+
+def test_an_update_trains_a_new_ivf_index_when_the_old_one_no_longer_fits(monkeypatch, tmp_path):
+    monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 1000)
+    vectors = clustered(3000)
+    ivf, ivf_info = build_search_index(vectors[:1400], 64)
+    faiss.write_index(ivf, str(tmp_path / "ivf.faiss"))
+    flat, flat_info = build_search_index(vectors[:900], 64)
+    faiss.write_index(flat, str(tmp_path / "flat.faiss"))
+    same = np.arange(1400)
+    assert update_search_index(SearchIndexReuse(tmp_path / "ivf.faiss", ivf_info, same), vectors[:1400]) is not None
+    grown = np.concatenate([same, np.full(1600, -1)])  # more than twice the size it was trained on
+    assert update_search_index(SearchIndexReuse(tmp_path / "ivf.faiss", ivf_info, grown), vectors) is None
+    crossed = np.concatenate([np.arange(900), np.full(200, -1)])  # past the exact-search size
+    assert update_search_index(SearchIndexReuse(tmp_path / "flat.faiss", flat_info, crossed), vectors[:1100]) is None
+    assert update_search_index(SearchIndexReuse(tmp_path / "ivf.faiss", ivf_info, same[:10]), vectors[:1400]) is None
+    assert update_search_index(SearchIndexReuse(tmp_path / "gone.faiss", ivf_info, same), vectors[:1400]) is None
+    monkeypatch.setattr(index.store, "_nlist", lambda n: 512)
+    assert update_search_index(SearchIndexReuse(tmp_path / "ivf.faiss", ivf_info, same), vectors[:1400]) is None
 
 
 def test_exact_top_k_matches_faiss_flat_search():

@@ -243,6 +243,38 @@ def test_deleting_an_article_removes_its_chunks_and_vectors(corpus, index_dir, b
     assert all(np.array_equal(v, old[k]) for k, v in vectors_by_chunk(after).items())
 
 
+def test_above_the_exact_search_size_updates_take_over_the_trained_ivf_index(corpus, index_dir, build, monkeypatch,
+                                                                            embedder):
+    import faiss
+
+    monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 5)  # these few chunks get the large-archive index
+    monkeypatch.setattr(index.store, "_nlist", lambda n: 4)
+    build(corpus, index_dir, settings=SETTINGS)
+    first = load_index(index_dir).manifest["faiss"]
+    (corpus / "space.md").write_text(SPACE, encoding="utf-8")
+    build(corpus, index_dir, settings=SETTINGS)
+    added = load_index(index_dir).manifest["faiss"]
+    (corpus / "chess.md").unlink()
+    volcano = corpus / "volcano.md"
+    volcano.write_text(volcano.read_text(encoding="utf-8") + "Ash reached the Juno probe's launch site.\n",
+                       encoding="utf-8")
+    build(corpus, index_dir, settings=SETTINGS)
+
+    after = load_index(index_dir)
+    last = after.manifest["faiss"]
+    assert first["type"] == "IVF4,SQ8" and first["trained_chunks"] == first["chunks"] and "updated_from" not in first
+    assert (added["updated_from"], added["removed"]) == (first["chunks"], 0)
+    assert added["added"] == added["chunks"] - first["chunks"] > 1 and added["trained_chunks"] == first["chunks"]
+    assert last["updated_from"] == added["chunks"] and last["removed"] > 0 and last["added"] > 0
+    assert after.vectors.ntotal == len(after.chunks) == last["chunks"]
+    searched = faiss.read_index(str(after.path / "vectors.faiss"))
+    faiss.extract_index_ivf(searched).nprobe = 4
+    _, own = searched.search(np.ascontiguousarray(after.all_vectors()), 1)
+    assert list(own[:, 0]) == list(range(len(after.chunks)))  # each row is found as itself, not as an old number
+    _, rows = after.search(embedder.embed_queries(["What did the probe study around Jupiter?"]), 1)
+    assert after.chunks[rows[0][0]].doc_id == "space"
+
+
 def test_an_empty_corpus_builds_an_empty_index_that_loads(make_corpus, index_dir, build):
     summary = build(make_corpus({}), index_dir, settings=SETTINGS)
 
