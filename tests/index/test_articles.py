@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from index import Article, CorpusError, QAError, load_corpus, parse_article
-from index.articles import decode_article_text, hash_content
+from index.articles import decode_article_text, find_article_files, hash_content
 
 GOOD = "A plain article body. It has two sentences.\n"
 
@@ -160,6 +160,16 @@ def test_hidden_files_folders_and_other_suffixes_are_skipped(make_corpus):
 
     assert [a.doc_id for a in loaded.articles] == ["seen"]
     assert loaded.problems == []
+
+
+def test_article_files_are_listed_in_path_order_as_pathlib_sorts_them(make_corpus):
+    names = ["a-b/x.md", "a/x.md", "a b.md", "A.md", "a.md", "a.txt", "sub/z.txt", "sub/deeper/y.markdown", "ä.md"]
+    corpus = make_corpus({name: GOOD for name in names} | {".hidden/q.md": GOOD, "sub/skip.rst": GOOD})
+    (corpus / "link.md").symlink_to(corpus / "a.md")
+
+    listed = find_article_files(corpus)
+
+    assert listed == sorted(corpus / name for name in [*names, "link.md"])  # "a/x.md" before "a-b/x.md"
 
 
 def test_load_corpus_of_a_missing_folder_raises_corpus_error(tmp_path: Path):
