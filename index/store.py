@@ -386,6 +386,8 @@ def update_search_index(reuse: SearchIndexReuse, vectors: np.ndarray,
         size = lists.list_size(number)
         if size:
             ids = faiss.rev_swig_ptr(lists.get_ids(number), size)
+            if ids.min() < 0 or ids.max() >= old_count:  # a damaged file: build afresh rather than fail
+                return None
             ids[:] = renumber[ids]
     covered = np.zeros(n, dtype=bool)
     covered[renumber[renumber >= 0]] = True

@@ -264,6 +264,10 @@ def test_an_update_trains_a_new_ivf_index_when_the_old_one_no_longer_fits(monkey
     assert update_search_index(SearchIndexReuse(tmp_path / "flat.faiss", flat_info, crossed), vectors[:1100]) is None
     assert update_search_index(SearchIndexReuse(tmp_path / "ivf.faiss", ivf_info, same[:10]), vectors[:1400]) is None
     assert update_search_index(SearchIndexReuse(tmp_path / "gone.faiss", ivf_info, same), vectors[:1400]) is None
+    lists = faiss.extract_index_ivf(ivf).invlists
+    faiss.rev_swig_ptr(lists.get_ids(0), lists.list_size(0))[0] = 10**6  # a damaged file: an id past its rows
+    faiss.write_index(ivf, str(tmp_path / "damaged.faiss"))
+    assert update_search_index(SearchIndexReuse(tmp_path / "damaged.faiss", ivf_info, same), vectors[:1400]) is None
     monkeypatch.setattr(index.store, "_nlist", lambda n: 512)
     assert update_search_index(SearchIndexReuse(tmp_path / "ivf.faiss", ivf_info, same), vectors[:1400]) is None
 
