@@ -110,7 +110,7 @@ def prepare_lee_index(cache_dir: Path = CACHE_DIR, *, embedder: Embedder | None 
     """
     corpus_dir, index_dir = cache_dir / "corpus", cache_dir / "index"
     if not index_dir.exists() and progress:
-        print(f"eval: building the Lee index in {index_dir} (first run; about a minute)", file=sys.stderr)
+        print(f"eval: building the Lee index in {index_dir} (first run only; progress below)", file=sys.stderr)
     write_lee_corpus(corpus_dir)
     summary = update_index(corpus_dir, index_dir, embedder=embedder, progress=progress)
     if summary.written is not None and progress:
