@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from eval.report import format_report, report_json
 from eval.run import SPLIT_CHOICES, run_sets
 from eval.sets import GOLD_SETS, SET_NAMES, display_path, gold_set_from_file, select_sets
 from index import QAError
@@ -51,11 +52,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--split", choices=SPLIT_CHOICES, default=None,
                         help="only this split's questions (default: every split). A line without \"split\" is "
                              f"{SPLIT_CHOICES[-1]}; tune on tune, report test")
-    parser.add_argument("--gold", type=Path, default=None,
+    parser.add_argument("--gold", type=Path, default=None, metavar="FILE",
                         help="run just this gold file over corpus/ and its index, instead of the sets")
     parser.add_argument("--json", action="store_true", help="print everything as JSON: summary per set and split, "
                                                             "per type, per question")
-    parser.add_argument("--index-dir", type=Path, default=None,
+    parser.add_argument("--index-dir", type=Path, default=None, metavar="DIR",
                         help="index of corpus/ (default: $QA_INDEX_DIR or .index/); the Lee index is .cache/lee/index")
     parser.add_argument("-k", type=int, default=DEFAULT_K, help=f"passages retrieved per question (default {DEFAULT_K})")
     args = parser.parse_args(argv)
@@ -81,8 +82,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return main_bench(argv[1:])
     args = parse_args(argv)
-    from eval.report import format_report, report_json
-
     gold_sets = [gold_set_from_file(args.gold)] if args.gold else select_sets(args.sets)
     try:
         run = run_sets(gold_sets, index_dir=args.index_dir, k=args.k, split=args.split)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import eval.lee
 from eval.lee import LeeUnavailable, find_lee_file, prepare_lee_index, read_lee_lines, write_lee_corpus
 from eval.sets import GOLD_SETS
 from index import load_corpus
@@ -62,6 +63,13 @@ def test_a_different_file_is_refused_with_the_install_command(tmp_path):
     with pytest.raises(LeeUnavailable, match="pip install gensim==4.4.0"):
         write_lee_corpus(tmp_path / "corpus", source=other)
     assert not (tmp_path / "corpus").exists()
+
+
+def test_without_gensim_the_message_gives_the_install_command(monkeypatch):
+    monkeypatch.setattr(eval.lee.importlib.util, "find_spec", lambda name: None)
+
+    with pytest.raises(LeeUnavailable, match=r"gensim is not installed.*pip install gensim==4\.4\.0"):
+        find_lee_file()
 
 
 def test_every_gold_doc_of_the_lee_sets_is_an_article_id():

@@ -7,7 +7,9 @@ import math
 
 import pytest
 
+import eval.run
 import eval.sets
+from eval.lee import LeeUnavailable
 from eval.report import format_report, format_summary, report_json
 from eval.run import QuestionResult, SuiteRun, plan_sets, run_sets, summary_rows, type_rows
 from eval.sets import GoldSet, missing_note, select_sets
@@ -147,6 +149,19 @@ def test_help_documents_sets_splits_and_columns(run_module):
     assert done.returncode == 0
     for words in ("--split", "--set", "--gold", "--json", "lee-own", "first-line", "near-miss", "hit@5", ".cache/lee"):
         assert words in done.stdout
+
+
+def test_sets_whose_corpus_is_unavailable_are_skipped_without_loading_a_model(tmp_path, monkeypatch):
+    def unavailable(corpus, **_):
+        raise LeeUnavailable("gensim is not installed, so the Lee corpus is not here; pip install gensim==4.4.0")
+
+    monkeypatch.setattr(eval.run, "corpus_index_dir", unavailable)
+    gold = write_gold(tmp_path / "lee.jsonl", [{"id": "l1", "question": "Who?", "answers": ["x"], "split": "test"}])
+
+    run = run_sets([GoldSet("lee", gold, "lee")], split="test")
+
+    assert run.results == () and "pip install gensim==4.4.0" in run.skipped["lee"]
+    assert summary_rows(run, split="test")[0]["note"].startswith("skipped: gensim is not installed")
 
 
 @pytest.mark.slow
