@@ -60,10 +60,10 @@ def format_types(results: list[QuestionResult]) -> list[str]:
 
 def format_summary(run: SuiteRun, *, split: str | None = None) -> list[str]:
     """The latency line, a legend, a header, then one row per (set, split) and the `all` rows."""
-    latency = summarise(run.results) if run.results else {}
-    lines = [f"latency, warm: p50 {latency.get('latency_p50_ms', math.nan):.0f} ms, "
-             f"p95 {latency.get('latency_p95_ms', math.nan):.0f} ms over {len(run.results)} questions; "
-             "MRR and more per set: --json",
+    latency = summarise(run.results)
+    lines = [f"latency, warm: p50 {latency['latency_p50_ms']:.0f} ms, p95 {latency['latency_p95_ms']:.0f} ms "
+             f"over {len(run.results)} questions; MRR and more per set: --json" if run.results
+             else "no questions asked",
              "summary (shares; answer, first-line, false-abst, hit@5: of answerable; near-miss, off-topic: abstained)",
              f"{'set':<8} {'split':<7} {'n':>4} " + " ".join(f"{h:>{column_width(h)}}" for h, _ in SUMMARY_COLUMNS)]
     for row in summary_rows(run, split=split):

@@ -24,6 +24,8 @@ NEARMISS, OFFTOPIC = "unanswerable_nearmiss", "unanswerable_offtopic"
 
 @dataclass(frozen=True)
 class QuestionResult:
+    """One gold question as asked and scored, with the set, split and type it came from."""
+
     id: str
     question: str
     answerable: bool
@@ -44,8 +46,8 @@ class SuiteRun:
     """What a run of several sets produced: the rows, the sets run, and why others were skipped."""
 
     results: tuple[QuestionResult, ...]
-    sets: tuple[str, ...]                              # every set asked for, in order
-    skipped: dict[str, str] = field(default_factory=dict)  # set name -> why
+    sets: tuple[str, ...]                                               # every set asked for, in order
+    skipped: dict[str, str] = field(default_factory=dict)               # set name -> why
     splits_of: dict[str, dict[str, int]] = field(default_factory=dict)  # set name -> {split: questions in its file}
 
 
