@@ -15,7 +15,7 @@ help:
 	@echo "make chat   - set up .venv, build or update the index, serve the chat on http://127.0.0.1:7860"
 	@echo "make test   - set up .venv and run the whole test suite (browser tests need Chromium)"
 	@echo "make index  - build or update the index from corpus/"
-	@echo "make eval   - run the development gold set and print its metrics"
+	@echo "make eval   - run every gold set (dev, seeds, lee, lee-own) and print per-split metrics"
 	@echo "make clean  - remove .venv and the built index"
 
 $(STAMP): requirements.txt requirements-test.txt constraints.txt

@@ -1,4 +1,8 @@
-"""`python -m eval`: run a gold question set through the assistant and print its metrics."""
+"""`python -m eval`: run the gold question sets through the assistant and print their metrics.
+
+Owns: the command line (which sets, which split, text or JSON) and the dispatch to the other
+benchmarks (beir, load, chaos, bench). Does not: score, format or know where sets live.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,29 +10,59 @@ import json
 import sys
 from pathlib import Path
 
-from eval.gold import DEFAULT_GOLD, load_gold
-from eval.run import format_table, results_json, run_gold, summarise
+from eval.report import format_report, report_json
+from eval.run import SPLIT_CHOICES, run_sets
+from eval.sets import GOLD_SETS, SET_NAMES, display_path, gold_set_from_file, select_sets
 from index import QAError
 from index.embedding import BACKENDS
-from qa import DEFAULT_K, Assistant
+from qa import DEFAULT_K
+
+SETS_HELP = "; ".join(f"{s.name}: {display_path(s.gold)} over {'corpus/' if s.corpus == 'corpus' else 'the Lee corpus'}"
+                      + (" (skipped while missing)" if s.optional else "") for s in GOLD_SETS)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (CONTRACT.md), exit status 2."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"error: {message}; see python -m eval --help\n")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m eval",
         epilog="Other benchmarks: `python -m eval beir DIR` (BEIR retrieval figures; see its --help). "
                "Crash safety of the index: `python -m eval chaos [--trials N]` (kills updates at random and "
                "checks nothing is lost; see its --help). Speed at archive scale, the naive path beside ours: "
                "`python -m eval bench [--corpus DIR] [--json]`.",
-        description="Run a gold question set (JSONL, see CONTRACT.md) through the assistant and print per-question "
-                    "results and the summary: retrieval hit@5 and MRR, answer accuracy, abstention accuracy, "
-                    "citation integrity, p50/p95 latency. Build the index first with `python -m index`.",
+        description="Run the gold question sets (JSONL, see CONTRACT.md) through the assistant and print one row per "
+                    "question, a table per (set, type, split), and last a summary per (set, split) with an `all` row "
+                    "per split. Summary columns, each a share from 0 to 1: answer (answerable questions with every "
+                    "expected item in the answer, not abstained), first-line (the same within the answer's first "
+                    "line), near-miss and off-topic (unanswerable_nearmiss / unanswerable_offtopic questions that "
+                    "abstained; every unanswerable question for a set without types), false-abst (answerable "
+                    "questions that abstained), citations (answers whose [n] markers resolve and quotes are "
+                    "verbatim), hit@5 (answerable questions with a gold article in the top 5). --json adds MRR, "
+                    f"latency p50/p95 and more. Sets: {SETS_HELP}. The Lee corpus (300 ABC articles from the "
+                    "installed gensim) is written to .cache/lee/ and indexed there on first use; build the corpus/ "
+                    "index first with `python -m index`.",
     )
-    parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help=f"gold set (default {DEFAULT_GOLD.name} in eval/gold/)")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--index-dir", type=Path, default=None, help="index folder (default: $QA_INDEX_DIR or .index/)")
+    parser.add_argument("--set", dest="sets", action="append", choices=SET_NAMES, default=[], metavar="NAME",
+                        help=f"run only this set (repeatable; default: all of {', '.join(SET_NAMES)})")
+    parser.add_argument("--split", choices=SPLIT_CHOICES, default=None,
+                        help="only this split's questions (default: every split). A line without \"split\" is "
+                             f"{SPLIT_CHOICES[-1]}; tune on tune, report test")
+    parser.add_argument("--gold", type=Path, default=None, metavar="FILE",
+                        help="run just this gold file over corpus/ and its index, instead of the sets")
+    parser.add_argument("--json", action="store_true", help="print everything as JSON: summary per set and split, "
+                                                            "per type, per question")
+    parser.add_argument("--index-dir", type=Path, default=None, metavar="DIR",
+                        help="index of corpus/ (default: $QA_INDEX_DIR or .index/); the Lee index is .cache/lee/index")
     parser.add_argument("-k", type=int, default=DEFAULT_K, help=f"passages retrieved per question (default {DEFAULT_K})")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.gold is not None and args.sets:
+        parser.error("--gold runs one file on its own; leave out --set, or leave out --gold")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,17 +82,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return main_bench(argv[1:])
     args = parse_args(argv)
+    gold_sets = [gold_set_from_file(args.gold)] if args.gold else select_sets(args.sets)
     try:
-        questions = load_gold(args.gold)
-        assistant = Assistant(args.index_dir)
-        assistant.ask("warm-up question", k=args.k)  # first call pays one-off costs; keep it out of the latencies
-        results = run_gold(assistant, questions, k=args.k)
+        run = run_sets(gold_sets, index_dir=args.index_dir, k=args.k, split=args.split)
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    summary = summarise(results)
-    print(json.dumps(results_json(results, summary), indent=2, ensure_ascii=False) if args.json
-          else format_table(results, summary))
+    for name, note in run.skipped.items():
+        print(f"eval: {name} {note}", file=sys.stderr)
+    sys.stderr.flush()  # notes before the report, so the summary stays the last lines of a combined output
+    print(json.dumps(report_json(run, split=args.split), indent=2, ensure_ascii=False) if args.json
+          else format_report(run, split=args.split))
     return 0
 
 

@@ -1,7 +1,8 @@
 """Scoring functions for the gold question sets: pure, small, checked against hand-worked values.
 
-Owns: what counts as a correct answer, a retrieval hit, a reciprocal rank, an intact citation,
-and a percentile. Does not: run the assistant or print.
+Owns: what counts as a correct answer (whole or in its first line), a retrieval hit, a
+reciprocal rank, an intact citation, which abstentions count for a kind of unanswerable question,
+and a percentile. Does not: run the assistant, group results, or print.
 """
 from __future__ import annotations
 
@@ -26,6 +27,37 @@ def answer_correct(text: str, abstained: bool, expected: Sequence[str], answerab
     if not answerable:
         return abstained
     return not abstained and all(contains_answer(text, item) for item in expected)
+
+
+def first_line(text: str) -> str:
+    r"""The answer's first line: its text up to the first newline.
+
+    >>> first_line("Umar was killed [1].\nAlso reported by ...")
+    'Umar was killed [1].'
+    """
+    return text.split("\n", 1)[0]
+
+
+def first_line_correct(text: str, abstained: bool, expected: Sequence[str], answerable: bool) -> bool:
+    r"""`answer_correct` judged on the first line alone, where a reader looks first.
+
+    >>> first_line_correct("It was said.\nUmar was killed.", False, ["Umar"], True)
+    False
+    """
+    return answer_correct(first_line(text), abstained, expected, answerable)
+
+
+def abstentions_of_kind(questions: Sequence[tuple[bool, str | None, bool]], kind: str) -> list[bool]:
+    """Whether each unanswerable question of type `kind` abstained, from one gold set's
+    (answerable, type, abstained) triples; a set that types no question counts every unanswerable one.
+
+    >>> rows = [(False, "unanswerable_nearmiss", True), (False, "unanswerable_offtopic", False), (True, None, True)]
+    >>> abstentions_of_kind(rows, "unanswerable_nearmiss"), abstentions_of_kind([(False, None, False)], "x")
+    ([True], [False])
+    """
+    typed = any(kind_ is not None for _, kind_, _ in questions)
+    return [abstained for answerable, kind_, abstained in questions
+            if not answerable and (kind_ == kind or not typed)]
 
 
 def first_relevant_rank(ranked_doc_ids: Sequence[str], gold_docs: Iterable[str]) -> int | None:
