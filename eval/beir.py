@@ -78,8 +78,7 @@ def prepare_index(bench: Benchmark, *, cache_dir: Path = CACHE_DIR, progress: bo
     Each embedding backend keeps its own index folder, so comparing them rebuilds nothing twice.
     """
     backend = backend or default_backend()
-    key = json.dumps([ARTICLE_LAYOUT, sorted(bench.documents.items())])
-    root = cache_dir / f"{bench.name}-{ARTICLE_LAYOUT}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    root = cache_root(bench, cache_dir)
     corpus = root / "corpus"
     if not (root / "corpus.done").exists():
         write_articles(bench, corpus)
@@ -88,6 +87,12 @@ def prepare_index(bench: Benchmark, *, cache_dir: Path = CACHE_DIR, progress: bo
     summary = update_index(corpus, root / f"index-{backend}", settings=IndexSettings(backend=backend), progress=progress)
     print(summary.line(), file=sys.stderr)
     return root / f"index-{backend}", time.perf_counter() - started
+
+
+def cache_root(bench: Benchmark, cache_dir: Path) -> Path:
+    """The benchmark's folder under `cache_dir`, named by its documents and by ARTICLE_LAYOUT."""
+    key = json.dumps([ARTICLE_LAYOUT, sorted(bench.documents.items())])
+    return cache_dir / f"{bench.name}-{ARTICLE_LAYOUT}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
 def article_text(title: str, text: str) -> str:
@@ -99,8 +104,8 @@ def article_text(title: str, text: str) -> str:
     ---
     Body.
     """
-    if not title.strip():
-        return f"{text}\n"
+    if not title.strip():  # an empty block keeps a text that starts with '---' from reading as one
+        return f"---\n---\n{text}\n" if text.startswith("---") else f"{text}\n"
     front = yaml.safe_dump({"title": title}, allow_unicode=True, width=2**31 - 1, sort_keys=False)
     return f"---\n{front}---\n{text}\n"
 
