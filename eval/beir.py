@@ -1,7 +1,8 @@
 """`python -m eval beir DIR`: retrieval quality on a BEIR-format benchmark, through our own index.
 
 Owns: reading the BEIR layout (corpus.jsonl, queries.jsonl, qrels/<split>.tsv), writing the
-benchmark's documents as corpus articles, building (or updating) a real index of them with
+benchmark's documents as corpus articles the way a user writes them (the title in the front
+matter, the text as the body), building (or updating) a real index of them with
 `python -m index`'s code, and scoring BM25 alone, dense alone and the product's retrieval with
 nDCG@10 and Recall@100. Document score = its best passage (first appearance in the ranking).
 Does not: tune anything on the test split (tune on train: `--split train`).
@@ -18,12 +19,15 @@ from pathlib import Path
 from typing import Callable
 
 
+import yaml
+
 from eval.metrics import mean, ndcg_at, percentile, recall_at
 from index import IndexSettings, QAError, update_index
 from index.embedding import default_backend
 from qa import Assistant
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "beir"
+ARTICLE_LAYOUT = "title-front-matter"  # how documents become articles; part of the cache folder's name
 PUBLISHED_SCIFACT = {  # nDCG@10 on SciFact test, as published (issue #3)
     "BM25": "0.665-0.687", "all-MiniLM-L6-v2": "0.645", "bge-small-en-v1.5": "0.713", "BM25 + cross-encoder": "0.688",
 }
@@ -74,19 +78,43 @@ def prepare_index(bench: Benchmark, *, cache_dir: Path = CACHE_DIR, progress: bo
     Each embedding backend keeps its own index folder, so comparing them rebuilds nothing twice.
     """
     backend = backend or default_backend()
-    digest = hashlib.sha256(json.dumps(sorted(bench.documents.items())).encode()).hexdigest()[:12]
-    root = cache_dir / f"{bench.name}-{digest}"
+    root = cache_root(bench, cache_dir)
     corpus = root / "corpus"
     if not (root / "corpus.done").exists():
-        corpus.mkdir(parents=True, exist_ok=True)
-        for doc_id, (title, text) in bench.documents.items():
-            safe = doc_id.replace("/", "_")
-            (corpus / f"{safe}.md").write_text(f"{title}\n\n{text}\n" if title else f"{text}\n", encoding="utf-8")
+        write_articles(bench, corpus)
         (root / "corpus.done").touch()
     started = time.perf_counter()
     summary = update_index(corpus, root / f"index-{backend}", settings=IndexSettings(backend=backend), progress=progress)
     print(summary.line(), file=sys.stderr)
     return root / f"index-{backend}", time.perf_counter() - started
+
+
+def cache_root(bench: Benchmark, cache_dir: Path) -> Path:
+    """The benchmark's folder under `cache_dir`, named by its documents and by ARTICLE_LAYOUT."""
+    key = json.dumps([ARTICLE_LAYOUT, sorted(bench.documents.items())])
+    return cache_dir / f"{bench.name}-{ARTICLE_LAYOUT}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def article_text(title: str, text: str) -> str:
+    """A BEIR document as an article file: the title in YAML front matter, the text as the body.
+
+    >>> print(article_text('Aspirin: a "wonder" drug?', "Body."), end="")
+    ---
+    title: 'Aspirin: a "wonder" drug?'
+    ---
+    Body.
+    """
+    if not title.strip():  # an empty block keeps a text that starts with '---' from reading as one
+        return f"---\n---\n{text}\n" if text.startswith("---") else f"{text}\n"
+    front = yaml.safe_dump({"title": title}, allow_unicode=True, width=2**31 - 1, sort_keys=False)
+    return f"---\n{front}---\n{text}\n"
+
+
+def write_articles(bench: Benchmark, corpus: Path) -> None:
+    """Write every document of `bench` into `corpus` as `<id>.md` (see article_text)."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    for doc_id, (title, text) in bench.documents.items():
+        (corpus / f"{doc_id.replace('/', '_')}.md").write_text(article_text(title, text), encoding="utf-8")
 
 
 def document_ranking(doc_ids: list[str], depth: int) -> list[str]:

@@ -1,10 +1,10 @@
 """Vectors of an update in progress, kept on disk as they are made, so a killed build resumes.
 
-Owns: one append-only file per model in `<index-dir>/embed-cache/`, read back by chunk text hash.
-Each record is the first 16 bytes of sha256(chunk text), the float32 vector, and a crc32 of both;
+Owns: one append-only file per model in `<index-dir>/embed-cache/`, read back by model input hash.
+Each record is the first 16 bytes of sha256(the text the model read: title and chunk, index.titles), the float32 vector, and a crc32 of both;
 a record cut short or damaged by a kill ends the readable part, and the file is truncated there
 before the next append. The update that finishes clears the file: from then on the index itself
-holds those vectors (updates reuse them by chunk text).
+holds those vectors (updates reuse them by chunk text and title).
 Does not: decide what to embed (index.update) or store the index (index.store).
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ DIGEST_BYTES = 16
 
 
 def text_key(text: str) -> bytes:
-    """The cache key of a chunk's text."""
+    """The cache key of a model input (a chunk's embedding text, with its title)."""
     return hashlib.sha256(text.encode("utf-8")).digest()[:DIGEST_BYTES]
 
 

@@ -42,8 +42,9 @@ from index.chunking import Chunk, ChunkSettings
 from index.embedding import ModelIdentity, default_backend, model_identity
 from index.keywords import Bm25, TermRows, load_keywords, load_term_rows, save_keywords
 from index.errors import IndexMismatchError, IndexNotFoundError, QAError
+from index.titles import title_settings
 
-FORMAT_VERSION = 4  # 4: BM25 in our own incremental layout (3: bm25s's)
+FORMAT_VERSION = 5  # 5: chunks embedded and BM25-counted with their article's title (4: our BM25 layout; 3: bm25s's)
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
 FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit length), IVF beyond
 EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
@@ -71,7 +72,8 @@ class IndexSettings:
     def fingerprint(self, model: ModelIdentity) -> str:
         """A hash of only the settings and model identity that change vectors."""
         payload = {"format": FORMAT_VERSION, "model": model.as_dict(),
-                   "chunking": dataclasses.asdict(self.chunking), "faiss": self.faiss_factory}
+                   "chunking": dataclasses.asdict(self.chunking), "faiss": self.faiss_factory,
+                   "titles": title_settings()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 

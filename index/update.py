@@ -22,7 +22,7 @@ from index.embed_cache import EmbeddingCache, text_key
 from index.embedding import Embedder, count_llm_tokens, load_token_counter
 from index.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError
 from index.keywords import TermRows, assemble
-from index.terms import terms
+from index.titles import chunk_terms, embedding_text, reuse_key
 from index.store import (FORMAT_VERSION, IndexSettings, IndexVersion, SearchIndexReuse, build_manifest,
                          current_version_path, load_index, read_articles, read_manifest, remove_stale_versions,
                          terms_line, write_version)
@@ -252,9 +252,10 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
     and the previous version's row it was copied from (-1 for none).
 
     A vector comes, in this order of preference, from: the previous version's row for an unchanged
-    article; the previous version's row for a chunk with the same text (an edited article keeps
-    the vectors of its untouched passages); the cache of an interrupted build; the model. Terms
-    come from the same previous row, else are found in the new chunk's text.
+    article; the previous version's row for a chunk with the same text under the same title (an
+    edited article keeps the vectors of its untouched passages); the cache of an interrupted build
+    (keyed by the exact model input); the model, which reads the title and the chunk text
+    (index.titles). Terms come from the same previous row, else from the new chunk's text and title.
     """
     reuse = _reusable_rows(previous, articles)
     token_spans = load_token_counter()
@@ -270,12 +271,15 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
                                        count_llm_tokens=count_llm_tokens):
                 chunks.append(chunk)
                 sources.append(-1)
+    titles = {a.doc_id: a.title for a in articles}
     fresh = [i for i, s in enumerate(sources) if s < 0]
     if previous is not None and fresh:
-        by_text = {c.text: row for row, c in enumerate(previous.chunks)}
+        old_titles = {doc_id: a.title for doc_id, a in previous.articles.items()}
+        by_text = {reuse_key(old_titles.get(c.doc_id), c.text): row for row, c in enumerate(previous.chunks)}
         for i in fresh:
-            if chunks[i].text in by_text:
-                sources[i] = by_text[chunks[i].text]
+            row = by_text.get(reuse_key(titles[chunks[i].doc_id], chunks[i].text))
+            if row is not None:
+                sources[i] = row
                 summary.reused_by_text += 1
         fresh = [i for i in fresh if sources[i] < 0]
     vectors = np.zeros((len(chunks), settings.model().dimension), dtype=np.float32)
@@ -286,11 +290,14 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
         vectors[kept] = previous.all_vectors()[[sources[i] for i in kept]]
         for i in kept:
             term_lines[i] = old_lines[sources[i]]
-    new_terms = [(i, terms(chunks[i].text)) for i in fresh]
+    new_terms = [(i, chunk_terms(titles[chunks[i].doc_id], chunks[i].text)) for i in fresh]
     for i, found in new_terms:
         term_lines[i] = terms_line(found)
     term_rows = assemble(previous.term_rows() if kept else None, sources, new_terms)
-    keys = {i: text_key(chunks[i].text) for i in fresh}  # the cache's keys, for what is still to embed
+    limit = settings.model().max_seq_length - 2  # the model adds [CLS] and [SEP]
+    inputs = {i: embedding_text(titles[chunks[i].doc_id], chunks[i], token_spans=token_spans, limit=limit)
+              for i in fresh}
+    keys = {i: text_key(text) for i, text in inputs.items()}  # the cache's keys, for what is still to embed
     if fresh:
         cached = cache.load()
         for i in fresh:
@@ -304,7 +311,7 @@ def _chunks_and_vectors(articles: list[Article], previous: IndexVersion | None, 
         loading = time.perf_counter()
         embedder.model  # load before the clock for chunks/s starts
         embedding = time.perf_counter()
-        _embed_with_progress(embedder, chunks, fresh, keys, vectors, cache, progress)
+        _embed_with_progress(embedder, inputs, fresh, keys, vectors, cache, progress)
         summary.model_load_seconds = embedding - loading
         summary.embed_seconds = time.perf_counter() - embedding
     return chunks, vectors, term_rows, term_lines, sources
@@ -327,9 +334,9 @@ small group leaves cores idle at each end: 64 was 3.5% slower than 256 (5.65 aga
 chunk). A killed build loses at most one group, about 2 s of work."""
 
 
-def _embed_with_progress(embedder: Embedder, chunks: list[Chunk], rows: list[int], keys: dict[int, bytes],
+def _embed_with_progress(embedder: Embedder, inputs: dict[int, str], rows: list[int], keys: dict[int, bytes],
                          vectors: np.ndarray, cache: EmbeddingCache, progress: bool) -> None:
-    """Embed chunks[rows] into vectors[rows], a group at a time, each group saved to the cache at once."""
+    """Embed inputs[rows] into vectors[rows], a group at a time, each group saved to the cache at once."""
     from tqdm import tqdm
 
     group = EMBED_GROUP
@@ -337,6 +344,6 @@ def _embed_with_progress(embedder: Embedder, chunks: list[Chunk], rows: list[int
               dynamic_ncols=True) as bar:
         for start in range(0, len(rows), group):
             part = rows[start : start + group]
-            vectors[part] = embedder.embed_passages([chunks[i].text for i in part], group=group)
+            vectors[part] = embedder.embed_passages([inputs[i] for i in part], group=group)
             cache.append([keys[i] for i in part], vectors[part])
             bar.update(len(part))

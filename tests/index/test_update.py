@@ -28,6 +28,7 @@ import index.update
 from index import (ChunkSettings, IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexSettings, QAError,
                    chunk_article, load_corpus, load_index, load_token_counter, model_identity)
 from index.embedding import count_llm_tokens
+from index.titles import embedding_text
 from index.update import update_lock
 
 SETTINGS = IndexSettings(chunking=ChunkSettings(max_tokens=32, overlap_sentences=1, overlap_max_tokens=16))
@@ -57,6 +58,13 @@ def expected_chunks(corpus: Path, settings: IndexSettings = SETTINGS) -> list:
     articles = sorted(load_corpus(corpus).articles, key=lambda a: a.doc_id)
     return [c for a in articles for c in chunk_article(a, settings=settings.chunking, token_spans=load_token_counter(),
                                                           count_llm_tokens=count_llm_tokens)]
+
+
+def embedded_texts(version, chunks: list | None = None) -> list[str]:
+    """What the model reads for each chunk of `version` (or for `chunks` of it): title and text."""
+    limit = model_identity().max_seq_length - 2
+    return [embedding_text(version.articles[c.doc_id].title, c, token_spans=load_token_counter(), limit=limit)
+            for c in (version.chunks if chunks is None else chunks)]
 
 
 def vectors_by_chunk(version) -> dict[str, np.ndarray]:
@@ -94,7 +102,7 @@ def test_a_build_writes_one_checked_version_of_every_chunk(corpus, index_dir, bu
     for chunk in version.chunks:
         assert version.articles[chunk.doc_id].body[chunk.start:chunk.end] == chunk.text
     vectors = version.all_vectors()
-    np.testing.assert_allclose(vectors, embedder.embed_passages([c.text for c in version.chunks]), atol=1e-5)
+    np.testing.assert_allclose(vectors, embedder.embed_passages(embedded_texts(version)), atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert version_folders(index_dir) == [version.path.name]
 
@@ -139,8 +147,8 @@ def test_the_keyword_index_follows_an_update_and_reuses_unchanged_terms(corpus, 
     old_terms = dict(zip((c.chunk_id for c in before.chunks), before.chunk_terms()))
     (corpus / "space.md").write_text(SPACE, encoding="utf-8")
     tokenised = []
-    real_terms = index.update.terms
-    monkeypatch.setattr(index.update, "terms", lambda text: tokenised.append(text) or real_terms(text))
+    real_terms = index.update.chunk_terms
+    monkeypatch.setattr(index.update, "chunk_terms", lambda title, text: tokenised.append(text) or real_terms(title, text))
 
     build(corpus, index_dir, settings=SETTINGS)
 
@@ -194,12 +202,12 @@ def test_adding_an_article_embeds_only_its_chunks(corpus, index_dir, build, reco
     space_chunks = [c for c in after.chunks if c.doc_id == "space"]
     assert summary.added == ["space"] and summary.unchanged == 3 and summary.changed == summary.deleted == []
     assert summary.embedded_chunks == len(space_chunks) > 1
-    assert record_embedded == [c.text for c in space_chunks]
+    assert record_embedded == embedded_texts(after, space_chunks)
     assert after.chunks == expected_chunks(corpus)
     old, new = vectors_by_chunk(before), vectors_by_chunk(after)
     assert all(np.array_equal(new[chunk_id], vector) for chunk_id, vector in old.items())
     for chunk in space_chunks:
-        query = embedder.embed_passages([chunk.text])
+        query = embedder.embed_passages(embedded_texts(after, [chunk]))
         _, rows = after.search(query, 1)
         assert after.chunks[rows[0][0]] == chunk
 
@@ -217,7 +225,7 @@ def test_changing_an_article_re_embeds_only_it(corpus, index_dir, build, record_
     after = load_index(index_dir)
     chess = [c for c in after.chunks if c.doc_id == "chess"]
     assert summary.changed == ["chess"] and summary.added == summary.deleted == [] and summary.unchanged == 2
-    assert record_embedded == [c.text for c in chess] and summary.embedded_chunks == len(chess)
+    assert record_embedded == embedded_texts(after, chess) and summary.embedded_chunks == len(chess)
     assert after.articles["chess"].title == "Carlsen gives up his title"
     assert after.chunks == expected_chunks(corpus)
     old, new = vectors_by_chunk(before), vectors_by_chunk(after)
