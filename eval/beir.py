@@ -124,7 +124,8 @@ def document_ranking(doc_ids: list[str], depth: int) -> list[str]:
 
 def rankers(assistant: Assistant, depth: int) -> dict[str, Callable[[str], list[str]]]:
     """Each retrieval method as question -> ranked document ids."""
-    index, _, keywords = assistant.snapshot()
+    live = assistant.snapshot()
+    index, keywords = live.index, live.keywords
     passages = depth * 4  # several passages per document
 
     def bm25(question: str) -> list[str]:

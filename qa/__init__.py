@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from qa.assistant import DEFAULT_K, MAX_QUESTION_CHARS, Assistant, clean_question
-from qa.compose import ComposeSettings
 from qa.followup import Turn, rewrite_followup
+from qa.scoring import ReadSettings
 from qa.types import Answer, Citation, Passage
 
-__all__ = ["Turn", "rewrite_followup", "Assistant", "Answer", "Citation", "Passage", "ComposeSettings", "clean_question", "DEFAULT_K",
+__all__ = ["Turn", "rewrite_followup", "Assistant", "Answer", "Citation", "Passage", "ReadSettings", "clean_question", "DEFAULT_K",
            "MAX_QUESTION_CHARS"]

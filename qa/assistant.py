@@ -10,7 +10,7 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import faiss
 import numpy as np
@@ -18,11 +18,14 @@ import numpy as np
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
 from index.embedding import BACKENDS, default_backend
 from index.store import IndexVersion, current_version_path, read_manifest
-from qa.compose import (ABSTAIN_TEXT, ComposeSettings, candidate_sentences, inverse_document_frequency,
-                        plan_answer, score_candidates, verify_answer, write_answer)
+from qa._fallback_annotate import annotate_rows, nlp as load_pipeline
+from qa.candidates import ArticleText, gather_articles
 from qa.followup import Turn, rewrite_followup
+from qa.question import analyse_question, inverse_document_frequency
+from qa.reader import ABSTAIN_TEXT, read_answer, with_kind_of
 from qa.retrieve import KeywordIndex, Retrieval, RetrieveSettings, hybrid_search
-from qa.types import Answer
+from qa.scoring import ReadSettings
+from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 1000
 DEFAULT_K = 8
@@ -49,22 +52,35 @@ def clean_question(question: object) -> str:
     return text
 
 
+class Snapshot(NamedTuple):
+    """One index version with what is derived from it, taken together so a reload cannot mix them."""
+
+    index: IndexVersion
+    idf: Callable[[str], float]
+    keywords: KeywordIndex
+    rows_of: dict[str, list[int]]  # each article's chunk rows, in body order
+
+    def load_articles(self, pool: Sequence[Passage], max_articles: int) -> list[ArticleText]:
+        """The annotated text of the best-ranked articles of a retrieved pool."""
+        return gather_articles(pool, rows_of=self.rows_of, chunks=self.index.chunks, articles=self.index.articles,
+                               annotate=lambda rows: annotate_rows(self.index, rows), max_articles=max_articles)
+
+
 class Assistant:
     """Answers questions from one index folder; loads the model and index once, reloads on change."""
 
     def __init__(self, index_dir: Path | str | None = None, *, embedder: Embedder | None = None,
-                 settings: ComposeSettings | None = None, retrieval: RetrieveSettings | None = None) -> None:
+                 settings: ReadSettings | None = None, retrieval: RetrieveSettings | None = None) -> None:
         self.index_dir = resolve_index_dir(index_dir)
         self.embedder = embedder  # made to match the index's backend on first refresh when not given
-        self.settings = settings or ComposeSettings()
+        self.settings = settings or ReadSettings()
+        self._nlp = load_pipeline()
         self.retrieval = retrieval or RetrieveSettings()
         self._lock = threading.Lock()
         # One query at a time is searched far faster on one thread: with every core, FAISS's OpenMP
         # threads wait on each other (32 ms against 0.7 ms for 11,000 vectors on 2 busy cores).
         faiss.omp_set_num_threads(1)
-        self._index: IndexVersion | None = None
-        self._idf = None
-        self._keywords: KeywordIndex | None = None
+        self._live: Snapshot | None = None
         self.refresh()
 
     def refresh(self) -> bool:
@@ -74,7 +90,7 @@ class Assistant:
         are embedded by the backend that built the index (its manifest says which).
         """
         live = current_version_path(self.index_dir)
-        if self._index is not None and live == self._index.path:
+        if self._live is not None and live == self._live.index.path:
             return False
         manifest = read_manifest(self.index_dir) or {}
         backend = manifest.get("model", {}).get("backend")
@@ -83,22 +99,25 @@ class Assistant:
         idf = inverse_document_frequency(index.keywords.document_frequencies(), len(index.chunks))
         keywords = KeywordIndex(index.keywords)
         embedder = self.embedder if self.embedder is not None and self.embedder.backend == backend else Embedder(backend)
+        rows_of: dict[str, list[int]] = {}
+        for row, chunk in enumerate(index.chunks):
+            rows_of.setdefault(chunk.doc_id, []).append(row)
         with self._lock:
-            self._index, self._idf, self._keywords, self.embedder = index, idf, keywords, embedder
+            self._live, self.embedder = Snapshot(index, idf, keywords, rows_of), embedder
         return True
 
     @property
     def index(self) -> IndexVersion:
-        return self._index
+        return self._live.index
 
     def article(self, doc_id: str) -> Article | None:
         """An article of the live index, or None (only indexed documents are ever served)."""
-        return self._index.articles.get(doc_id) if isinstance(doc_id, str) else None
+        return self._live.index.articles.get(doc_id) if isinstance(doc_id, str) else None
 
-    def snapshot(self) -> tuple[IndexVersion, Callable[[str], float], KeywordIndex]:
+    def snapshot(self) -> Snapshot:
         """The live index with its keyword index and idf, taken together so a reload cannot mix them."""
         with self._lock:
-            return self._index, self._idf, self._keywords
+            return self._live
 
     def retrieve(self, question: str, *, k: int = DEFAULT_K) -> tuple[Retrieval, np.ndarray]:
         """The k best passages for a question, best first, the answer pool, and the question's vector.
@@ -109,14 +128,13 @@ class Assistant:
         return self._retrieve(clean_question(question), k=k, snapshot=self.snapshot())
 
     def _retrieve(self, question: str, *, k: int,
-                  snapshot: tuple[IndexVersion, Callable[[str], float], KeywordIndex]) -> tuple[Retrieval, np.ndarray]:
+                  snapshot: Snapshot) -> tuple[Retrieval, np.ndarray]:
         """`retrieve` for a question already cleaned (a follow-up may exceed the typed-length limit)."""
         if k < 1:
             raise QuestionError(f"k must be at least 1, got {k}")
-        index, _, keywords = snapshot
+        index, keywords = snapshot.index, snapshot.keywords
         vector = self.embedder.embed_queries([question])[0]
-        return hybrid_search(index, keywords, question, vector, k, self.retrieval,
-                             pool_size=self.settings.passages), vector
+        return hybrid_search(index, keywords, question, vector, k, self.retrieval), vector
 
     def ask(self, question: str, *, k: int = DEFAULT_K, retrieve_only: bool = False, qid: str | None = None,
             history: Sequence[Turn] = ()) -> Answer:
@@ -136,19 +154,18 @@ class Assistant:
         asked = clean_question(question)
         question = rewrite_followup(asked, history)
         snapshot = self.snapshot()
-        index, idf, _ = snapshot
+        index, idf = snapshot.index, snapshot.idf
         found, vector = self._retrieve(question, k=k, snapshot=snapshot)
         retrieved_at = time.perf_counter()
         answer = Answer(question=asked, understood_as=question, text="", abstained=False, retrieved=found.passages, id=qid,
                         titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in found.passages})
         if not retrieve_only:
-            sentences = candidate_sentences(found.pool)
-            always = len(candidate_sentences(found.pool[: self.settings.embed_all_of]))  # a prefix of `sentences`
-            scored = score_candidates(question, vector, sentences, self.embedder.embed_queries, idf, self.settings,
-                                      always=always)
-            statements = plan_answer(question, scored, self.settings, asked=asked)
-            text, citations = write_answer(asked, statements, index.articles)
-            answer.text, answer.citations = verify_answer(text, citations, index.articles)
+            understood = analyse_question(question, self._nlp(question), idf)
+            if asked != question:
+                understood = with_kind_of(understood, analyse_question(asked, self._nlp(asked), idf))
+            answer.text, answer.citations = read_answer(
+                understood, found.pool, vector, articles=index.articles, load_articles=snapshot.load_articles,
+                embed=self.embedder.embed_queries, settings=self.settings)
             if not answer.citations:
                 answer.text, answer.abstained = ABSTAIN_TEXT, True
         done = time.perf_counter()

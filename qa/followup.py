@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from qa.text import terms
+from index.terms import terms
 from qa.types import Answer
 
 _ANAPHORA = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|"

@@ -13,7 +13,8 @@ import numpy as np
 
 from index.keywords import Bm25
 from index.store import IndexVersion
-from qa.text import SYNONYMS, terms
+from index.terms import terms
+from qa.lexicon import SYNONYMS
 from qa.types import Passage
 
 RRF_K = 60

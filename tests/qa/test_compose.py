@@ -11,7 +11,7 @@ import pytest
 
 from index import Article
 from qa import Assistant
-from qa.compose import verify_answer
+from qa.verify import verify_answer
 from qa.types import Citation
 
 ARTICLES = {

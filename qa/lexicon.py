@@ -1,0 +1,166 @@
+"""Every word list the reader uses, in one place: general English, not words of any gold question.
+
+Owns: the nouns that name a kind of answer ("which *newspaper*" asks for an organisation), the
+reporting and denial verbs, honorifics, units of time and measure, currency words, and the
+groups of news words that stand for one another. Each list says what it is for. Entries are
+chosen for English at large and checked on the tune split of the gold sets only.
+Does not: look at text; the functions here only map a word to what the lists say of it.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from index.terms import normalise
+
+AnswerKind = Literal["person", "organisation", "place", "date", "duration", "age", "money", "count", "percent",
+                     "quantity", "title", "group", "thing", "phrase"]
+"""What a question asks for. `thing`: a noun phrase of no named type ("what explosive …");
+`phrase`: no span at all, the best sentence is the answer (why, how, what happened)."""
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(normalise(w) for w in text.split())
+
+
+# Nouns naming a person by role: "which *spokesman* …", "who is the *coach* …".
+PERSON_NOUNS = _stems("""person people man woman boy girl child son daughter father mother wife husband brother
+sister official spokesman spokeswoman spokesperson leader commander senator president minister chief coordinator
+analyst veteran journalist reporter engineer expert diplomat envoy general officer head emir member lawmaker
+politician author writer scientist researcher doctor surgeon judge magistrate lawyer barrister solicitor candidate
+ambassador secretary director chair chairman chairwoman founder activist ceo executive governor mayor premier king
+queen prince princess cleric negotiator adviser advisor representative deputy manager ranger teacher nurse worker
+farmer resident witness soldier pilot driver rider economist professor student owner prosecutor priest imam
+councillor councilor volunteer survivor coach player batsman bowler captain skipper striker goalkeeper singer actor
+actress artist inspector commissioner investigator detective police policeman constable sergeant superintendent
+treasurer chancellor backbencher mp athlete swimmer runner cyclist golfer champion winner loser opponent rival
+victim suspect accused defendant plaintiff hostage prisoner refugee bishop pope archbishop sheikh mullah warlord
+militant fighter gunman bomber hijacker terrorist agent spy chef designer architect photographer presenter host
+editor publisher producer director composer novelist poet broadcaster""")
+
+# Nouns naming a place: "in which *county* …", "to which *town* …".
+PLACE_NOUNS = _stems("""place province country nation city town village suburb state territory region district county
+area capital location border island peninsula continent neighbourhood neighborhood street road avenue river lake
+sea ocean mountain valley port harbour harbor airport base camp site venue stadium ground park beach coast
+municipality parish borough shire centre center building prison jail hotel mosque church temple square bridge""")
+
+# Nouns naming an organisation: "which *newspaper* …", "which *team* …".
+ORGANISATION_NOUNS = _stems("""organisation organization company firm business corporation group party newspaper
+paper magazine journal broadcaster channel network station agency bank airline carrier union council committee
+commission court ministry department government parliament university college school hospital charity band club
+team side league federation association institute foundation publisher label studio retailer supermarket store
+chain manufacturer maker insurer regulator authority army navy militia faction movement""")
+
+# Nouns naming a titled thing: a work, a product, an event, a law, a vessel.
+TITLE_NOUNS = _stems("""book novel film movie song album single play musical opera show series programme program
+game title name word term phrase slogan nickname product brand model car vehicle ship boat vessel yacht aircraft
+plane jet rocket satellite shuttle spacecraft module operation mission tournament event race cup trophy prize award
+festival law bill act treaty accord agreement report study painting poem drug medicine vaccine software website
+app virus""")
+
+# Nouns asking for a group of people: "what *nationality* …".
+GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenship")
+
+# Nouns asking for a measured quantity: "to what *speed* …", "what *distance* …".
+MEASURE_NOUNS = _stems("""speed distance height length width depth weight temperature size area volume capacity
+altitude range magnitude""")
+
+# Nouns asking for a sum of money: "what *fee* …", "what *price* …".
+MONEY_NOUNS = _stems("""fee price cost salary wage fine sum amount payment bill bid offer value budget prize money
+compensation damages ransom bail debt loss profit revenue turnover""")
+
+# Nouns asking for a count: "what *number* of …", "what *total* …".
+COUNT_NOUNS = _stems("number total tally toll count score strength")
+
+# Nouns asking for an age.
+AGE_NOUNS = _stems("age")
+
+# Nouns asking for a date or a time.
+DATE_NOUNS = _stems("date day year month time season decade century")
+
+# Units of time: a number followed by one is a duration ("14 years", "three-month").
+DURATION_UNITS = _stems("""second minute hour day night week fortnight month year decade century term""")
+
+# Units of measure: a number followed by one is a quantity ("30 kilometres").
+MEASURE_UNITS = _stems("""metre meter kilometre kilometer km m cm mm mile yard foot feet inch kilogram kilo kg
+gram tonne ton pound lb litre liter gallon hectare acre degree knot mph kph megawatt watt volt""")
+
+# Words of money: beside a number they make it a sum ("$2 million", "14 million euros").
+CURRENCY_WORDS = _stems("""dollar euro pound yen yuan rupee franc afghani rouble ruble dinar riyal dirham lira
+peso cent pence usd eur gbp aud""")
+CURRENCY_SIGNS = frozenset("$€£¥")
+
+# Verbs of a 'how much' question that ask for a sum of money ("how much did it *cost*").
+MONEY_VERBS = _stems("""cost price pay paid spend spent worth budget fund funding raise raised fine fined charge
+charged salary owe owed loan ransom compensation sum fee offer offered earn earned bid donate donated""")
+
+# Verbs that report speech or a stance; their subject is who said it.
+REPORTING_VERBS = _stems("""say tell deny claim reject warn add state insist admit accuse announce confirm believe
+argue suggest explain describe report predict dismiss refuse criticise criticize blame urge call allege
+acknowledge concede maintain stress note express vow threaten promise dispute question condemn praise""")
+
+# Words that deny or reject something.
+DENIAL_WORDS = _stems("""deny denies denied denial reject rejects rejected refute refuted dismiss dismissed untrue
+false baseless refuse refused dispute disputed rebuff rebuffed""")
+
+# Words before a name that mark it as a person's ("Mr Rich", "Dr Jones", "Senator Brown").
+HONORIFICS = frozenset("""Mr Mrs Ms Miss Dr Sir Dame Lord Lady Professor Prof Rev Father Sheikh Mullah Senator Sen
+President Premier Prince Princess King Queen Judge Justice Captain Capt General Gen Colonel Col Major Lieutenant
+Sergeant Sgt Inspector Detective Constable Superintendent Commissioner Minister Governor Mayor""".split())
+
+# Words that stand for a person already named: a speaker given as one is resolved from the article.
+PERSON_PRONOUNS = frozenset("he she him her his hers i we they them".split())
+
+# News verbs and nouns that stand for one another when a question is matched to a sentence.
+SYNONYM_GROUPS = (
+    "deny denial reject refute dismiss untrue false refuse dispute rebuff",
+    "claim say assert allege state insist maintain",
+    "kill dead death die slain",
+    "lead leader head chief coordinator chair",
+    "fighter militant combatant jihadist",
+    "troop soldier force",
+    "talk negotiation meeting",
+    "number estimate figure",
+    "win won victory beat defeat",
+    "arrest detain custody",
+    "injure wound hurt",
+    "buy purchase acquire",
+    "sell sale",
+    "child children kid",
+    "home house",
+    "elect vote",
+)
+
+
+def _synonym_table() -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {}
+    for group in SYNONYM_GROUPS:
+        stems = _stems(group)
+        for stem in stems:
+            table[stem] = table.get(stem, frozenset()) | stems
+    return table
+
+
+SYNONYMS = _synonym_table()
+
+
+def kind_of_noun(stem: str) -> AnswerKind | None:
+    """The kind of answer a question's head noun asks for, or None for a noun of no known kind.
+
+    >>> [kind_of_noun(normalise(w)) for w in ("newspaper", "county", "spokesman", "nationality", "film", "tree")]
+    ['organisation', 'place', 'person', 'group', 'title', None]
+    """
+    for nouns, kind in ((PERSON_NOUNS, "person"), (PLACE_NOUNS, "place"), (ORGANISATION_NOUNS, "organisation"),
+                        (GROUP_NOUNS, "group"), (DATE_NOUNS, "date"), (MEASURE_NOUNS, "quantity"),
+                        (MONEY_NOUNS, "money"), (COUNT_NOUNS, "count"), (AGE_NOUNS, "age"), (TITLE_NOUNS, "title")):
+        if stem in nouns:
+            return kind
+    return None
+
+
+def same_meaning(a: str, b: str) -> bool:
+    """Whether two stems are the same word or stand for one another.
+
+    >>> same_meaning("deny", "reject"), same_meaning("deny", "say")
+    (True, False)
+    """
+    return a == b or b in SYNONYMS.get(a, ())

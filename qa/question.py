@@ -1,0 +1,220 @@
+"""Question analysis: what a question asks for, and which of its words constrain the answer.
+
+Owns: the expected kind of answer (from the wh-word and the question's head noun, read from
+spaCy's parse of the question), the unit a count asks about ("how many *homes*"), the
+reporting verb of an attribution question ("who *denied* …"), and the question's content
+terms with their weights, split into named entities and the asked relation.
+Does not: look at articles, retrieve or score.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from index.terms import STOPWORDS, normalise
+from qa.lexicon import (DENIAL_WORDS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, kind_of_noun)
+
+WH_WORDS = frozenset("who whom whose what which when where why how".split())
+_STRICT_KINDS = frozenset({"person", "organisation", "place", "date", "duration", "age", "money", "count", "percent",
+                           "quantity", "group"})
+_NOT_CONTENT_POS = frozenset({"PUNCT", "DET", "ADP", "AUX", "CCONJ", "SCONJ", "PART", "PRON", "SYM", "SPACE"})
+
+
+@dataclass(frozen=True)
+class Term:
+    """A content word of the question: its stem, weight (idf), and whether it is part of a name."""
+
+    stem: str
+    text: str
+    weight: float
+    in_entity: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the reader understands it."""
+
+    text: str
+    kind: AnswerKind
+    head: str | None  # stem of the noun naming the kind ("newspaper"), if any
+    unit: str | None  # stem of the noun a count or amount is of ("homes" -> "home")
+    report_verb: str | None  # stem of the reporting verb of an attribution question ("deny")
+    asks_denial: bool
+    terms: tuple[Term, ...]
+    entities: tuple[str, ...]  # the names the question gives, as written
+    named: bool = False  # asks for the name of the head noun ("what was the name of the hospital")
+
+    @property
+    def strict(self) -> bool:
+        """Whether only a sentence holding a span of the asked kind can answer."""
+        return self.kind in _STRICT_KINDS
+
+    @property
+    def total_weight(self) -> float:
+        return sum(t.weight for t in self.terms) or 1.0
+
+    def stems(self) -> set[str]:
+        return {t.stem for t in self.terms}
+
+
+def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
+    """Read a question from its spaCy parse (`doc`); `idf` weighs each content stem.
+
+    The kind comes from the wh-phrase: "how many" a count, "how old" an age, "which newspaper"
+    what the lexicon says of "newspaper", "who" a person, and so on; "why", "how" and a bare
+    "what" ask for a phrase.
+    """
+    tokens = [t for t in doc if not t.is_space]
+    lower = [t.lower_ for t in tokens]
+    kind, head, unit = _kind(tokens, lower, text.lower())
+    verb = _report_verb(tokens)
+    if verb and kind in ("phrase", "thing", "organisation", "group") and _wh_start(lower) in ("who", "whom", "which"):
+        kind = "person"
+    entity_tokens = {t.i for ent in doc.ents for t in ent if ent.label_ not in ("CARDINAL", "ORDINAL")}
+    entity_tokens |= {t.i for t in tokens if t.pos_ == "PROPN"}
+    terms: dict[str, Term] = {}
+    for t in tokens:
+        if t.pos_ in _NOT_CONTENT_POS or t.lower_ in WH_WORDS or t.lower_ in STOPWORDS or not re.search(r"\w", t.text):
+            continue
+        stem = normalise(t.lemma_.lower() if t.pos_ not in ("PROPN",) else t.text)
+        if not stem or stem in STOPWORDS:
+            continue
+        in_entity = t.i in entity_tokens
+        weight = idf(stem) * (1.5 if in_entity else 1.0) * (0.5 if stem == head else 1.0)
+        if stem not in terms or terms[stem].weight < weight:
+            terms[stem] = Term(stem, t.text, weight, in_entity)
+    entities = tuple(dict.fromkeys(ent.text for ent in doc.ents if ent.label_ not in ("CARDINAL", "ORDINAL")))
+    asks_denial = any(normalise(t.lemma_.lower()) in DENIAL_WORDS for t in tokens)
+    named = head is not None and bool(re.search(r"\b(?:name|names|title) of\b", text.lower()))
+    return Question(text=text, kind=kind, head=head, unit=unit, report_verb=verb, asks_denial=asks_denial,
+                    terms=tuple(terms.values()), entities=entities, named=named)
+
+
+def _wh_start(lower: list[str]) -> str | None:
+    """The question's wh-word (after a leading preposition or "according to …," clause)."""
+    for word in lower:
+        if word in WH_WORDS:
+            return word
+    return None
+
+
+def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, str | None]:
+    """(kind, head noun stem, unit stem) from the wh-phrase."""
+    joined = " ".join(lower)
+    m = re.search(r"\bhow (many|much|old|long|far|high|tall|big|large|deep|wide|fast|heavy|often)\b", joined)
+    if m:
+        word = m.group(1)
+        after = _noun_after(tokens, lower, m.end(), joined)
+        if word == "many":
+            return "count", None, after
+        if word == "much":
+            money = after in ("money", "cash") or any(normalise(t.lemma_.lower()) in MONEY_VERBS for t in tokens)
+            return ("money" if money else "quantity"), None, after
+        if word == "old":
+            return "age", None, None
+        if word == "long":
+            return "duration", None, None
+        if word == "often":
+            return "phrase", None, None
+        return "quantity", None, None
+    if re.search(r"\bwhat (percentage|proportion|percent|share)\b", joined):
+        return "percent", None, None
+    if re.search(r"\bwhat time\b", joined):
+        return "duration", None, None
+    if re.search(r"^(?:[a-z]+ )?when\b|\b(?:what|which) (?:year|date|day|month)\b", joined):
+        return "date", None, None
+    wh = _wh_start(lower)
+    if wh == "where":
+        return "place", None, None
+    if wh in ("who", "whom", "whose"):
+        return "person", None, None
+    if wh in ("which", "what"):
+        head = _head_noun(tokens, lower)
+        if head is None:
+            # "what did the rafter use …": the object of the question's verb
+            if re.search(r"\bwhat (?:did|does|do|will|would|has|have|had|could|can)\b", joined):
+                return "thing", None, None
+            return "phrase", None, None
+        kind = kind_of_noun(head)
+        named = bool(re.search(r"\b(?:name|title)\b", joined.split(head)[0] if head in joined else joined))
+        return (kind or ("title" if named else "thing")), head, None
+    return "phrase", None, None
+
+
+def _noun_after(tokens, lower: list[str], char_end: int, joined: str) -> str | None:
+    """Stem of the noun a "how many/much" phrase counts: the last noun before the verb."""
+    at = len(joined[:char_end].split())
+    found = None
+    for t in tokens[at:]:
+        if t.pos_ in ("NOUN", "PROPN"):
+            found = t
+        elif t.pos_ == "ADJ" or t.dep_ in ("amod", "compound"):
+            continue
+        else:
+            break
+    return normalise(found.lemma_.lower()) if found is not None else None
+
+
+def _head_noun(tokens, lower: list[str]) -> str | None:
+    """Stem of the noun a which/what question asks about: "which Italian *module*", "what was the
+    name of the *hospital*" ("name of" defers to the noun after it when the lexicon knows that noun)."""
+    start = next(i for i, w in enumerate(lower) if w in ("which", "what"))
+    rest = tokens[start + 1:]
+    # "what is/was the name of the X": the head is X when it names a kind
+    names = [i for i, t in enumerate(rest[:6]) if t.lower_ in ("name", "names", "title")]
+    if names:
+        after = rest[names[0] + 1:]
+        if after and after[0].lower_ == "of":
+            return _first_noun(after[1:]) or "name"
+        return "name"
+    if rest and rest[0].lower_ == "of":  # "which of the three soldiers …"
+        rest = rest[1:]
+    return _first_noun(rest)
+
+
+def _first_noun(tokens) -> str | None:
+    """The stem of the head of the first noun phrase: the last noun of a run of modifiers and nouns.
+
+    A word the tagger took for a verb counts as a noun where the parse puts it in a noun's place
+    ("the 6,800 kilogram *bomb*").
+    """
+    found = None
+    for t in tokens:
+        nounlike = t.pos_ == "NOUN" or (t.pos_ in ("VERB", "PROPN") and t.dep_ in ("pobj", "dobj", "nsubj", "nsubjpass",
+                                                                                  "attr"))
+        if nounlike:
+            found = t
+            nxt = t.i + 1
+            if nxt < len(t.doc) and t.doc[nxt].pos_ == "NOUN":
+                continue
+            break
+        if found is None and (t.pos_ in ("ADJ", "ADV", "DET", "NUM", "PROPN") or t.dep_ in ("amod", "compound", "det", "poss",
+                                                                                     "case", "nummod", "nmod")):
+            continue
+        break
+    return normalise(found.lemma_.lower()) if found is not None else None
+
+
+def _report_verb(tokens) -> str | None:
+    """Stem of the question's reporting verb ("who *denied* reports that …"), if it has one."""
+    for t in tokens:
+        stem = normalise(t.lemma_.lower())
+        if t.pos_ == "VERB" and stem in REPORTING_VERBS and t.dep_ in ("ROOT", "relcl", "acl", "ccomp", "conj"):
+            return stem
+    return None
+
+
+def inverse_document_frequency(df: dict[str, int], n: int) -> Callable[[str], float]:
+    """idf(stem) from the index's chunk document frequencies; an unseen stem gets the highest weight.
+
+    >>> idf = inverse_document_frequency({"ship": 9}, 10)
+    >>> round(idf("ship"), 3), idf("ship") < idf("rare")
+    (0.693, True)
+    """
+
+    def idf(term: str) -> float:
+        return math.log(1 + (n + 1) / (df.get(term, 0) + 0.5))
+
+    return idf

@@ -1,0 +1,152 @@
+"""The reader: retrieved passages in, a cited answer out, in one-way stages.
+
+    question analysis (qa.question) -> candidates (qa.candidates) -> scoring (qa.scoring)
+    -> choosing statements (here) -> writing (qa.writing) -> verification (qa.verify)
+
+Owns: running those stages in order and choosing the statements: the best sentence, others
+nearly as good (near-copies folded into "also reported by"), a denial paired with a claim, and
+each statement's lead (its answer span, a surname widened to the article's fullest mention of
+the person). Does not: retrieve, embed the question, or follow anything written in an article.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Sequence
+
+import numpy as np
+
+from index import Article
+from qa.candidates import ArticleText, gather_articles
+from qa.lexicon import DENIAL_WORDS, PERSON_PRONOUNS
+from qa.question import Question
+from qa.scoring import ReadSettings, Scored, answerable, score_sentences
+from qa.spans import fullest_name, resolve_person
+from qa.types import Citation, Passage
+from qa.verify import verify_answer
+from qa.writing import Lead, Statement, lead_is_near, write_answer
+
+ABSTAIN_TEXT = ("The articles do not answer this. The closest passages found are listed below; "
+                "none of them says it.")
+_DUPLICATE_OVERLAP = 0.5  # word overlap (Jaccard) above which two sentences count as the same report
+_DUPLICATE_COSINE = 0.92  # embedding similarity above which two sentences count as the same report
+_DENIAL_SIMILARITY = 0.45
+SURE_FIT = 0.9  # a span fitting the asked kind this well is shown as a lead beside the best one  # a denial elsewhere is paired with the answer when this similar to it
+
+
+def read_answer(question: Question, pool: Sequence[Passage], question_vector: np.ndarray, *,
+                articles: dict[str, Article], load_articles: Callable[[Sequence[Passage], int], list[ArticleText]],
+                embed: Callable[[list[str]], np.ndarray], settings: ReadSettings) -> tuple[str, list[Citation]]:
+    """The answer text and citations for a question over the retrieved pool; ("", []) means abstain."""
+    texts = load_articles(pool, settings.articles)
+    scored = score_sentences(question, texts, question_vector, embed, settings)
+    statements = choose_statements(question, scored, settings)
+    if not statements:
+        return "", []
+    text, citations = write_answer(statements, articles, kind=question.kind, asks_denial=question.asks_denial)
+    return verify_answer(text, citations, articles)
+
+
+def choose_statements(question: Question, scored: list[Scored], settings: ReadSettings) -> list[Statement]:
+    """The statements to answer with, best first; empty means abstain."""
+    embedded = [row for row in scored if row.vector is not None]
+    fitting = [row for row in embedded if row.span is not None] if question.strict else embedded
+    if question.asks_denial:
+        denials = [row for row in fitting if is_denial(row)]
+        fitting = denials + [row for row in fitting if not is_denial(row)]
+    if not fitting or not answerable(question, fitting[0], settings):
+        return []
+    best = fitting[0]
+    statements: list[Statement] = []
+    for row in fitting:
+        if len(statements) == settings.max_statements or row.score < settings.keep_ratio * best.score:
+            break
+        if not _fold_duplicate(row, statements):
+            role = "denial" if question.asks_denial else "answer"
+            statements.append(Statement(row, lead=make_lead(question, row), role=role,
+                                        speaker_from=_speaker_from(row)))
+    if not question.asks_denial:
+        _add_denial(embedded, statements, settings)
+    for row in embedded:  # the same report in other articles, even when it scored lower
+        _fold_duplicate(row, statements)
+    return statements
+
+
+def make_lead(question: Question, row: Scored) -> Lead | None:
+    """The words the statement leads with: its span, a person's name in full where the article gives it."""
+    span = row.span
+    if span is None:
+        return None
+    if question.kind == "person":
+        fuller = fullest_name(row.article, span)
+        if fuller is not None and lead_is_near(row.article, row.sentence.position, fuller.start):
+            return Lead(fuller.text, fuller.start, fuller.end, sure=span.fit >= SURE_FIT)
+    return Lead(span.text, span.start, span.end, sure=span.fit >= SURE_FIT)
+
+
+def _speaker_from(row: Scored) -> int | None:
+    """Where the quote must start to name a speaker the sentence gives only as a pronoun."""
+    for speech in row.sentence.speeches:
+        if speech.speaker is None:
+            continue
+        said = row.article.body[speech.speaker[0]:speech.speaker[1]].lower()
+        if said in PERSON_PRONOUNS:
+            person = resolve_person(row.article, row.sentence, speech.speaker[0], pronoun=True)
+            if person is not None and person.start < row.sentence.start:
+                return next(s.start for s in row.article.sentences if s.start <= person.start < s.end)
+    return None
+
+
+def is_denial(row: Scored) -> bool:
+    """Whether the sentence denies or rejects something (by its words)."""
+    return bool(row.stems & DENIAL_WORDS)
+
+
+def _fold_duplicate(row: Scored, statements: list[Statement]) -> bool:
+    """Attach `row` to the statement that says the same; True when it was one."""
+    for statement in statements:
+        others = [statement.main, *statement.duplicates]
+        if any(_same_report(row, other) for other in others):
+            if row.sentence.doc_id not in {o.sentence.doc_id for o in others}:
+                statement.duplicates.append(row)
+            return True
+    return False
+
+
+def _same_report(a: Scored, b: Scored) -> bool:
+    if (a.sentence.doc_id, a.sentence.start) == (b.sentence.doc_id, b.sentence.start):
+        return True
+    if _figures(a.sentence.text) != _figures(b.sentence.text):
+        return False  # different figures are different reports, however alike the wording
+    if a.stems and b.stems and len(a.stems & b.stems) / len(a.stems | b.stems) >= _DUPLICATE_OVERLAP:
+        return True
+    return a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= _DUPLICATE_COSINE
+
+
+def _figures(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\d[\d,.]*\d|\d", text))
+
+
+def _add_denial(rows: list[Scored], statements: list[Statement], settings: ReadSettings) -> None:
+    """Pair the answer with a denial of it: a denying sentence of the same article that shares the
+    question's words, or one from any article that says nearly the same as the answer."""
+    if not statements:
+        return
+    best = statements[0].main
+    answer_docs = {s.main.sentence.doc_id for s in statements}
+    for row in rows:
+        if not is_denial(row) or _fold_duplicate(row, statements):
+            continue
+        close = row.vector is not None and float(row.vector @ best.vector) >= _DENIAL_SIMILARITY
+        beside = row.sentence.doc_id in answer_docs and row.local > 0
+        if (close and row.semantic >= settings.min_semantic) or beside:
+            statements.append(Statement(row, lead=None, role="denial", speaker_from=_speaker_from(row)))
+            return
+
+
+def with_kind_of(question: Question, asked: Question) -> Question:
+    """The understood question's words with the asked question's kind (a follow-up's added context
+    must not change what is asked for)."""
+    return dataclasses.replace(question, kind=asked.kind, head=asked.head, unit=asked.unit, named=asked.named,
+                               report_verb=asked.report_verb, asks_denial=asked.asks_denial)

@@ -1,0 +1,183 @@
+"""Scoring: how well each candidate sentence answers the question, and whether any does.
+
+Owns: a sentence's coverage of the question's content (weighted stems; names count most; the
+sentence's neighbours and its article's headline count for less), its similarity in meaning
+(embedding cosine, for a shortlist), its best answer span (fit of type times closeness to the
+matched question words), the combined score, and the abstention test: the question's names must
+be in the article, its asked relation near the sentence, and a span of the asked kind there.
+Does not: find spans (qa.spans), read annotations (qa.candidates) or write the answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from index.terms import normalise
+from qa.candidates import ArticleText, Sentence
+from qa.lexicon import SYNONYMS, same_meaning
+from qa.question import Question
+from qa.spans import Span, find_spans
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """Knobs of the reader (chosen on the tune splits of the gold sets; see README).
+
+    Attributes:
+        articles: how many of the best-ranked articles to read every sentence of.
+        shortlist: sentences embedded to compare meaning (embedding is most of an answer's time).
+        coverage_weight / semantic_weight / span_weight / retrieval_weight: the combined score.
+        context_share: credit for a question word found in a neighbouring sentence instead.
+        title_share: credit for a question word found in the article's headline.
+        closeness: words at which a span's closeness to the matched question words halves.
+        min_entities: share of the question's names (by weight) the article must hold.
+        min_relation: share of the question's other content words the sentence and its
+            neighbours must hold.
+        min_span: an answer span must fit at least this well for a typed question.
+        min_semantic: a best sentence less similar than this in meaning makes the reader abstain.
+        min_score: a best sentence scoring below this makes the reader abstain.
+        keep_ratio: further sentences must score at least this share of the best one.
+        max_statements: most statements (and citations) in one answer.
+    """
+
+    articles: int = 5
+    shortlist: int = 14
+    coverage_weight: float = 0.45
+    semantic_weight: float = 0.35
+    span_weight: float = 0.3
+    retrieval_weight: float = 0.05
+    context_share: float = 0.5
+    title_share: float = 0.3
+    closeness: float = 6.0
+    min_entities: float = 0.5
+    min_relation: float = 0.1
+    min_span: float = 0.3
+    min_semantic: float = 0.25
+    min_score: float = 0.3
+    keep_ratio: float = 0.85
+    max_statements: int = 3
+
+
+@dataclass
+class Scored:
+    """A sentence with its score parts and its best answer span."""
+
+    sentence: Sentence
+    article: ArticleText
+    coverage: float
+    local: float  # coverage of the sentence alone
+    entities: float  # share of the question's names in the article
+    relation: float  # share of the other content words near the sentence
+    semantic: float = 0.0
+    span: Span | None = None
+    span_score: float = 0.0
+    score: float = 0.0
+    vector: np.ndarray | None = field(default=None, repr=False)
+    stems: frozenset[str] = frozenset()
+
+
+def stems_of(article: ArticleText, first: int, last: int) -> set[str]:
+    """The stems of words first..last-1 (lemma and surface form both)."""
+    found = set()
+    for w in article.words[first:last]:
+        if re.search(r"\w", w.text):
+            found.add(normalise(w.lemma))
+            found.add(normalise(w.text.lower()))
+    return found
+
+
+def _matched(stem: str, stems: set[str]) -> bool:
+    return stem in stems or bool(SYNONYMS.get(stem, frozenset()) & stems)
+
+
+def score_sentences(question: Question, articles: Sequence[ArticleText], question_vector: np.ndarray,
+                    embed: Callable[[list[str]], np.ndarray], settings: ReadSettings) -> list[Scored]:
+    """Every sentence of the articles scored, best first."""
+    total = question.total_weight
+    name_weight = sum(t.weight for t in question.terms if t.in_entity)
+    other_weight = sum(t.weight for t in question.terms if not t.in_entity)
+    rows: list[Scored] = []
+    for article in articles:
+        own = [stems_of(article, s.first, s.last) for s in article.sentences]
+        whole = set().union(*own) if own else set()
+        title = {normalise(w) for w in re.findall(r"[\w'’-]+", (article.title or "").lower())}
+        whole_with_title = whole | title
+        for n, sentence in enumerate(article.sentences):
+            near = own[n] | (own[n - 1] if n else set()) | (own[n + 1] if n + 1 < len(own) else set())
+            coverage = local = relation = names = 0.0
+            for term in question.terms:
+                here = _matched(term.stem, own[n])
+                credit = 1.0 if here else (settings.context_share if _matched(term.stem, near) else (
+                    settings.title_share if _matched(term.stem, title) else 0.0))
+                coverage += term.weight * credit
+                local += term.weight * here
+                if term.in_entity:
+                    names += term.weight * _matched(term.stem, whole_with_title)
+                else:
+                    relation += term.weight * _matched(term.stem, near)
+            rows.append(Scored(sentence, article, coverage / total, local / total,
+                               names / name_weight if name_weight else 1.0,
+                               relation / other_weight if other_weight else 1.0, stems=frozenset(own[n])))
+    for row in rows:
+        row.span, row.span_score = best_span(question, row, settings)
+    short = sorted(rows, key=lambda r: -(r.coverage + 0.3 * r.span_score + settings.retrieval_weight * r.sentence.retrieval))
+    short = short[: settings.shortlist]
+    if short:
+        vectors = embed([r.sentence.text for r in short])
+        for row, vector in zip(short, vectors):
+            row.vector = vector
+            row.semantic = float(vector @ question_vector)
+    for row in rows:
+        row.score = (settings.coverage_weight * row.coverage + settings.semantic_weight * row.semantic
+                     + settings.span_weight * row.span_score + settings.retrieval_weight * row.sentence.retrieval)
+        if row.vector is None:
+            row.score -= 1.0  # never embedded: never the answer
+    return sorted(rows, key=lambda r: -r.score)
+
+
+def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[Span | None, float]:
+    """The sentence's span of the asked kind that fits best and sits nearest the question's words."""
+    spans = find_spans(question, row.sentence, row.article)
+    if not spans:
+        return None, 0.0
+    article = row.article
+    anchors = []
+    top = max((t.weight for t in question.terms), default=1.0) or 1.0
+    stems = {t.stem: t.weight for t in question.terms}
+    for i in range(row.sentence.first, row.sentence.last):
+        w = article.words[i]
+        for stem in (normalise(w.lemma), normalise(w.text.lower())):
+            weight = stems.get(stem) or next((v for s, v in stems.items() if same_meaning(s, stem)), None)
+            if weight:
+                anchors.append((i, weight / top))
+                break
+    best, best_score = None, 0.0
+    matched = sum(weight for _, weight in anchors) or 1.0
+    for span in spans:
+        if anchors:  # near the most (weighted) question words, not merely near one of them
+            close = sum(weight / (1.0 + _distance(span, i) / settings.closeness) for i, weight in anchors) / matched
+        else:
+            close = 0.3
+        score = span.fit * (0.5 + 0.5 * close)
+        if score > best_score:
+            best, best_score = span, score
+    return best, best_score
+
+
+def _distance(span: Span, i: int) -> int:
+    if span.first <= i <= span.last:
+        return 0
+    return span.first - i if i < span.first else i - span.last
+
+
+def answerable(question: Question, best: Scored, settings: ReadSettings) -> bool:
+    """Whether the best sentence may answer: names in its article, the relation near it, a span of
+    the asked kind (for typed questions), and enough likeness in meaning and score."""
+    if best.entities < settings.min_entities or best.relation < settings.min_relation:
+        return False
+    if question.strict and (best.span is None or best.span_score < settings.min_span):
+        return False
+    return best.semantic >= settings.min_semantic and best.score >= settings.min_score

@@ -1,0 +1,568 @@
+"""Answer spans: inside one candidate sentence, the words of the kind a question asks for.
+
+Owns: finding spans of each answer kind (entities of the fitting types, figures with their
+units, ages, durations, sums, names attached to the question's head noun, the speaker of a
+reporting verb) that the question does not already contain, how well each fits, and
+widening a name to the fullest mention of the same person in the article. Every span is a
+slice of the article body. Does not: score sentences against each other or write answers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.terms import normalise
+from qa.candidates import ArticleText, Mention, Sentence, Word
+from qa.lexicon import (CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, HONORIFICS, MEASURE_UNITS,
+                        ORGANISATION_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
+                        same_meaning)
+from qa.question import Question
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer inside a sentence: `body[start:end]`, how well its type fits the asked
+    kind (0-1), and its words (indices into the article's words)."""
+
+    start: int
+    end: int
+    text: str
+    fit: float
+    first: int
+    last: int
+
+
+# How well each entity label fits each kind of answer (spaCy's labels are a signal, not the truth).
+LABEL_FIT: dict[str, dict[str, float]] = {
+    "person": {"PERSON": 1.0, "ORG": 0.35, "NORP": 0.3},
+    "organisation": {"ORG": 1.0, "WORK_OF_ART": 0.6, "FAC": 0.6, "NORP": 0.5, "PRODUCT": 0.4, "GPE": 0.3,
+                     "PERSON": 0.1},
+    "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.8, "ORG": 0.3, "NORP": 0.2},
+    "group": {"NORP": 1.0, "ORG": 0.4, "GPE": 0.4, "LANGUAGE": 0.3},
+    "title": {"WORK_OF_ART": 1.0, "PRODUCT": 1.0, "EVENT": 1.0, "LAW": 1.0, "ORG": 0.5, "FAC": 0.5, "PERSON": 0.3,
+              "GPE": 0.2},
+    "thing": {"PRODUCT": 0.7, "WORK_OF_ART": 0.7, "EVENT": 0.5, "LAW": 0.5, "ORG": 0.3},
+    "date": {"DATE": 1.0, "TIME": 0.8},
+    "money": {"MONEY": 1.0},
+    "percent": {"PERCENT": 1.0},
+    "quantity": {"QUANTITY": 1.0},
+}
+_NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand
+thousands million millions billion dozen dozens several a an half""".split())
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_MONTHS = frozenset("""january february march april may june july august september october november december jan feb
+mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday""".split())
+
+
+def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> list[Span]:
+    """Spans of the asked kind in the sentence that say something the question does not."""
+    words = article.sentence_words(sentence)
+    kind = question.kind
+    if kind == "phrase":
+        return []
+    found = _entity_spans(kind, sentence)
+    if kind == "person":
+        found += _name_runs(sentence, article, words) + _head_attached(question, article, words)
+    if kind == "person" and question.report_verb:  # who said it: the speaker, not someone the words name
+        found = [_scaled(s, 0.5) for s in found] + speaker_spans(question, sentence, article)
+    elif kind in ("organisation", "place", "title", "thing", "group"):
+        found += _head_attached(question, article, words)
+        if kind in ("title", "thing"):
+            found += _quoted(sentence, article)
+        if kind in ("title", "organisation", "place"):
+            found += [Span(s.start, s.end, s.text, 0.45, s.first, s.last)
+                      for s in _name_runs(sentence, article, words) if s.fit >= 0.5]
+        if kind == "thing":
+            found += _objects(question, article, words)
+    elif kind == "count":
+        found += _numbers(question, article, words)
+    elif kind == "money":
+        found += _money(article, words)
+    elif kind == "age":
+        found += _ages(article, words)
+    elif kind == "duration":
+        found += _measures(article, words, DURATION_UNITS, 1.0)
+        if re.search(r"\bhow long\b", question.text.lower()):  # a length, as well as a time ("how long was the blaze")
+            found += _measures(article, words, MEASURE_UNITS, 0.6)
+        found += [s for s in _entity_spans("date", sentence) if _is_duration(s.text)]
+    elif kind == "quantity":
+        found += _measures(article, words, MEASURE_UNITS, 1.0)
+    elif kind == "percent":
+        found += _percents(article, words)
+    elif kind == "date":
+        found = [s for s in found if not _is_duration(s.text) or re.search(r"\bago\b", s.text)]
+    if question.named:  # "the name of the hospital": a name attached to "hospital" where the sentence has one
+        attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
+        if attached:
+            found = [s if (s.start, s.end) in attached else Span(s.start, s.end, s.text, s.fit * 0.3, s.first, s.last)
+                     for s in found]
+    return _new_information(question, article, _best_per_place(found))
+
+
+def _scaled(span: Span, factor: float) -> Span:
+    return Span(span.start, span.end, span.text, span.fit * factor, span.first, span.last)
+
+
+def _entity_spans(kind: str, sentence: Sentence) -> list[Span]:
+    fits = LABEL_FIT.get(kind, {})
+    return [Span(m.start, m.end, m.text, fits[m.label], m.first, m.last) for m in sentence.mentions if m.label in fits]
+
+
+def _best_per_place(spans: list[Span]) -> list[Span]:
+    """One span per stretch of text: where spans overlap, the best fitting (then the longest) stays."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-s.fit, -(s.end - s.start))):
+        if not any(span.start < k.end and k.start < span.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def _new_information(question: Question, article: ArticleText, spans: list[Span]) -> list[Span]:
+    """The spans whose words are not all in the question (the answer is what the question lacks)."""
+    asked = question.stems() | {normalise(w) for w in re.findall(r"[\w'’-]+", question.text)}
+    kept = []
+    for span in spans:
+        content = [normalise(w) for w in re.findall(r"[\w'’]+", span.text) if w.lower() not in ("the", "a", "an", "of")]
+        if content and not all(_asked(c, asked) for c in content):
+            kept.append(span)
+    return kept
+
+
+def _asked(stem: str, asked: set[str]) -> bool:
+    """Whether the question has this word, or a word it extends or is extended by ("Afghan" and
+    "Afghanistan", "Iraq" and "Iraqi")."""
+    return stem in asked or any(len(a) >= 4 and len(stem) >= 4 and (stem.startswith(a) or a.startswith(stem))
+                                for a in asked)
+
+
+def _span_of(article: ArticleText, first: int, last: int, fit: float) -> Span:
+    words = article.words
+    start, end = words[first].start, words[last].end
+    return Span(start, end, article.body[start:end], fit, first, last)
+
+
+def _name_runs(sentence: Sentence, article: ArticleText, words: list[Word]) -> list[Span]:
+    """Runs of proper nouns that no entity of another type covers: names spaCy may have missed.
+
+    A run of two or more words, or one word after an honorific, fits a person better than a
+    single capitalised word (which is as often a place or a team).
+    """
+    other = [(m.first, m.last) for m in sentence.mentions if m.label not in ("PERSON", "ORG")]
+    organisations = [(m.first, m.last) for m in sentence.mentions if m.label == "ORG"]
+    runs, current = [], []
+    for w_index in range(sentence.first, sentence.last):
+        w = article.words[w_index]
+        if (w.pos == "PROPN" and w.text[:1].isupper() and w.text not in HONORIFICS) or w.text.startswith("@"):
+            current.append(w_index)
+            continue
+        if current:
+            runs.append(current)
+        current = []
+    if current:
+        runs.append(current)
+    spans = []
+    for run in runs:
+        if any(a <= run[0] <= b or a <= run[-1] <= b for a, b in other):
+            continue
+        before = article.words[run[0] - 1].text if run[0] > 0 else ""
+        handle = article.words[run[0]].text.startswith("@")
+        fit = 0.6 if len(run) > 1 or handle else (0.55 if before in HONORIFICS else 0.25)
+        if any(a <= run[0] <= b or a <= run[-1] <= b for a, b in organisations):
+            # spaCy called it an organisation: believe it where a word of it names one ("Sanctions
+            # Monitoring Team"), or it is one word; a plain two-word name may still be a person
+            stems = {normalise(article.words[i].text.lower()) for i in run}
+            if len(run) < 2 or stems & (ORGANISATION_NOUNS | PLACE_NOUNS):
+                continue
+            fit = 0.5
+        spans.append(_span_of(article, run[0], run[-1], fit))
+    return spans
+
+
+def _head_attached(question: Question, article: ArticleText, words: list[Word]) -> list[Span]:
+    """Names attached to the question's head noun where the sentence uses it: "the *Mirwais*
+    hospital", "the module *Raffaello*", "the provinces of *Khost, Kunar and Zabul*", "a bomb
+    known as the *Daisy Cutter*"."""
+    if not question.head:
+        return []
+    spans = []
+    for w in words:
+        if normalise(w.lemma) != question.head and normalise(w.text.lower()) != question.head:
+            continue
+        h = _index_of(article, w)
+        for i in _dependents(article, h, ("compound", "appos", "nmod", "amod", "npadvmod", "poss")):
+            if article.words[i].pos == "PROPN":
+                spans.append(_list_span(article, i, 0.95))
+        for p in _dependents(article, h, ("prep",)):
+            if article.words[p].lemma == "of":
+                for i in _dependents(article, p, ("pobj",)):
+                    if article.words[i].pos == "PROPN":
+                        spans.append(_list_span(article, i, 0.95))
+    for i, w in enumerate(words):
+        if w.text.lower() in ("called", "named", "dubbed", "nicknamed", "titled", "entitled") or (
+                w.text.lower() == "as" and i and words[i - 1].text.lower() == "known"):
+            j = i + 1
+            while j < len(words) and words[j].pos == "DET":
+                j += 1
+            if j < len(words) and (words[j].pos == "PROPN" or words[j].text[:1] in "\"'“‘"):
+                first, last = _propn_run(article, _index_of(article, words[j]))
+                spans.append(_span_of(article, first, last, 0.9))
+    return spans
+
+
+def _dependents(article: ArticleText, h: int, labels: tuple[str, ...], reach: int = 8) -> list[int]:
+    """Words within `reach` of word h whose syntactic head is h, with one of these labels."""
+    return [i for i in range(max(0, h - reach), min(len(article.words), h + reach + 1))
+            if i != h and article.words[i].head == h and article.words[i].dep in labels]
+
+
+def _list_span(article: ArticleText, i: int, fit: float) -> Span:
+    """The proper-noun run at word i, extended over a list joined to it ("Khost, Kunar and Zabul")."""
+    first, last = _propn_run(article, i)
+    for j in _dependents(article, i, ("conj",), reach=30):
+        if j > last and article.words[j].pos == "PROPN":
+            gap = article.words[last + 1:j]
+            if all(g.pos in ("PUNCT", "CCONJ", "PROPN") for g in gap):
+                last = _propn_run(article, j)[1]
+    return _span_of(article, first, last, fit)
+
+
+def _index_of(article: ArticleText, word: Word) -> int:
+    """The index of a word in its article's words."""
+    return article.index_of(word)
+
+
+def _propn_run(article: ArticleText, i: int) -> tuple[int, int]:
+    """The run of proper nouns around word i, across "of", "and" or "for" between capitalised
+    words ("Analytical Support and Sanctions Monitoring Team"), with a capitalised "The" before it."""
+    words = article.words
+    first = last = i
+    while first > 0 and (words[first - 1].pos == "PROPN" or (
+            first > 1 and words[first - 1].text in _NAME_JOINS and words[first - 2].pos == "PROPN")):
+        first -= 1
+    while last + 1 < len(words) and (words[last + 1].pos == "PROPN" or (
+            last + 2 < len(words) and words[last + 1].text in _NAME_JOINS and words[last + 2].pos == "PROPN"
+            and words[last + 2].text[:1].isupper())):
+        last += 1
+    if first > 0 and words[first - 1].text == "The" and (first < 2 or words[first - 2].text not in ".!?\n"):
+        first -= 1
+    return first, last
+
+
+_NAME_JOINS = frozenset({"of", "and", "for", "&"})
+
+
+def _quoted(sentence: Sentence, article: ArticleText) -> list[Span]:
+    spans = []
+    for m in re.finditer(r"[\"“‘']([^\"”’']{2,60})[\"”’']", sentence.text):
+        start = sentence.start + m.start(1)
+        end = sentence.start + m.end(1)
+        first, last = _word_range(article, start, end)
+        if first is not None and len(m.group(1).split()) <= 8:
+            spans.append(Span(start, end, article.body[start:end], 0.7, first, last))
+    return spans
+
+
+def _word_range(article: ArticleText, start: int, end: int) -> tuple[int | None, int | None]:
+    inside = [i for i, w in enumerate(article.words) if start <= w.start and w.end <= end]
+    return (inside[0], inside[-1]) if inside else (None, None)
+
+
+def _objects(question: Question, article: ArticleText, words: list[Word]) -> list[Span]:
+    """Noun phrases in object places of a verb the question uses ("the device *contained* TATP")."""
+    stems = question.stems()
+    spans = []
+    for w in words:
+        if w.pos != "VERB" or normalise(w.lemma) not in stems:
+            continue
+        v = _index_of(article, w)
+        for i in range(max(0, v - 12), min(len(article.words), v + 12)):
+            o = article.words[i]
+            if o.head == v and o.dep in ("dobj", "attr", "oprd", "nsubjpass") and o.pos in ("NOUN", "PROPN"):
+                first = i
+                while first > 0 and article.words[first - 1].head == i and article.words[first - 1].dep in (
+                        "compound", "amod", "nummod"):
+                    first -= 1
+                spans.append(_span_of(article, first, i, 0.6))
+    return spans
+
+
+def _is_number_word(w: Word) -> bool:
+    return bool(_NUMBER.fullmatch(w.text)) or w.text.lower() in _NUMBER_WORDS or w.pos == "NUM"
+
+
+def _number_run(article: ArticleText, i: int, sentence_words: list[Word]) -> tuple[int, int]:
+    """Word i widened over the words that belong to one figure ("400 to 600", "1.5 million")."""
+    words = article.words
+    first, last = i, i
+    lo, hi = _index_of(article, sentence_words[0]), _index_of(article, sentence_words[-1])
+    while last + 1 <= hi and (_is_number_word(words[last + 1]) or (
+            words[last + 1].text.lower() in ("to", "-", "–", "and", "or") and last + 2 <= hi
+            and _NUMBER.fullmatch(words[last + 2].text) and _NUMBER.fullmatch(words[last].text))):
+        last += 1
+    while first - 1 >= lo and _is_number_word(words[first - 1]) and words[first - 1].text.lower() not in ("a", "an"):
+        first -= 1
+    return first, last
+
+
+def _numbers(question: Question, article: ArticleText, words: list[Word]) -> list[Span]:
+    """Figures, best when attached to the noun the question counts ("*Fourteen* homes")."""
+    spans = []
+    seen = set()
+    for w in words:
+        if not (_NUMBER.fullmatch(w.text) or (w.text.lower() in _NUMBER_WORDS - {"a", "an", "half"})):
+            continue
+        i = _index_of(article, w)
+        if i in seen:
+            continue
+        first, last = _number_run(article, i, words)
+        seen.update(range(first, last + 1))
+        text = article.body[article.words[first].start:article.words[last].end]
+        if _looks_like_year(text) or _next_is(article, last, _MONTHS) or _prev_is(article, first, _MONTHS):
+            continue
+        unit = _unit_after(article, last, words)
+        fit, counted = 0.5, None
+        if question.unit and unit is not None and same_meaning(normalise(article.words[unit].lemma), question.unit):
+            fit, counted = 1.0, _noun_run_end(article, unit)
+        elif question.unit and (noun := _attached_to(article, first, last, question.unit)) is not None:
+            fit, counted = 0.95, (noun if last < noun <= last + 4 else None)
+        elif unit is not None and normalise(article.words[unit].lemma) in DURATION_UNITS | MEASURE_UNITS:
+            fit = 0.2
+        elif "%" in article.body[article.words[last].end:article.words[last].end + 1] or (
+                unit is not None and article.words[unit].lemma in ("percent", "cent")):
+            fit = 0.2
+        spans.append(_span_of(article, first, counted if counted is not None else last, fit))
+    return spans
+
+
+def _noun_run_end(article: ArticleText, i: int) -> int:
+    """The last noun of the compound that starts at word i ("crew *members*")."""
+    while i + 1 < len(article.words) and article.words[i + 1].pos == "NOUN" and article.words[i].dep == "compound":
+        i += 1
+    return i
+
+
+def _looks_like_year(text: str) -> bool:
+    return bool(re.fullmatch(r"(?:1[89]|20)\d\d", text))
+
+
+def _next_is(article: ArticleText, i: int, words: frozenset[str]) -> bool:
+    return i + 1 < len(article.words) and article.words[i + 1].text.lower().strip(".") in words
+
+
+def _prev_is(article: ArticleText, i: int, words: frozenset[str]) -> bool:
+    return i > 0 and article.words[i - 1].text.lower().strip(".") in words
+
+
+def _unit_after(article: ArticleText, last: int, sentence_words: list[Word]) -> int | None:
+    """The noun a figure counts: the first noun within three words after it."""
+    end = sentence_words[-1].end
+    for i in range(last + 1, min(len(article.words), last + 5)):
+        w = article.words[i]
+        if w.start >= end:
+            break
+        if w.pos in ("NOUN", "PROPN"):
+            return i
+        if w.pos not in ("ADJ", "ADP", "DET", "NUM", "PUNCT") or w.text in (",", ";"):
+            break
+    return None
+
+
+def _attached_to(article: ArticleText, first: int, last: int, unit: str) -> int | None:
+    """The noun counted, where the figure's syntactic head (up to two steps) is it; else None."""
+    for i in range(first, last + 1):
+        h = article.words[i].head
+        for _ in range(2):
+            if same_meaning(normalise(article.words[h].lemma), unit):
+                return h
+            h = article.words[h].head
+    return None
+
+
+def _money(article: ArticleText, words: list[Word]) -> list[Span]:
+    spans = []
+    for w in words:
+        if not _NUMBER.fullmatch(w.text) and w.text.lower() not in _NUMBER_WORDS - {"a", "an"}:
+            continue
+        i = _index_of(article, w)
+        first, last = _number_run(article, i, words)
+        before = article.body[max(0, article.words[first].start - 2):article.words[first].start]
+        after = article.words[last + 1] if last + 1 < len(article.words) else None
+        sign = any(c in CURRENCY_SIGNS for c in before)
+        word = after is not None and normalise(after.lemma) in CURRENCY_WORDS
+        if sign or word:
+            start = article.words[first].start - (1 if before[-1:] in CURRENCY_SIGNS else 0)
+            end = after.end if word else article.words[last].end
+            spans.append(Span(start, end, article.body[start:end], 0.95, first, last + (1 if word else 0)))
+    return spans
+
+
+def _ages(article: ArticleText, words: list[Word]) -> list[Span]:
+    """Ages: "33-year-old", "Razzano, 18,", "aged 40", "40 years old"."""
+    spans = []
+    for k, w in enumerate(words):
+        i = _index_of(article, w)
+        text = w.text
+        if re.fullmatch(r"\d{1,3}-year-old", text):
+            spans.append(_span_of(article, i, i, 1.0))
+        elif re.fullmatch(r"\d{1,3}", text):
+            nxt = " ".join(x.text for x in words[k + 1:k + 5]).lower()
+            prev = words[k - 1].text.lower() if k else ""
+            if re.match(r"(?:-\s*)?years?\s*(?:-\s*)?old\b|-year-old", nxt) or prev in ("aged", "age"):
+                spans.append(_span_of(article, i, i, 1.0))
+            elif prev == "," and k + 1 < len(words) and words[k + 1].text in (",", ")") and k >= 2 and \
+                    words[k - 2].pos == "PROPN":
+                spans.append(_span_of(article, i, i, 0.9))
+    return spans
+
+
+def _measures(article: ArticleText, words: list[Word], units: frozenset[str], fit: float) -> list[Span]:
+    """A figure followed by a unit ("30 kilometres", "14-year", "three months")."""
+    spans = []
+    for k, w in enumerate(words):
+        i = _index_of(article, w)
+        m = re.fullmatch(r"(\d[\d,.]*|[a-z]+)-([a-z]+)(?:-[a-z]+)?", w.text.lower())
+        if m and (m.group(1)[0].isdigit() or m.group(1) in _NUMBER_WORDS) and normalise(m.group(2)) in units:
+            spans.append(_span_of(article, i, i, fit))
+            continue
+        if not (_NUMBER.fullmatch(w.text) or w.text.lower() in _NUMBER_WORDS):
+            continue
+        j = k + 1
+        while j < len(words) and (words[j].text in ("-",) or _is_number_word(words[j])):
+            j += 1
+        if j < len(words) and normalise(words[j].lemma) in units | {normalise(u) for u in units}:
+            if w.text.lower() in ("a", "an") and k and _is_number_word(words[k - 1]):
+                continue
+            spans.append(_span_of(article, i, _index_of(article, words[j]), fit))
+    return spans
+
+
+def _percents(article: ArticleText, words: list[Word]) -> list[Span]:
+    spans = []
+    for k, w in enumerate(words):
+        if not _NUMBER.fullmatch(w.text):
+            continue
+        rest = article.body[w.end:w.end + 9].lower()
+        i = _index_of(article, w)
+        if rest.startswith("%"):
+            spans.append(Span(w.start, w.end + 1, article.body[w.start:w.end + 1], 1.0, i, i))
+        elif re.match(r"\s*(?:per ?cent|percent)", rest):
+            end = w.end + re.match(r"\s*(?:per ?cent|percent)", rest).end()
+            spans.append(Span(w.start, end, article.body[w.start:end], 1.0, i, i + 1))
+    return spans
+
+
+def _is_duration(text: str) -> bool:
+    """Whether a date expression is a length of time with a figure ("three years", "14-year")."""
+    words = [normalise(w) for w in re.findall(r"[a-z]+", text.lower())]
+    figure = bool(re.search(r"\d", text)) or any(w in _NUMBER_WORDS - {"a", "an"} for w in text.lower().split())
+    return figure and any(w in DURATION_UNITS for w in words) and not any(w in _MONTHS for w in words)
+
+
+def speaker_spans(question: Question, sentence: Sentence, article: ArticleText) -> list[Span]:
+    """Who a reporting verb attributes the sentence's words to, resolved to a name.
+
+    The verb the question asks about ("denied") fits best, another reporting verb less (a
+    denial question takes any verb of a sentence that denies). A sentence with no reporting verb
+    of its own takes the speaker of the sentence before or after it, for less: a quote that runs
+    over two sentences names its speaker once. A speaker given as a pronoun or a role ("he
+    said", "the spokesman said") is resolved to the nearest person the article names.
+    """
+    own = _speakers(question, sentence, article, 1.0)
+    if own or not article.sentences:
+        return own
+    near = [article.sentences[p] for p in (sentence.position + 1, sentence.position - 1)
+            if 0 <= p < len(article.sentences)]
+    return [s for other in near for s in _speakers(question, other, article, 0.7)]
+
+
+def _speakers(question: Question, sentence: Sentence, article: ArticleText, factor: float) -> list[Span]:
+    spans = []
+    denies = question.asks_denial and bool(DENIAL_WORDS & {normalise(w.lemma) for w in article.sentence_words(sentence)})
+    for speech in sentence.speeches:
+        if speech.speaker is None:
+            continue
+        verb_fit = factor * (1.0 if denies or same_meaning(normalise(speech.lemma), question.report_verb) else 0.6)
+        start, end = speech.speaker
+        inside = [m for m in article.mentions if start <= m.start and m.end <= end]
+        people = [m for m in inside if m.label == "PERSON"]
+        groups = [m for m in inside if m.label in ("ORG", "NORP")]
+        names = [s for s in _name_runs_between(article, start, end) if not any(
+            m.start <= s.start < m.end for m in groups)]
+        if people:
+            spans.append(_mention_span(people[0], verb_fit))
+        elif names:
+            spans.append(_scaled(names[-1], verb_fit * 0.85 / names[-1].fit))
+        elif groups:
+            spans.append(_mention_span(groups[0], verb_fit * 0.5))
+        else:
+            text = article.body[start:end].lower()
+            resolved = resolve_person(article, sentence, start, pronoun=text in PERSON_PRONOUNS)
+            if resolved is not None:
+                spans.append(_mention_span(resolved, verb_fit * (0.8 if text in PERSON_PRONOUNS else 0.7)))
+    return spans
+
+
+def _name_runs_between(article: ArticleText, start: int, end: int) -> list[Span]:
+    """Handles (@name) and runs of proper nouns between two body offsets."""
+    spans, run = [], []
+    for i, w in enumerate(article.words):
+        if w.start < start:
+            continue
+        if w.end > end:
+            break
+        if (w.pos == "PROPN" and w.text[:1].isupper() and w.text not in HONORIFICS) or w.text.startswith("@"):
+            run.append(i)
+            continue
+        if run:
+            spans.append(_span_of(article, run[0], run[-1], 0.7))
+        run = []
+    if run:
+        spans.append(_span_of(article, run[0], run[-1], 0.7))
+    return spans
+
+
+def _mention_span(m: Mention, fit: float) -> Span:
+    return Span(m.start, m.end, m.text, fit, m.first, m.last)
+
+
+def resolve_person(article: ArticleText, sentence: Sentence, at: int, *, pronoun: bool) -> Mention | None:
+    """The person a pronoun or a role at `at` most likely refers to: the nearest person mention
+    before it in this or the two sentences before; for a role, also the next sentence."""
+    people = [m for m in article.mentions if m.label == "PERSON"]
+    before = [m for m in people if m.end <= at and m.start >= _sentence_start(article, sentence.position - 2)]
+    if before:
+        return before[-1]
+    if not pronoun:
+        after = [m for m in people if m.start > at and m.start < _sentence_end(article, sentence.position + 1)]
+        if after:
+            return after[0]
+    return None
+
+
+def _sentence_start(article: ArticleText, position: int) -> int:
+    return article.sentences[max(0, position)].start if article.sentences else 0
+
+
+def _sentence_end(article: ArticleText, position: int) -> int:
+    if not article.sentences:
+        return 0
+    return article.sentences[min(len(article.sentences) - 1, position)].end
+
+
+def fullest_name(article: ArticleText, span: Span) -> Mention | None:
+    """The longest person mention of the article that ends with the span's last word ("Rich" ->
+    "Jodee Rich"), or None when the span is already the fullest."""
+    parts = span.text.replace("’", "'").removesuffix("'s").split()
+    if not parts:
+        return None
+    surname = parts[-1]
+    best = None
+    for m in article.mentions:
+        if m.label != "PERSON":
+            continue
+        words = m.text.replace("’", "'").removesuffix("'s").split()
+        if words and words[-1] == surname and len(words) > len([p for p in parts if p not in HONORIFICS]):
+            if best is None or len(m.text) > len(best.text):
+                best = m
+    return best if best is not None and len(best.text.split()) > len(parts) - (parts[0] in HONORIFICS) else None
