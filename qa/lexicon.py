@@ -98,6 +98,10 @@ REPORTING_VERBS = _stems("""say tell deny claim reject warn add state insist adm
 argue suggest explain describe report predict dismiss refuse criticise criticize blame urge call allege
 acknowledge concede maintain stress note express vow threaten promise dispute question condemn praise""")
 
+# Verbs too general to constrain an answer: a question's predicate is checked only when it is not one.
+LIGHT_VERBS = _stems("""be have do get make take go come give put set keep let seem become happen include
+there""")
+
 # Words that deny or reject something.
 DENIAL_WORDS = _stems("""deny denies denied denial reject rejects rejected refute refuted dismiss dismissed untrue
 false baseless refuse refused dispute disputed rebuff rebuffed""")

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, kind_of_noun)
+from qa.lexicon import DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, kind_of_noun
 
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
+"""spaCy's labels of names; a question's dates and figures are not names it must find."""
 WH_WORDS = frozenset("who whom whose what which when where why how".split())
 _STRICT_KINDS = frozenset({"person", "organisation", "place", "date", "duration", "age", "money", "count", "percent",
                            "quantity", "group"})
@@ -45,11 +47,13 @@ class Question:
     terms: tuple[Term, ...]
     entities: tuple[str, ...]  # the names the question gives, as written
     named: bool = False  # asks for the name of the head noun ("what was the name of the hospital")
+    predicates: tuple[str, ...] = ()  # stems of the asked relation's verbs and predicate adjectives ("injured")
 
     @property
     def strict(self) -> bool:
-        """Whether only a sentence holding a span of the asked kind can answer."""
-        return self.kind in _STRICT_KINDS
+        """Whether only a sentence holding a span of the asked kind can answer (a name asked for by
+        "the name of …" too)."""
+        return self.kind in _STRICT_KINDS or self.named
 
     @property
     def total_weight(self) -> float:
@@ -72,24 +76,52 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
     verb = _report_verb(tokens)
     if verb and kind in ("phrase", "thing", "organisation", "group") and _wh_start(lower) in ("who", "whom", "which"):
         kind = "person"
-    entity_tokens = {t.i for ent in doc.ents for t in ent if ent.label_ not in ("CARDINAL", "ORDINAL")}
+    entity_tokens = {t.i for ent in doc.ents for t in ent if ent.label_ in NAME_LABELS}
     entity_tokens |= {t.i for t in tokens if t.pos_ == "PROPN"}
     terms: dict[str, Term] = {}
     for t in tokens:
         if t.pos_ in _NOT_CONTENT_POS or t.lower_ in WH_WORDS or t.lower_ in STOPWORDS or not re.search(r"\w", t.text):
             continue
-        stem = normalise(t.lemma_.lower() if t.pos_ not in ("PROPN",) else t.text)
+        stem = stem_of(t.lemma_.lower() if t.pos_ not in ("PROPN",) else t.text)
         if not stem or stem in STOPWORDS:
             continue
         in_entity = t.i in entity_tokens
         weight = idf(stem) * (1.5 if in_entity else 1.0) * (0.5 if stem == head else 1.0)
         if stem not in terms or terms[stem].weight < weight:
             terms[stem] = Term(stem, t.text, weight, in_entity)
-    entities = tuple(dict.fromkeys(ent.text for ent in doc.ents if ent.label_ not in ("CARDINAL", "ORDINAL")))
+    entities = tuple(dict.fromkeys(ent.text for ent in doc.ents if ent.label_ in NAME_LABELS))
     asks_denial = any(normalise(t.lemma_.lower()) in DENIAL_WORDS for t in tokens)
     named = head is not None and bool(re.search(r"\b(?:name|names|title) of\b", text.lower()))
+    predicates = () if verb else _predicates(tokens, terms)
     return Question(text=text, kind=kind, head=head, unit=unit, report_verb=verb, asks_denial=asks_denial,
-                    terms=tuple(terms.values()), entities=entities, named=named)
+                    terms=tuple(terms.values()), entities=entities, named=named, predicates=predicates)
+
+
+def stem_of(word: str) -> str:
+    """The stem a question word and an article word are compared by ("U.S." and "US" alike).
+
+    >>> stem_of("U.S."), stem_of("injured")
+    ('us', 'injur')
+    """
+    return normalise(word.replace(".", "") if len(word) > 1 else word)
+
+
+def _predicates(tokens, terms: dict) -> tuple[str, ...]:
+    """Stems of the asked relation: the question's main verb and what completes it ("were
+    *injured*", "was confirmed *dead*"), light verbs ("be", "have", "go") left out. Verbs of
+    clauses that only describe the subject ("the man who *served* …") are not the relation."""
+    roots = [t for t in tokens if t.dep_ == "ROOT"]
+    found = []
+    for root in roots:
+        parts = [root] + [c for c in root.children if c.dep_ in ("conj", "xcomp", "acomp", "oprd", "ccomp")
+                          and c.pos_ in ("VERB", "ADJ")]
+        parts += [g for c in parts[1:] for g in c.children if g.dep_ in ("acomp", "oprd") and g.pos_ == "ADJ"]
+        for t in parts:
+            stem = stem_of(t.lemma_.lower())
+            asked_kind = any(c.lower_ == "how" for c in t.children)  # "how *old*", "how *long*": the kind, not the relation
+            if t.pos_ in ("VERB", "ADJ") and stem in terms and stem not in LIGHT_VERBS and not asked_kind:
+                found.append(stem)
+    return tuple(dict.fromkeys(found))
 
 
 def _wh_start(lower: list[str]) -> str | None:
@@ -211,7 +243,7 @@ def inverse_document_frequency(df: dict[str, int], n: int) -> Callable[[str], fl
 
     >>> idf = inverse_document_frequency({"ship": 9}, 10)
     >>> round(idf("ship"), 3), idf("ship") < idf("rare")
-    (0.693, True)
+    (0.769, True)
     """
 
     def idf(term: str) -> float:

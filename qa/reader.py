@@ -19,7 +19,7 @@ from index import Article
 from qa.candidates import ArticleText, gather_articles
 from qa.lexicon import DENIAL_WORDS, PERSON_PRONOUNS
 from qa.question import Question
-from qa.scoring import ReadSettings, Scored, answerable, score_sentences
+from qa.scoring import ReadSettings, Scored, abstain_reason, score_sentences
 from qa.spans import fullest_name, resolve_person
 from qa.types import Citation, Passage
 from qa.verify import verify_answer
@@ -49,11 +49,12 @@ def read_answer(question: Question, pool: Sequence[Passage], question_vector: np
 def choose_statements(question: Question, scored: list[Scored], settings: ReadSettings) -> list[Statement]:
     """The statements to answer with, best first; empty means abstain."""
     embedded = [row for row in scored if row.vector is not None]
-    fitting = [row for row in embedded if row.span is not None] if question.strict else embedded
+    fitting = ([row for row in embedded if row.span is not None and row.span_score >= settings.min_span]
+               if question.strict else embedded)
     if question.asks_denial:
         denials = [row for row in fitting if is_denial(row)]
         fitting = denials + [row for row in fitting if not is_denial(row)]
-    if not fitting or not answerable(question, fitting[0], settings):
+    if not fitting or abstain_reason(question, fitting[0], settings) is not None:
         return []
     best = fitting[0]
     statements: list[Statement] = []

@@ -18,7 +18,7 @@ import numpy as np
 from index.terms import normalise
 from qa.candidates import ArticleText, Sentence
 from qa.lexicon import SYNONYMS, same_meaning
-from qa.question import Question
+from qa.question import Question, stem_of
 from qa.spans import Span, find_spans
 
 
@@ -36,6 +36,9 @@ class ReadSettings:
         min_entities: share of the question's names (by weight) the article must hold.
         min_relation: share of the question's other content words the sentence and its
             neighbours must hold.
+        min_predicate: share of the question's predicates (its main verb other than a light one,
+            and a predicate adjective such as "injured") the sentence's article must hold.
+        paraphrase_semantic: a sentence this close in meaning may say the predicate in other words.
         min_span: an answer span must fit at least this well for a typed question.
         min_semantic: a best sentence less similar than this in meaning makes the reader abstain.
         min_score: a best sentence scoring below this makes the reader abstain.
@@ -54,6 +57,8 @@ class ReadSettings:
     closeness: float = 6.0
     min_entities: float = 0.5
     min_relation: float = 0.1
+    min_predicate: float = 0.5
+    paraphrase_semantic: float = 0.8
     min_span: float = 0.3
     min_semantic: float = 0.25
     min_score: float = 0.3
@@ -71,6 +76,7 @@ class Scored:
     local: float  # coverage of the sentence alone
     entities: float  # share of the question's names in the article
     relation: float  # share of the other content words near the sentence
+    predicate: float = 1.0  # share of the question's predicates (verbs, "injured") its article holds
     semantic: float = 0.0
     span: Span | None = None
     span_score: float = 0.0
@@ -84,13 +90,20 @@ def stems_of(article: ArticleText, first: int, last: int) -> set[str]:
     found = set()
     for w in article.words[first:last]:
         if re.search(r"\w", w.text):
-            found.add(normalise(w.lemma))
-            found.add(normalise(w.text.lower()))
+            found.add(stem_of(w.lemma))
+            found.add(stem_of(w.text.lower()))
     return found
 
 
 def _matched(stem: str, stems: set[str]) -> bool:
     return stem in stems or bool(SYNONYMS.get(stem, frozenset()) & stems)
+
+
+def _related(stem: str, stems: set[str]) -> bool:
+    """Whether a stem, a word standing for it, or a word of the same root is among the stems
+    ("recover" and "recovery", "lead" and "leader")."""
+    return _matched(stem, stems) or any(len(s) >= 4 and (s.startswith(stem) or stem.startswith(s))
+                                        for s in stems if len(stem) >= 3)
 
 
 def score_sentences(question: Question, articles: Sequence[ArticleText], question_vector: np.ndarray,
@@ -118,9 +131,12 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                     names += term.weight * _matched(term.stem, whole_with_title)
                 else:
                     relation += term.weight * _matched(term.stem, near)
+            predicate = (sum(_related(p, near) for p in question.predicates) / len(question.predicates)
+                         if question.predicates else 1.0)
             rows.append(Scored(sentence, article, coverage / total, local / total,
                                names / name_weight if name_weight else 1.0,
-                               relation / other_weight if other_weight else 1.0, stems=frozenset(own[n])))
+                               relation / other_weight if other_weight else 1.0, predicate=predicate,
+                               stems=frozenset(own[n])))
     for row in rows:
         row.span, row.span_score = best_span(question, row, settings)
     short = sorted(rows, key=lambda r: -(r.coverage + 0.3 * r.span_score + settings.retrieval_weight * r.sentence.retrieval))
@@ -173,11 +189,20 @@ def _distance(span: Span, i: int) -> int:
     return span.first - i if i < span.first else i - span.last
 
 
-def answerable(question: Question, best: Scored, settings: ReadSettings) -> bool:
-    """Whether the best sentence may answer: names in its article, the relation near it, a span of
-    the asked kind (for typed questions), and enough likeness in meaning and score."""
-    if best.entities < settings.min_entities or best.relation < settings.min_relation:
-        return False
+def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> str | None:
+    """Why the best sentence may not answer, or None when it may.
+
+    It may when its article holds the question's names, the sentence and its neighbours hold the
+    asked relation (its predicates and enough of its other words), a typed question finds a span
+    of its kind there, and the sentence is close enough in meaning and score.
+    """
+    if best.entities < settings.min_entities:
+        return "the article lacks the names the question gives"
+    unrelated = best.predicate < settings.min_predicate and best.semantic < settings.paraphrase_semantic
+    if best.relation < settings.min_relation or unrelated:
+        return "the passage does not say what the question asks about its subject"
     if question.strict and (best.span is None or best.span_score < settings.min_span):
-        return False
-    return best.semantic >= settings.min_semantic and best.score >= settings.min_score
+        return f"no {question.kind} of the kind asked for is given there"
+    if best.semantic < settings.min_semantic or best.score < settings.min_score:
+        return "the closest passage is not close enough"
+    return None

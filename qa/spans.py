@@ -94,9 +94,7 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [s for s in found if not _is_duration(s.text) or re.search(r"\bago\b", s.text)]
     if question.named:  # "the name of the hospital": a name attached to "hospital" where the sentence has one
         attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
-        if attached:
-            found = [s if (s.start, s.end) in attached else Span(s.start, s.end, s.text, s.fit * 0.3, s.first, s.last)
-                     for s in found]
+        found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
     return _new_information(question, article, _best_per_place(found))
 
 
