@@ -22,6 +22,9 @@ from qa.question import Question, stem_of
 from qa.spans import Span, find_spans
 
 
+FIGURE_KINDS = frozenset({"count", "money", "percent", "quantity", "age", "duration"})
+
+
 @dataclass(frozen=True)
 class ReadSettings:
     """Knobs of the reader (chosen on the tune splits of the gold sets; see README).
@@ -36,8 +39,9 @@ class ReadSettings:
         min_entities: share of the question's names (by weight) the article must hold.
         min_relation: share of the question's other content words the sentence and its
             neighbours must hold.
-        min_predicate: share of the question's predicates (its main verb other than a light one,
-            and a predicate adjective such as "injured") the sentence's article must hold.
+        min_predicate: for a question asking for a figure, the share of its predicates (its main
+            verb other than a light one, and a predicate adjective such as "injured") the sentence
+            and its neighbours must hold.
         paraphrase_semantic: a sentence this close in meaning may say the predicate in other words.
         min_span: an answer span must fit at least this well for a typed question.
         min_semantic: a best sentence less similar than this in meaning makes the reader abstain.
@@ -198,7 +202,10 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
     """
     if best.entities < settings.min_entities:
         return "the article lacks the names the question gives"
-    unrelated = best.predicate < settings.min_predicate and best.semantic < settings.paraphrase_semantic
+    # a figure means nothing without its relation ("4 injured" is not "4 killed"); names answer
+    # relations that news paraphrases freely, so only figures are held to the question's verb
+    unrelated = (question.kind in FIGURE_KINDS and best.predicate < settings.min_predicate
+                 and best.semantic < settings.paraphrase_semantic)
     if best.relation < settings.min_relation or unrelated:
         return "the passage does not say what the question asks about its subject"
     if question.strict and (best.span is None or best.span_score < settings.min_span):

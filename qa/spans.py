@@ -197,6 +197,11 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
                     if article.words[i].pos == "PROPN":
                         spans.append(_list_span(article, i, 0.95))
     for i, w in enumerate(words):
+        naming = w if w.text.lower() != "as" else (words[i - 1] if i else w)
+        named_noun = article.words[naming.head]
+        if not (normalise(named_noun.lemma) == question.head or (
+                i >= 2 and normalise(words[i - 1 if w.text.lower() != "as" else i - 2].lemma) == question.head)):
+            continue  # "an area called Dismal Swamp" names an area, not the pilot asked about
         if w.text.lower() in ("called", "named", "dubbed", "nicknamed", "titled", "entitled") or (
                 w.text.lower() == "as" and i and words[i - 1].text.lower() == "known"):
             j = i + 1
