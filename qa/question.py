@@ -115,6 +115,8 @@ def _predicates(tokens, terms: dict) -> tuple[str, ...]:
     for root in roots:
         parts = [root] + [c for c in root.children if c.dep_ in ("conj", "xcomp", "acomp", "oprd", "ccomp")
                           and c.pos_ in ("VERB", "ADJ")]
+        # "plead guilty to *destroying*": a verb under a preposition of the main verb
+        parts += [g for c in root.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pcomp"]
         parts += [g for c in parts[1:] for g in c.children if g.dep_ in ("acomp", "oprd") and g.pos_ == "ADJ"]
         for t in parts:
             stem = stem_of(t.lemma_.lower())

@@ -165,14 +165,15 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
         return None, 0.0
     article = row.article
     anchors = []
-    top = max((t.weight for t in question.terms), default=1.0) or 1.0
-    stems = {t.stem: t.weight for t in question.terms}
+    # the asked relation's words count double: the figure of "revised its forecast to 30" is the
+    # revised one, however many other question words sit beside the first figure
+    stems = {t.stem: t.weight * (2.0 if t.stem in question.predicates else 1.0) for t in question.terms}
     for i in range(row.sentence.first, row.sentence.last):
         w = article.words[i]
         for stem in (normalise(w.lemma), normalise(w.text.lower())):
             weight = stems.get(stem) or next((v for s, v in stems.items() if same_meaning(s, stem)), None)
             if weight:
-                anchors.append((i, weight / top))
+                anchors.append((i, weight))
                 break
     best, best_score = None, 0.0
     matched = sum(weight for _, weight in anchors) or 1.0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Word
 from qa.lexicon import (CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, HONORIFICS, MEASURE_UNITS,
-                        ORGANISATION_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
+                        LIGHT_VERBS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
                         same_meaning)
 from qa.question import Question
 
@@ -61,11 +61,13 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
     kind = question.kind
     if kind == "phrase":
         return []
-    found = _entity_spans(kind, sentence)
+    found = _entity_spans(kind, sentence, article)
     if kind == "person":
         found += _name_runs(sentence, article, words) + _head_attached(question, article, words)
     if kind == "person" and question.report_verb:  # who said it: the speaker, not someone the words name
         found = [_scaled(s, 0.5) for s in found] + speaker_spans(question, sentence, article)
+    if kind == "person":
+        found = [_without_role(article, s) for s in found]
     elif kind in ("organisation", "place", "title", "thing", "group"):
         found += _head_attached(question, article, words)
         if kind in ("title", "thing"):
@@ -73,6 +75,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         if kind in ("title", "organisation", "place"):
             found += [Span(s.start, s.end, s.text, 0.45, s.first, s.last)
                       for s in _name_runs(sentence, article, words) if s.fit >= 0.5]
+        if kind == "place":
+            found += _after_place_words(article, words)
         if kind == "thing":
             found += _objects(question, article, words)
     elif kind == "count":
@@ -85,7 +89,7 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found += _measures(article, words, DURATION_UNITS, 1.0)
         if re.search(r"\bhow long\b", question.text.lower()):  # a length, as well as a time ("how long was the blaze")
             found += _measures(article, words, MEASURE_UNITS, 0.6)
-        found += [s for s in _entity_spans("date", sentence) if _is_duration(s.text)]
+        found += [s for s in _entity_spans("date", sentence, article) if _is_duration(s.text)]
     elif kind == "quantity":
         found += _measures(article, words, MEASURE_UNITS, 1.0)
     elif kind == "percent":
@@ -98,13 +102,43 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
     return _new_information(question, article, _best_per_place(found))
 
 
+def _without_role(article: ArticleText, span: Span) -> Span:
+    """A name without the role words written before it ("Striker Marcus Webb" -> "Marcus Webb")."""
+    first = span.first
+    while first < span.last - 1 and normalise(article.words[first].text.lower()) in PERSON_NOUNS:
+        first += 1
+    return span if first == span.first else _span_of(article, first, span.last, span.fit)
+
+
 def _scaled(span: Span, factor: float) -> Span:
     return Span(span.start, span.end, span.text, span.fit * factor, span.first, span.last)
 
 
-def _entity_spans(kind: str, sentence: Sentence) -> list[Span]:
+def _entity_spans(kind: str, sentence: Sentence, article: ArticleText) -> list[Span]:
+    """The sentence's entities of labels that fit the kind; a sum keeps its currency sign ("$5")."""
     fits = LABEL_FIT.get(kind, {})
-    return [Span(m.start, m.end, m.text, fits[m.label], m.first, m.last) for m in sentence.mentions if m.label in fits]
+    spans = []
+    for m in sentence.mentions:
+        if m.label in fits:
+            start = m.start - 1 if m.label == "MONEY" and article.body[m.start - 1:m.start] in CURRENCY_SIGNS else m.start
+            spans.append(Span(start, m.end, article.body[start:m.end], fits[m.label], m.first, m.last))
+    return spans
+
+
+_PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".split())
+
+
+def _after_place_words(article: ArticleText, words: list[Word]) -> list[Span]:
+    """Proper nouns right after "in", "at", "near", "from", "to": places, whatever spaCy labelled them
+    ("the museum in *Kent*")."""
+    spans = []
+    for k, w in enumerate(words[:-1]):
+        nxt = words[k + 1]
+        if w.text.lower() in _PLACE_PREPOSITIONS and nxt.pos == "PROPN" and nxt.text[:1].isupper():
+            first, last = _propn_run(article, article.index_of(nxt))
+            if article.words[first].text != "The":
+                spans.append(_span_of(article, first, last, 0.7))
+    return spans
 
 
 def _best_per_place(spans: list[Span]) -> list[Span]:
@@ -123,7 +157,9 @@ def _new_information(question: Question, article: ArticleText, spans: list[Span]
     for span in spans:
         content = [normalise(w) for w in re.findall(r"[\w'’]+", span.text) if w.lower() not in ("the", "a", "an", "of")]
         if content and not all(_asked(c, asked) for c in content):
-            kept.append(span)
+            # a span holding a question word restates part of it ("the Harbour *Museum*" for
+            # "in which county is the museum"): less likely the answer than one that does not
+            kept.append(_scaled(span, 0.6) if any(c in question.stems() for c in content) else span)
     return kept
 
 
@@ -327,6 +363,9 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
         fit, counted = 0.5, None
         if question.unit and unit is not None and same_meaning(normalise(article.words[unit].lemma), question.unit):
             fit, counted = 1.0, _noun_run_end(article, unit)
+        elif question.unit and unit is not None and article.words[unit].lemma in ("other", "more") and any(
+                s.fit == 1.0 for s in spans):  # "destroyed 40 homes and damaged 300 others": homes too
+            fit, counted = 1.0, unit
         elif question.unit and (noun := _attached_to(article, first, last, question.unit)) is not None:
             fit, counted = 0.95, (noun if last < noun <= last + 4 else None)
         elif unit is not None and normalise(article.words[unit].lemma) in DURATION_UNITS | MEASURE_UNITS:
@@ -334,8 +373,29 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
         elif "%" in article.body[article.words[last].end:article.words[last].end + 1] or (
                 unit is not None and article.words[unit].lemma in ("percent", "cent")):
             fit = 0.2
-        spans.append(_span_of(article, first, counted if counted is not None else last, fit))
+        spans.append(_span_of(article, first, counted if counted is not None else last,
+                              fit * _verb_fit(question, article, first)))
     return spans
+
+
+def _verb_fit(question: Question, article: ArticleText, i: int) -> float:
+    """How well the verb a figure belongs to fits the question's: 1 for the asked verb (or one
+    standing for it), 0.7 for another content verb ("damaged 300" for "how many were destroyed"),
+    1 where there is no verb to tell."""
+    if not question.predicates:
+        return 1.0
+    h = i
+    for _ in range(4):
+        h = article.words[h].head
+        w = article.words[h]
+        if w.pos in ("VERB", "ADJ") and w.dep not in ("amod", "compound"):
+            stem = normalise(w.lemma)
+            if any(same_meaning(p, stem) or stem.startswith(p) or p.startswith(stem) for p in question.predicates):
+                return 1.0
+            return 0.7 if w.pos == "VERB" and stem not in LIGHT_VERBS else 1.0
+        if article.words[h].head == h:
+            break
+    return 1.0
 
 
 def _noun_run_end(article: ArticleText, i: int) -> int:

@@ -1,0 +1,142 @@
+"""The reading rules, one test per failure class of issue #13, over sentences written for the test.
+
+Each test builds its articles' chunks and their real spaCy annotations (the pipeline the index
+stores), reads them with the reader's stages and the real embedding model, and checks what a
+reader sees first: the answer's first line. No index or search is involved: every chunk is
+in the pool, so these tests are about reading, not retrieval.
+"""
+from __future__ import annotations
+
+import pytest
+
+from index import Article, ChunkSettings, chunk_article, load_token_counter
+from index.annotate import annotate_texts, load_pipeline
+from qa.candidates import gather_articles
+from qa.question import analyse_question
+from qa.reader import read_answer
+from qa.scoring import ReadSettings
+from qa.types import Passage
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def read(embedder, nlp):
+    """`read(question, {doc_id: body})` -> (answer text, citations) over those articles alone."""
+    spans = load_token_counter()
+
+    def run(question: str, bodies: dict[str, str]) -> tuple[str, list]:
+        articles = {doc_id: Article(doc_id=doc_id, body=body, source="Test Wire") for doc_id, body in bodies.items()}
+        chunks = [c for a in articles.values() for c in chunk_article(a, settings=ChunkSettings(), token_spans=spans)]
+        notes = annotate_texts([c.text for c in chunks], processes=1)
+        rows_of: dict[str, list[int]] = {}
+        for row, chunk in enumerate(chunks):
+            rows_of.setdefault(chunk.doc_id, []).append(row)
+        pool = [Passage(chunk=c, score=1.0 - i / 100, rank=i) for i, c in enumerate(chunks)]
+
+        def load(passages, most):
+            return gather_articles(passages, rows_of=rows_of, chunks=chunks, articles=articles,
+                                   annotate=lambda rows: [notes[r] for r in rows], max_articles=most)
+
+        understood = analyse_question(question, nlp(question), lambda stem: 1.0)
+        vector = embedder.embed_queries([question])[0]
+        return read_answer(understood, pool, vector, articles=articles, load_articles=load,
+                           embed=embedder.embed_queries, settings=ReadSettings())
+
+    return run
+
+
+def first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
+
+def test_class_1_the_new_fact_wins_over_the_sentence_that_restates_the_question(read):
+    text, _ = read("To which town were the Riverton flood evacuees taken?", {"flood": (
+        "Flooding forced hundreds of residents to evacuate Riverton on Sunday. "
+        "The Riverton evacuees were taken by bus to the nearby town of Ashford, where a relief centre opened.")})
+
+    assert first_line(text).startswith("Ashford")
+
+
+def test_class_2_a_thing_in_lower_case_is_an_answer(read):
+    text, _ = read("What did the thieves use to climb into the museum?", {"museum": (
+        "Thieves broke into the city museum overnight, police said. "
+        "The thieves used a ladder to climb into the museum through a skylight.")})
+
+    assert "ladder" in first_line(text)
+
+
+def test_class_3_a_who_answer_is_a_person_not_a_club_or_a_place(read):
+    text, _ = read("Who scored the winning goal for Manchester United?", {"match": (
+        "Manchester United beat Arsenal 2-1 at Old Trafford on Saturday. "
+        "Striker Marcus Webb scored the winning goal for Manchester United in the final minute.")})
+
+    assert first_line(text).startswith("Marcus Webb")
+
+
+def test_class_4_a_surname_is_widened_to_the_full_name_the_article_gives(read):
+    text, citations = read("Who said the deficit would fall to two per cent next year?", {"budget": (
+        "Finance Minister Helen Carter presented the budget to parliament on Tuesday. "
+        "Carter said the deficit would fall to two per cent next year.")})
+
+    assert first_line(text).startswith("Helen Carter")
+    assert "Helen Carter" in citations[0].quote  # the lead is inside its cited quote
+
+
+def test_class_5_the_figure_attached_to_the_asked_subject_wins(read):
+    bodies = {"storm": "The storm destroyed 40 homes in the valley and damaged 300 others along the coast."}
+
+    assert first_line(read("How many homes were destroyed by the storm?", bodies)[0]).startswith("40")
+    assert first_line(read("How many homes were damaged by the storm?", bodies)[0]).startswith("300")
+
+
+def test_class_6_a_near_miss_abstains(read):
+    bodies = {"museum": ("The city museum reopened on Friday after a two-year renovation. "
+                         "Visitors praised the new galleries and the rebuilt roof.")}
+
+    assert read("How much did the renovation of the city museum cost?", bodies) == ("", [])
+    assert read("How many people were injured when the museum reopened?", bodies) == ("", [])
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    ("How long did the renovation of the museum take?", "two-year"),
+    ("How old is the museum director Anna Berg?", "52"),
+    ("What fee did the museum charge visitors on the first day?", "$5"),
+    ("In which county is the museum?", "Kent"),
+])
+def test_class_7_kinds_asked_by_a_noun_or_an_adverb(read, question, lead):
+    text, _ = read(question, {"museum": (
+        "The Harbour Museum in Kent reopened on Friday after a two-year renovation. "
+        "Its director, Anna Berg, 52, said visitors were charged a fee of $5 on the first day.")})
+
+    assert lead in first_line(text)
+
+
+def test_which_newspaper_asks_for_an_organisation(read):
+    text, _ = read("Which newspaper first reported the merger?", {"merger": (
+        "The two banks confirmed their merger on Monday in Frankfurt. "
+        "The deal was first reported by the Daily Courier last week, citing sources close to the talks.")})
+
+    assert "Daily Courier" in first_line(text)
+
+
+def test_a_speaker_given_as_he_is_the_person_named_before(read):
+    text, citations = read("Who denied that the factory polluted the river?", {"river": (
+        "Plant manager Tomas Reyes spoke to reporters outside the factory on Monday. "
+        "He denied that the factory had polluted the river.")})
+
+    assert first_line(text).startswith("Tomas Reyes")
+    assert "Tomas Reyes" in citations[0].quote
+
+
+def test_an_attribution_quote_over_two_sentences_takes_the_speaker_named_in_the_other(read):
+    text, _ = read("Who warned that prices would keep rising?", {"prices": (
+        "\u201cPrices will keep rising through the winter. "
+        "Families should prepare for that,\u201d said economist Laura Finch.")})
+
+    assert first_line(text).startswith("Laura Finch")
