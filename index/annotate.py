@@ -48,6 +48,7 @@ there (~2 s) costs more than the second core saves."""
 _SUBJECTS = ("nsubj", "csubj")
 _AGENT = "agent"
 _CONTENT_DEPS = ("ccomp", "parataxis", "dobj", "xcomp", "advcl")
+_ABOUT = ("of", "about", "against", "on")
 _QUOTES = "\"'“”‘’«»"
 
 
@@ -310,7 +311,15 @@ def _content_of(doc, verb) -> Span | None:
     for dep in _CONTENT_DEPS:
         for child in children:
             if child.dep_ == dep:
-                return _token_span(doc, child.left_edge.i, child.right_edge.i)
+                first = child.left_edge.i
+                if doc[first].dep_ == "mark" and doc[first].head.i == child.i:  # "said [that] ..."
+                    first += 1
+                return _token_span(doc, first, child.right_edge.i)
+    for child in children:  # "warned of floods", "spoke about the talks"
+        if child.dep_ == "prep" and child.lower_ in _ABOUT:
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                return _token_span(doc, objects[0].left_edge.i, objects[0].right_edge.i)
     return _quote_in_sentence(doc, verb)
 
 

@@ -37,7 +37,7 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Sequence
+from typing import BinaryIO, Sequence
 
 import faiss
 import numpy as np
@@ -97,31 +97,34 @@ class IndexVersion:
     keywords: Bm25 | None = None  # BM25 over the chunks' terms, row i for chunk i
     matrix: np.ndarray | None = None  # vectors.npy, memory-mapped at load (stays valid if the folder goes)
     annotation_offsets: np.ndarray | None = None  # annotations.offsets.npy: line i is bytes [o[i], o[i+1])
+    annotation_file: BinaryIO | None = None  # annotations.jsonl, open from load (read with os.pread)
 
     def annotations(self, rows: Sequence[int]) -> list[ChunkAnnotation]:
         """The stored annotations of chunks `rows`, in that order, reading only their lines.
 
+        The file was opened at load, so this keeps working after an update has replaced and
+        removed this version's folder (as the memory-mapped vectors do).
+
         >>> version.annotations([0])[0].sentences  # doctest: +SKIP
         ((0, 41), (42, 97))
         """
-        offsets = self.annotation_offsets
-        if offsets is None:
+        offsets, handle = self.annotation_offsets, self.annotation_file
+        if offsets is None or handle is None:
             raise QAError(f"the index in {self.path} holds no annotations; rebuild it with "
                           f"`.venv/bin/python -m index --full`")
         out = []
-        with (self.path / "annotations.jsonl").open("rb") as f:
-            for row in rows:
-                if not 0 <= row < len(offsets) - 1:
-                    raise IndexError(f"chunk row {row} is out of range: the index has {len(offsets) - 1} chunks")
-                start, end = int(offsets[row]), int(offsets[row + 1])
-                f.seek(start)
-                out.append(ChunkAnnotation.from_json(f.read(end - start)))
+        for row in rows:
+            if not 0 <= row < len(offsets) - 1:
+                raise IndexError(f"chunk row {row} is out of range: the index has {len(offsets) - 1} chunks")
+            start, end = int(offsets[row]), int(offsets[row + 1])
+            out.append(ChunkAnnotation.from_json(os.pread(handle.fileno(), end - start, start)))
         return out
 
     def annotation_lines(self) -> list[str]:
         """annotations.jsonl's lines as written (an update copies those of unchanged chunks unparsed)."""
-        lines = (self.path / "annotations.jsonl").read_bytes().decode("utf-8").split("\n")
-        return lines[:-1]  # every line ends with "\n"
+        handle = self.annotation_file
+        data = os.pread(handle.fileno(), os.fstat(handle.fileno()).st_size, 0) if handle else b""
+        return data.decode("utf-8").split("\n")[:-1]  # every line ends with "\n"
 
     def chunk_terms(self) -> list[list[str]]:
         """Each chunk's keyword terms, read from terms.jsonl."""
@@ -183,7 +186,8 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
         keyword_index = load_keywords(path / "keywords") if keywords else None
         matrix = np.load(path / "vectors.npy", mmap_mode="r") if manifest["chunk_count"] else None
         offsets = np.load(path / "annotations.offsets.npy", mmap_mode="r")
-        annotation_bytes = (path / "annotations.jsonl").stat().st_size
+        annotation_file = (path / "annotations.jsonl").open("rb", buffering=0)
+        annotation_bytes = os.fstat(annotation_file.fileno()).st_size
         counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]),
                   "stored vectors": (len(matrix) if matrix is not None else 0, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
                   "articles": (len(articles), manifest["article_count"]),
@@ -201,7 +205,8 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
     if wrong:
         raise IndexMismatchError(index_dir, wrong)
     return IndexVersion(path=path, manifest=manifest, vectors=vectors, chunks=chunks, articles=articles,
-                        keywords=keyword_index, matrix=matrix, annotation_offsets=offsets)
+                        keywords=keyword_index, matrix=matrix, annotation_offsets=offsets,
+                        annotation_file=annotation_file)
 
 
 def read_articles(version: Path) -> list[Article]:
