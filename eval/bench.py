@@ -4,7 +4,9 @@ Owns: one run that measures, on this machine,
   1. encoding the same chunks with the naive path (sentence-transformers fp32, one article after
      another) and with ours (the default backend): documents/s, tokens/s, the ratio, agreement;
   2. a full index build, adding one article, and an update with nothing to do (wall-clock, each a
-     fresh `python -m index` process, so start-up and model load are included);
+     fresh `python -m index` process, so start-up and model load are included); of the full build,
+     the time spent annotating chunks with spaCy (characters/s, seconds, share) and the size of
+     the stored annotations, and reading the annotations of 50 chunks as an answer does;
   3. question to cited answer, warm, over the archive (p50/p95);
   4. vector search over 100,000 and 1,000,000 synthetic chunks with the index type the store
      picks for that size: p50/p95, recall@10 against exact search, bytes per chunk, peak memory.
@@ -289,7 +291,8 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
     rate = re.search(r"\(([\d.]+) chunks/s, ([\d,]+) tokens/s", out)
     result["build"] = {"seconds": seconds, "chunks": manifest["chunk_count"], "tokens": manifest["token_count"],
                        "chunks_per_s_embedding": float(rate.group(1)) if rate else None,
-                       "faiss": manifest["faiss"], "summary": out.strip()}
+                       "faiss": manifest["faiss"], "summary": out.strip(),
+                       "annotation": annotation_figures(index_dir, manifest, seconds)}
     adds, nochange = [], []
     for n in range(3):
         _new_article(corpus, n, seed)
@@ -332,6 +335,32 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
     return result
 
 
+def annotation_figures(index_dir: Path, manifest: dict, build_s: float, *, rows: int = 50,
+                       repeats: int = 100) -> dict:
+    """What annotating cost the full build (from its manifest), the files' size, and the p50/p95 of
+    reading `rows` random chunks' annotations (`IndexVersion.annotations`), as an answer would."""
+    from index import load_index
+
+    stats, files = manifest["stats"], manifest["files"]
+    seconds, chars = stats.get("annotate_seconds") or 0.0, stats.get("annotated_chars") or 0
+    version = load_index(index_dir)
+    rng = random.Random(0)
+    times = []
+    for _ in range(repeats if version.chunks else 0):
+        chosen = rng.sample(range(len(version.chunks)), min(rows, len(version.chunks)))
+        t = time.perf_counter()
+        version.annotations(chosen)
+        times.append((time.perf_counter() - t) * 1000)
+    size = files.get("annotations.jsonl", 0) + files.get("annotations.offsets.npy", 0)
+    return {"seconds": seconds, "chars": chars, "chunks": stats.get("annotated_chunks"),
+            "chars_per_s": chars / seconds if seconds else None, "share_of_build": seconds / build_s if build_s else None,
+            "build_without_s": build_s - seconds, "bytes": size,
+            "bytes_per_chunk": size / max(1, manifest["chunk_count"]),
+            "vectors_bytes": files.get("vectors.npy", 0) + files.get("vectors.faiss", 0),
+            "read_rows": rows, "read_p50_ms": percentile(times, 50) if times else None,
+            "read_p95_ms": percentile(times, 95) if times else None}
+
+
 def machine_description() -> str:
     cpu = "unknown CPU"
     try:
@@ -365,6 +394,7 @@ def format_bench(r: dict) -> str:
               f"index ({b['chunks']:,} chunks, {b['tokens']:,} tokens; FAISS {b['faiss'].get('type')}, "
               f"{b['faiss'].get('bytes_per_chunk')} bytes/chunk):",
               f"  full build                 {b['seconds']:8.1f} s wall  ({b['chunks_per_s_embedding']} chunks/s embedding)",
+              *_annotation_rows(b.get("annotation")),
               f"  add one article            {r['add_one_article_s']['median']:8.2f} s wall  (median of 3)",
               f"  no-change update           {r['no_change_update_s']['median']:8.2f} s wall  (median of 3)", "",
               f"question -> cited answer, warm ({a['questions']} questions): p50 {a['p50']:.0f} ms, p95 {a['p95']:.0f} ms"
@@ -381,6 +411,17 @@ def format_bench(r: dict) -> str:
                      f"{s['peak_rss_mb']:>8.0f} {s['build_s']:>8.1f} "
                      + (f"{s['update_s']:>8.1f}" if s.get("update_s") is not None else f"{'-':>8}"))
     return "\n".join(lines)
+
+
+def _annotation_rows(n: dict | None) -> list[str]:
+    if not n or not n.get("seconds"):
+        return []
+    return [f"    annotation: {n['chars_per_s']:,.0f} chars/s, {n['seconds']:.1f} s for the archive "
+            f"({n['chunks']:,} chunks, {n['chars']:,} chars; {100 * n['share_of_build']:.0f}% of the build, "
+            f"which without it would take about {n['build_without_s']:.1f} s)",
+            f"    annotations stored: {n['bytes'] / 2**20:.1f} MiB ({n['bytes_per_chunk']:,.0f} bytes/chunk; vectors "
+            f"and FAISS {n['vectors_bytes'] / 2**20:.1f} MiB); reading {n['read_rows']} chunks' annotations: "
+            f"p50 {n['read_p50_ms']:.2f} ms, p95 {n['read_p95_ms']:.2f} ms"]
 
 
 def main(argv: list[str]) -> int:

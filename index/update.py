@@ -152,6 +152,7 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
                                          "reused_by_text": summary.reused_by_text, "from_cache": summary.from_cache,
                                          "annotated_chunks": summary.annotated_chunks,
                                          "annotations_from_cache": summary.annotations_from_cache,
+                                         "annotated_chars": summary.annotated_chars,
                                          "annotate_seconds": round(summary.annotate_seconds, 2)})
         reuse = None if previous is None else SearchIndexReuse(previous.path / "vectors.faiss",
                                                                previous.manifest.get("faiss", {}), np.array(sources))
