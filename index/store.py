@@ -55,6 +55,7 @@ FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit
 EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
 RECALL_TARGET = 0.97  # the approximate index's nprobe is raised until recall@10 against exact reaches this
 RECALL_QUERIES = 200
+ANNOTATION_MEMO = 2048  # parsed annotation records an IndexVersion keeps (about 3 MB)
 
 
 def resolve_index_dir(index_dir: Path | str | None = None) -> Path:
@@ -98,12 +99,14 @@ class IndexVersion:
     matrix: np.ndarray | None = None  # vectors.npy, memory-mapped at load (stays valid if the folder goes)
     annotation_offsets: np.ndarray | None = None  # annotations.offsets.npy: line i is bytes [o[i], o[i+1])
     annotation_file: BinaryIO | None = None  # annotations.jsonl, open from load (read with os.pread)
+    _annotation_memo: dict[int, ChunkAnnotation] = field(default_factory=dict, repr=False)
 
     def annotations(self, rows: Sequence[int]) -> list[ChunkAnnotation]:
         """The stored annotations of chunks `rows`, in that order, reading only their lines.
 
         The file was opened at load, so this keeps working after an update has replaced and
-        removed this version's folder (as the memory-mapped vectors do).
+        removed this version's folder (as the memory-mapped vectors do). The last
+        ANNOTATION_MEMO records read are kept, so a follow-up question's chunks cost nothing.
 
         >>> version.annotations([0])[0].sentences  # doctest: +SKIP
         ((0, 41), (42, 97))
@@ -113,11 +116,16 @@ class IndexVersion:
             raise QAError(f"the index in {self.path} holds no annotations; rebuild it with "
                           f"`.venv/bin/python -m index --full`")
         out = []
+        memo = self._annotation_memo
         for row in rows:
-            if not 0 <= row < len(offsets) - 1:
-                raise IndexError(f"chunk row {row} is out of range: the index has {len(offsets) - 1} chunks")
-            start, end = int(offsets[row]), int(offsets[row + 1])
-            out.append(ChunkAnnotation.from_json(os.pread(handle.fileno(), end - start, start)))
+            if row not in memo:
+                if not 0 <= row < len(offsets) - 1:
+                    raise IndexError(f"chunk row {row} is out of range: the index has {len(offsets) - 1} chunks")
+                start, end = int(offsets[row]), int(offsets[row + 1])
+                if len(memo) >= ANNOTATION_MEMO:
+                    del memo[next(iter(memo))]  # the oldest read
+                memo[row] = ChunkAnnotation.from_json(os.pread(handle.fileno(), end - start, start))
+            out.append(memo[row])
         return out
 
     def annotation_lines(self) -> list[str]:
