@@ -124,6 +124,13 @@ def test_sentences_are_trimmed_and_offsets_survive_leading_space():
 
 
 @pytest.mark.slow
+def test_the_pipeline_loads_once_per_process_and_parses_a_question():
+    nlp = index.annotate.load_pipeline()
+    assert index.annotate.load_pipeline() is nlp
+    assert [t.lemma_ for t in nlp("Who denied the claims?")][:2] == ["who", "deny"]
+
+
+@pytest.mark.slow
 def test_two_worker_processes_give_the_same_lines_as_one():
     texts = [f"Officer {n} said the road to Gao was closed on day {n}." for n in range(12)]
     assert annotate_lines(texts, processes=2, group=4) == annotate_lines(texts, processes=1)
