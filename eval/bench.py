@@ -4,7 +4,10 @@ Owns: one run that measures, on this machine,
   1. encoding the same chunks with the naive path (sentence-transformers fp32, one article after
      another) and with ours (the default backend): documents/s, tokens/s, the ratio, agreement;
   2. a full index build, adding one article, and an update with nothing to do (wall-clock, each a
-     fresh `python -m index` process, so start-up and model load are included);
+     fresh `python -m index` process, so start-up and model load are included); what spaCy
+     annotation adds: the same full build with the annotator replaced by a no-op (in its own
+     process), annotation alone over the archive's chunks (characters/s, seconds), the size of
+     the stored annotations, and reading the annotations of 50 chunks as an answer does;
   3. question to cited answer, warm, over the archive (p50/p95);
   4. vector search over 100,000 and 1,000,000 synthetic chunks with the index type the store
      picks for that size: p50/p95, recall@10 against exact search, bytes per chunk, peak memory.
@@ -190,6 +193,38 @@ def worker_scale(base_path: Path, n: int, queries: int, seed: int) -> dict:
     return result
 
 
+def worker_build_without_annotation(corpus: Path, index_dir: Path) -> dict:
+    """A full build, timed as `python -m index --full` is, with every chunk's annotation an empty record:
+    what the build costs without spaCy. The index it writes is for timing only."""
+    import index.update
+    from index.annotate import ChunkAnnotation
+
+    empty = ChunkAnnotation((), (), (), (), ()).to_json()
+    index.update.annotate_lines = lambda texts, **options: [empty] * len(texts)
+    started = time.perf_counter()
+    summary = index.update.update_index(corpus, index_dir, full=True, progress=False)
+    return {"seconds": time.perf_counter() - started, "summary": summary.line()}
+
+
+def worker_annotate(chunks_file: Path) -> dict:
+    """Annotate every chunk text of a chunks.jsonl as a build does (index.annotate, one worker per core)."""
+    from index.annotate import annotate_lines
+
+    texts = [json.loads(line)["text"] for line in chunks_file.read_text(encoding="utf-8").splitlines() if line]
+    started, cpu = time.perf_counter(), _cpu_seconds()
+    annotate_lines(texts)
+    seconds, cpu_s = time.perf_counter() - started, _cpu_seconds() - cpu
+    chars = sum(map(len, texts))
+    return {"seconds": seconds, "chunks": len(texts), "chars": chars, "chars_per_s": chars / seconds,
+            "cpu_s": cpu_s, "chars_per_cpu_s": chars / cpu_s if cpu_s else None}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the annotation workers)."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 # ---------------------------------------------------------------- the run
 
 def _questions_for(corpus: Path, planted: list, count: int, seed: int) -> list[tuple[str, str | None]]:
@@ -289,7 +324,16 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
     rate = re.search(r"\(([\d.]+) chunks/s, ([\d,]+) tokens/s", out)
     result["build"] = {"seconds": seconds, "chunks": manifest["chunk_count"], "tokens": manifest["token_count"],
                        "chunks_per_s_embedding": float(rate.group(1)) if rate else None,
-                       "faiss": manifest["faiss"], "summary": out.strip()}
+                       "faiss": manifest["faiss"], "summary": out.strip(),
+                       "annotation": annotation_figures(index_dir, manifest)}
+    _log("the same full build with a no-op annotator, then annotation alone over the archive's chunks")
+    plain_s, out = _run_module("eval.bench", "--worker", "build-without-annotation", str(corpus),
+                               str(workdir / "index-plain"))
+    result["build"]["without_annotation"] = {**json.loads(out), "seconds": plain_s}  # process wall, as the build's
+    shutil.rmtree(workdir / "index-plain", ignore_errors=True)
+    version = index_dir / (index_dir / "CURRENT").read_text().strip()
+    _, out = _run_module("eval.bench", "--worker", "annotate", str(version / "chunks.jsonl"))
+    result["build"]["annotation"]["alone"] = json.loads(out)
     adds, nochange = [], []
     for n in range(3):
         _new_article(corpus, n, seed)
@@ -332,6 +376,30 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
     return result
 
 
+def annotation_figures(index_dir: Path, manifest: dict, *, rows: int = 50, repeats: int = 100) -> dict:
+    """The annotation time inside the full build (from its manifest; it overlaps embedding), the
+    files' size, and the p50/p95 of reading `rows` random chunks' annotations
+    (`IndexVersion.annotations`, a fresh version each time so nothing is remembered), as an answer would."""
+    from index import load_index
+
+    stats, files = manifest["stats"], manifest["files"]
+    rng = random.Random(0)
+    times = []
+    for _ in range(repeats if manifest["chunk_count"] else 0):
+        version = load_index(index_dir, keywords=False)
+        chosen = rng.sample(range(len(version.chunks)), min(rows, len(version.chunks)))
+        t = time.perf_counter()
+        version.annotations(chosen)
+        times.append((time.perf_counter() - t) * 1000)
+    size = files.get("annotations.jsonl", 0) + files.get("annotations.offsets.npy", 0)
+    return {"in_build_s": stats.get("annotate_seconds") or 0.0, "chars": stats.get("annotated_chars") or 0,
+            "chunks": stats.get("annotated_chunks"), "bytes": size,
+            "bytes_per_chunk": size / max(1, manifest["chunk_count"]),
+            "vectors_bytes": files.get("vectors.npy", 0) + files.get("vectors.faiss", 0),
+            "read_rows": rows, "read_p50_ms": percentile(times, 50) if times else None,
+            "read_p95_ms": percentile(times, 95) if times else None}
+
+
 def machine_description() -> str:
     cpu = "unknown CPU"
     try:
@@ -365,6 +433,7 @@ def format_bench(r: dict) -> str:
               f"index ({b['chunks']:,} chunks, {b['tokens']:,} tokens; FAISS {b['faiss'].get('type')}, "
               f"{b['faiss'].get('bytes_per_chunk')} bytes/chunk):",
               f"  full build                 {b['seconds']:8.1f} s wall  ({b['chunks_per_s_embedding']} chunks/s embedding)",
+              *_annotation_rows(b),
               f"  add one article            {r['add_one_article_s']['median']:8.2f} s wall  (median of 3)",
               f"  no-change update           {r['no_change_update_s']['median']:8.2f} s wall  (median of 3)", "",
               f"question -> cited answer, warm ({a['questions']} questions): p50 {a['p50']:.0f} ms, p95 {a['p95']:.0f} ms"
@@ -383,11 +452,33 @@ def format_bench(r: dict) -> str:
     return "\n".join(lines)
 
 
+def _annotation_rows(b: dict) -> list[str]:
+    n, plain = b.get("annotation"), b.get("without_annotation")
+    if not n or not plain or "alone" not in n:
+        return []
+    alone = n["alone"]
+    return [f"  full build, no-op annotator  {plain['seconds']:8.1f} s  (spaCy adds {b['seconds'] - plain['seconds']:.1f} s, "
+            f"{b['seconds'] / plain['seconds']:.2f}x; inside the build annotation ran {n['in_build_s']:.1f} s beside "
+            f"the encoder)",
+            f"  annotation alone: {alone['chars_per_s']:,.0f} chars/s, {alone['seconds']:.1f} s for the archive "
+            f"({alone['chunks']:,} chunks, {alone['chars']:,} chars; {alone['cpu_s']:.0f} CPU s, "
+            f"{alone['chars_per_cpu_s'] or 0:,.0f} chars per CPU s)",
+            f"  annotations stored: {n['bytes'] / 2**20:.1f} MiB ({n['bytes_per_chunk']:,.0f} bytes/chunk; vectors "
+            f"and FAISS {n['vectors_bytes'] / 2**20:.1f} MiB); reading {n['read_rows']} chunks' annotations: "
+            f"p50 {n['read_p50_ms']:.2f} ms, p95 {n['read_p95_ms']:.2f} ms"]
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--worker"]:
         kind, rest = argv[1], argv[2:]
         if kind == "encode":
             worker_encode(Path(rest[0]), rest[1])
+            return 0
+        if kind == "build-without-annotation":
+            print(json.dumps(worker_build_without_annotation(Path(rest[0]), Path(rest[1]))))
+            return 0
+        if kind == "annotate":
+            print(json.dumps(worker_annotate(Path(rest[0]))))
             return 0
         print(json.dumps(worker_scale(Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3]))))
         return 0

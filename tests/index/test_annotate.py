@@ -1,0 +1,281 @@
+"""Chunk annotations: the records spaCy gives, their JSON round trip, and how an index stores and reuses them.
+
+Covers: offsets always inside the text (hypothesis), reports with speaker and content in the three
+forms ("X said ...", "according to X", "..., said X"), entity labels, the annotations.jsonl file
+and its offsets, what an update annotates (only new text), the cache of a killed build, and the
+full rebuild a new ANNOTATION_VERSION causes.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import index.annotate
+import index.update
+from index import IndexMismatchError, load_index
+from index.annotate import ChunkAnnotation, Entity, Report, Token, annotate_lines, annotate_texts
+from index.annotate_cache import AnnotationCache
+from index.annotate import annotator_identity
+from index.embed_cache import text_key
+
+from tests.index.test_update import SETTINGS, SPACE
+
+
+def spans_of(text: str, annotation: ChunkAnnotation) -> list[tuple[int, int]]:
+    """Every (start, end) the record holds."""
+    spans = list(annotation.sentences) + list(annotation.noun_chunks)
+    spans += [(e.start, e.end) for e in annotation.entities] + [(t.start, t.end) for t in annotation.tokens]
+    for r in annotation.reports:
+        spans += [(r.verb_start, r.verb_end)] + [s for s in (r.speaker, r.content) if s is not None]
+    return spans
+
+
+def report(text: str, lemma: str) -> tuple[str | None, str | None]:
+    """(speaker text, content text) of the first report with `lemma` in `text`."""
+    (annotation,) = annotate_texts([text])
+    found = [r for r in annotation.reports if r.lemma == lemma]
+    assert found, f"no {lemma!r} report in {annotation.reports}"
+    r = found[0]
+    return (text[slice(*r.speaker)] if r.speaker else None, text[slice(*r.content)] if r.content else None)
+
+
+# --- the record ------------------------------------------------------------------------------------------
+
+def test_an_empty_record_round_trips_without_the_model():
+    record = ChunkAnnotation(sentences=((0, 3),), entities=(Entity(0, 3, "ORG"),), noun_chunks=((0, 3),),
+                             tokens=(Token(0, 3, "nato", "PROPN", "ROOT", 0),),
+                             reports=(Report(0, 3, "say", None, (0, 3)),))
+    assert ChunkAnnotation.from_json(record.to_json()) == record
+    assert "\n" not in record.to_json()
+
+
+@pytest.mark.slow
+@settings(max_examples=40)
+@given(st.lists(st.sampled_from(list("ab .,\n\"'é\u00a0\t") + ["John", " said", " Paris", " 2021", " according to",
+                                                                  "  ", "Mr.", " the", " denied", "!"]),
+                max_size=40).map("".join) | st.text(max_size=80))
+def test_offsets_stay_inside_the_text_and_the_record_round_trips(text):
+    (annotation,) = annotate_texts([text])
+
+    assert ChunkAnnotation.from_json(annotation.to_json()) == annotation
+    for start, end in spans_of(text, annotation):
+        assert 0 <= start < end <= len(text)
+    for token in annotation.tokens:
+        assert 0 <= token.head < len(annotation.tokens) and text[token.start:token.end].strip()
+
+
+@pytest.mark.slow
+def test_tokens_carry_lower_cased_lemmas_pos_dependencies_and_heads():
+    text = "John Smith said the plans Failed."
+    (annotation,) = annotate_texts([text])
+    words = [text[t.start:t.end] for t in annotation.tokens]
+
+    assert words == ["John", "Smith", "said", "the", "plans", "Failed", "."]
+    said = annotation.tokens[2]
+    assert (said.lemma, said.pos, said.dep, said.head) == ("say", "VERB", "ROOT", 2)
+    assert annotation.tokens[5].lemma == "fail" and annotation.tokens[4].lemma == "plan"
+    assert annotation.tokens[1].dep == "nsubj" and annotation.tokens[1].head == 2
+    assert [text[s:e] for s, e in annotation.sentences] == [text]
+    assert [text[s:e] for s, e in annotation.noun_chunks] == ["John Smith", "the plans"]
+
+
+@pytest.mark.slow
+def test_a_plain_report_has_its_speaker_and_what_was_said():
+    assert report("John Smith said the plan failed.", "say") == ("John Smith", "the plan failed")
+    assert report("The minister told reporters that prices rose.", "tell") == ("The minister", "prices rose")
+
+
+@pytest.mark.slow
+def test_according_to_names_the_source_as_speaker():
+    text = "According to the ministry, 40 people died in the floods."
+    assert report(text, "according to") == ("the ministry", "40 people died in the floods")
+    (annotation,) = annotate_texts([text])
+    (r,) = annotation.reports
+    assert text[r.verb_start:r.verb_end] == "According to"
+
+
+@pytest.mark.slow
+def test_an_inverted_report_has_the_speaker_after_the_verb():
+    assert report("The deal is off, said Jane Doe.", "say") == ("Jane Doe", "The deal is off")
+
+
+@pytest.mark.slow
+def test_a_noun_is_not_a_reporting_verb():
+    (annotation,) = annotate_texts(["The report was published on Monday."])
+    assert annotation.reports == ()
+
+
+@pytest.mark.slow
+def test_entities_carry_spacys_labels():
+    text = "Angela Merkel met officials of Google in Paris on Monday, and 300 people watched."
+    (annotation,) = annotate_texts([text])
+    assert [(text[e.start:e.end], e.label) for e in annotation.entities] == [
+        ("Angela Merkel", "PERSON"), ("Google", "ORG"), ("Paris", "GPE"), ("Monday", "DATE"), ("300", "CARDINAL")]
+
+
+@pytest.mark.slow
+def test_sentences_are_trimmed_and_offsets_survive_leading_space():
+    text = "  First one here.   \n\n Second one.  "
+    (annotation,) = annotate_texts([text])
+    assert [text[s:e] for s, e in annotation.sentences] == ["First one here.", "Second one."]
+
+
+@pytest.mark.slow
+def test_the_pipeline_loads_once_per_process_and_parses_a_question():
+    nlp = index.annotate.load_pipeline()
+    assert index.annotate.load_pipeline() is nlp
+    assert [t.lemma_ for t in nlp("Who denied the claims?")][:2] == ["who", "deny"]
+
+
+@pytest.mark.slow
+def test_two_worker_processes_give_the_same_lines_as_one():
+    texts = [f"Officer {n} said the road to Gao was closed on day {n}." for n in range(12)]
+    assert annotate_lines(texts, processes=2, group=4) == annotate_lines(texts, processes=1)
+
+
+# --- the cache of a killed build -------------------------------------------------------------------------
+
+def test_the_cache_reads_whole_lines_and_drops_a_cut_tail(tmp_path):
+    cache = AnnotationCache(tmp_path / "annotate-cache", annotator_identity())
+    cache.append([text_key("a"), text_key("b")], ['{"x":1}', '{"x":2}'])
+    with cache.path.open("ab") as f:
+        f.write(text_key("c").hex().encode() + b'\t{"x":')  # a kill mid-line
+
+    again = AnnotationCache(tmp_path / "annotate-cache", annotator_identity())
+    assert again.load() == {text_key("a"): '{"x":1}', text_key("b"): '{"x":2}'}
+    again.append([text_key("d")], ['{"x":4}'])
+    assert AnnotationCache(tmp_path / "annotate-cache", annotator_identity()).load()[text_key("d")] == '{"x":4}'
+    assert len(cache.path.read_text().splitlines()) == 3
+    again.clear()
+    assert not (tmp_path / "annotate-cache").exists()
+
+
+# --- in the index ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def record_annotated(monkeypatch) -> list[str]:
+    """Every chunk text an update hands to the annotator during the test."""
+    seen: list[str] = []
+    original = index.update.annotate_lines
+
+    def recording(texts, **options):
+        seen.extend(texts)
+        return original(texts, **options)
+
+    monkeypatch.setattr(index.update, "annotate_lines", recording)
+    return seen
+
+
+@pytest.mark.slow
+def test_stored_annotations_equal_annotating_the_chunk_afresh(make_corpus, topic_articles, tmp_path, build):
+    summary = build(make_corpus(topic_articles), tmp_path / "index", settings=SETTINGS)
+    version = load_index(tmp_path / "index")
+    rows = list(range(len(version.chunks)))
+
+    assert summary.annotated_chunks == len(version.chunks) and "annotated" in summary.line()
+    assert version.annotations(rows) == annotate_texts([c.text for c in version.chunks])
+    assert version.annotations([2, 0]) == [version.annotations([2])[0], version.annotations([0])[0]]
+    manifest = version.manifest
+    assert manifest["annotation"] == annotator_identity().as_dict()
+    assert {"annotations.jsonl", "annotations.offsets.npy"} <= set(manifest["files"])
+    offsets = np.load(version.path / "annotations.offsets.npy")
+    assert offsets.dtype == np.int64 and len(offsets) == len(version.chunks) + 1
+    assert offsets[-1] == (version.path / "annotations.jsonl").stat().st_size
+    with pytest.raises(IndexError):
+        version.annotations([len(version.chunks)])
+
+
+@pytest.mark.slow
+def test_adding_an_article_annotates_only_its_chunks(make_corpus, topic_articles, tmp_path, build, record_annotated):
+    corpus = make_corpus(topic_articles)
+    build(corpus, tmp_path / "index", settings=SETTINGS)
+    before = load_index(tmp_path / "index")
+    record_annotated.clear()
+    old_lines = dict(zip([c.chunk_id for c in before.chunks], before.annotation_lines()))
+    (corpus / "space.md").write_text(SPACE, encoding="utf-8")
+
+    summary = build(corpus, tmp_path / "index", settings=SETTINGS)
+
+    after = load_index(tmp_path / "index")
+    new = [c.text for c in after.chunks if c.doc_id == "space"]
+    assert sorted(record_annotated) == sorted(new) and summary.annotated_chunks == len(new)
+    assert f"annotated {len(new)} chunks" in summary.line()
+    assert before.annotations([0]) == annotate_texts([before.chunks[0].text])  # its folder is gone, the file open
+    for chunk, line in zip(after.chunks, after.annotation_lines()):
+        if chunk.doc_id != "space":
+            assert line == old_lines[chunk.chunk_id]  # copied as it was
+
+
+@pytest.mark.slow
+def test_an_edited_article_keeps_the_annotations_of_its_untouched_chunks(make_corpus, tmp_path, build,
+                                                                         record_annotated):
+    corpus = make_corpus({"space.md": SPACE})
+    build(corpus, tmp_path / "index", settings=SETTINGS)
+    before = {c.text for c in load_index(tmp_path / "index").chunks}
+    record_annotated.clear()
+    edited = SPACE.replace("a dive into the atmosphere", "a dive into the clouds of Jupiter")
+    (corpus / "space.md").write_text(edited, encoding="utf-8")
+
+    summary = build(corpus, tmp_path / "index", settings=SETTINGS)
+
+    version = load_index(tmp_path / "index")
+    fresh = [c.text for c in version.chunks if c.text not in before]
+    assert fresh and sorted(record_annotated) == sorted(fresh) and summary.annotated_chunks == len(fresh)
+    assert summary.reused_by_text == len(version.chunks) - len(fresh) > 0
+    assert version.annotations(range(len(version.chunks))) == annotate_texts([c.text for c in version.chunks])
+
+
+@pytest.mark.slow
+def test_a_failed_build_keeps_what_it_annotated_for_the_next(make_corpus, topic_articles, tmp_path, build,
+                                                              monkeypatch):
+    corpus = make_corpus({**topic_articles, "space.md": SPACE})
+    original = index.update.annotate_lines
+
+    def dies_after_one_group(texts, **options):
+        def on_group(first, lines):
+            options["on_group"](first, lines)
+            raise RuntimeError("killed")
+        return original(texts, **{**options, "on_group": on_group, "group": 2})
+
+    with monkeypatch.context() as patch:
+        patch.setattr(index.update, "annotate_lines", dies_after_one_group)
+        with pytest.raises(RuntimeError):
+            build(corpus, tmp_path / "index", settings=SETTINGS)
+
+    summary = build(corpus, tmp_path / "index", settings=SETTINGS)
+
+    assert summary.annotations_from_cache == 2 and summary.annotated_chunks == summary.total_chunks - 2
+    assert "2 from an interrupted build's cache" in summary.line()
+    assert not (tmp_path / "index" / "annotate-cache").exists()
+    version = load_index(tmp_path / "index")
+    assert version.annotations(range(len(version.chunks))) == annotate_texts([c.text for c in version.chunks])
+
+
+@pytest.mark.slow
+def test_a_new_annotation_version_rebuilds_everything_with_a_reason(make_corpus, topic_articles, tmp_path, build,
+                                                                    monkeypatch):
+    corpus = make_corpus(topic_articles)
+    first = build(corpus, tmp_path / "index", settings=SETTINGS)
+    monkeypatch.setattr(index.annotate, "ANNOTATION_VERSION", index.annotate.ANNOTATION_VERSION + 1)
+
+    summary = build(corpus, tmp_path / "index", settings=SETTINGS)
+
+    assert summary.full_rebuild_reason is not None and "annotation pipeline changed" in summary.full_rebuild_reason
+    assert f"annotation_version 1 -> 2" in summary.full_rebuild_reason
+    assert summary.annotated_chunks == summary.embedded_chunks == first.total_chunks
+    assert load_index(tmp_path / "index").manifest["annotation"]["annotation_version"] == 2
+
+
+@pytest.mark.slow
+def test_an_offsets_table_that_disagrees_with_the_chunks_is_refused(make_corpus, topic_articles, tmp_path, build):
+    build(make_corpus(topic_articles), tmp_path / "index", settings=SETTINGS)
+    version = load_index(tmp_path / "index")
+    np.save(version.path / "annotations.offsets.npy", np.zeros(3, dtype=np.int64))
+
+    with pytest.raises(IndexMismatchError) as caught:
+        load_index(tmp_path / "index")
+    assert "annotation offsets" in str(caught.value)
+    assert json.loads((version.path / "manifest.json").read_text())["chunk_count"] == len(version.chunks)
