@@ -98,9 +98,11 @@ REPORTING_VERBS = _stems("""say tell deny claim reject warn add state insist adm
 argue suggest explain describe report predict dismiss refuse criticise criticize blame urge call allege
 acknowledge concede maintain stress note express vow threaten promise dispute question condemn praise""")
 
-# Verbs too general to constrain an answer: a question's predicate is checked only when it is not one.
+# Verbs too general to constrain an answer, and verbs of being somewhere ("how many wolves *live*
+# in the valley" is answered by "there are 14 wolves"): a question's predicate is checked only
+# when it is not one.
 LIGHT_VERBS = _stems("""be have do get make take go come give put set keep let seem become happen include
-there""")
+there live exist remain stay stand lie sit""")
 
 # Words that deny or reject something.
 DENIAL_WORDS = _stems("""deny denies denied denial reject rejects rejected refute refuted dismiss dismissed untrue
