@@ -48,6 +48,8 @@ class Question:
     entities: tuple[str, ...]  # the names the question gives, as written
     named: bool = False  # asks for the name of the head noun ("what was the name of the hospital")
     predicates: tuple[str, ...] = ()  # stems of the asked relation's verbs and predicate adjectives ("injured")
+    kind_words: tuple[str, ...] = ()  # stems that ask for the kind ("old" of "how old"): no anchor for a span
+    subject: tuple[str, ...] = ()  # stems of the main clause's subject ("how old is *Virginie Razzano*, the …")
 
     @property
     def strict(self) -> bool:
@@ -93,8 +95,11 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
     asks_denial = any(normalise(t.lemma_.lower()) in DENIAL_WORDS for t in tokens)
     named = head is not None and bool(re.search(r"\b(?:name|names|title) of\b", text.lower()))
     predicates = () if verb else _predicates(tokens, terms)
+    kind_words = tuple(stem_of(t.lemma_.lower()) for t in tokens if t.i and t.doc[t.i - 1].lower_ == "how")
+    subject = _subject(tokens, terms)
     return Question(text=text, kind=kind, head=head, unit=unit, report_verb=verb, asks_denial=asks_denial,
-                    terms=tuple(terms.values()), entities=entities, named=named, predicates=predicates)
+                    terms=tuple(terms.values()), entities=entities, named=named, predicates=predicates,
+                    kind_words=kind_words, subject=subject)
 
 
 def stem_of(word: str) -> str:
@@ -104,6 +109,22 @@ def stem_of(word: str) -> str:
     ('us', 'injur')
     """
     return normalise(word.replace(".", "") if len(word) > 1 else word)
+
+
+def _subject(tokens, terms: dict) -> tuple[str, ...]:
+    """Stems of the main clause's subject without what only describes it (an apposition, a
+    relative clause): "How old is *Virginie Razzano*, the French player Monica Seles beat?"."""
+    found = []
+    for root in (t for t in tokens if t.dep_ == "ROOT"):
+        for child in root.children:
+            if child.dep_ in ("nsubj", "nsubjpass", "attr") and child.lower_ not in WH_WORDS:
+                skip = {t.i for c in child.children if c.dep_ in ("appos", "relcl", "acl", "prep") for t in c.subtree}
+                found += [stem_of(t.text if t.pos_ == "PROPN" else t.lemma_.lower()) for t in child.subtree
+                          if t.i not in skip]
+    if not found:  # a parse that lost the subject: the question's first name stands for it
+        first = next((ent for ent in tokens[0].doc.ents if ent.label_ in NAME_LABELS), None) if tokens else None
+        found = [stem_of(t.text) for t in first] if first is not None else []
+    return tuple(dict.fromkeys(s for s in found if s in terms))
 
 
 def _predicates(tokens, terms: dict) -> tuple[str, ...]:

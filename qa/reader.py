@@ -149,5 +149,5 @@ def _add_denial(rows: list[Scored], statements: list[Statement], settings: ReadS
 def with_kind_of(question: Question, asked: Question) -> Question:
     """The understood question's words with the asked question's kind (a follow-up's added context
     must not change what is asked for)."""
-    return dataclasses.replace(question, kind=asked.kind, head=asked.head, unit=asked.unit, named=asked.named,
+    return dataclasses.replace(question, kind=asked.kind, head=asked.head, unit=asked.unit, named=asked.named, kind_words=asked.kind_words, subject=asked.subject,
                                report_verb=asked.report_verb, asks_denial=asked.asks_denial)

@@ -165,9 +165,10 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
         return None, 0.0
     article = row.article
     anchors = []
-    # the asked relation's words count double: the figure of "revised its forecast to 30" is the
-    # revised one, however many other question words sit beside the first figure
-    stems = {t.stem: t.weight * (2.0 if t.stem in question.predicates else 1.0) for t in question.terms}
+    # the asked relation's and the subject's words count double: the figure of "revised its forecast
+    # to 30" is the revised one, the age of "how old is Razzano, whom Seles beat" is Razzano's
+    stems = {t.stem: t.weight * (2.0 if t.stem in question.predicates or t.stem in question.subject else 1.0)
+             for t in question.terms if t.stem not in question.kind_words}
     for i in range(row.sentence.first, row.sentence.last):
         w = article.words[i]
         for stem in (normalise(w.lemma), normalise(w.text.lower())):

@@ -32,6 +32,10 @@ class Span:
     last: int
 
 
+NAME_KINDS = frozenset({"person", "organisation", "place", "group", "title", "thing"})
+"""Kinds whose answer is a name or a noun phrase (a figure's span holds the noun it counts, which
+the question names too)."""
+
 # How well each entity label fits each kind of answer (spaCy's labels are a signal, not the truth).
 LABEL_FIT: dict[str, dict[str, float]] = {
     "person": {"PERSON": 1.0, "ORG": 0.35, "NORP": 0.3},
@@ -159,7 +163,8 @@ def _new_information(question: Question, article: ArticleText, spans: list[Span]
         if content and not all(_asked(c, asked) for c in content):
             # a span holding a question word restates part of it ("the Harbour *Museum*" for
             # "in which county is the museum"): less likely the answer than one that does not
-            kept.append(_scaled(span, 0.6) if any(c in question.stems() for c in content) else span)
+            restates = question.kind in NAME_KINDS and any(c in question.stems() for c in content)
+            kept.append(_scaled(span, 0.6) if restates else span)
     return kept
 
 
@@ -171,7 +176,11 @@ def _asked(stem: str, asked: set[str]) -> bool:
 
 
 def _span_of(article: ArticleText, first: int, last: int, fit: float) -> Span:
+    """The span of words first..last, never ending inside a hyphenated word ("Al" of "Al-Qaeda")."""
     words = article.words
+    while last + 2 < len(words) and words[last + 1].text == "-" and words[last + 1].start == words[last].end \
+            and words[last + 2].start == words[last + 1].end:
+        last += 2
     start, end = words[first].start, words[last].end
     return Span(start, end, article.body[start:end], fit, first, last)
 
