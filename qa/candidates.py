@@ -157,8 +157,8 @@ def _assemble(article, parts: list[tuple[object, object]]) -> ArticleText:
                 words[local_words[i]] = Word(w.start, w.end, w.text, w.lemma, w.pos, w.dep, head)
         for s, e in note.sentences:
             if base + s >= keep_from:
-                sentences.append(Sentence(article.doc_id, len(sentences), base + s, base + e, article.body[base + s:base + e],
-                                          0, 0))
+                for a, b in _lines(article.body, base + s, base + e):
+                    sentences.append(Sentence(article.doc_id, len(sentences), a, b, article.body[a:b], 0, 0))
         for m in note.entities:
             if base + m.start >= keep_from:
                 mentions.append(Mention(base + m.start, base + m.end, article.body[base + m.start:base + m.end], m.label,
@@ -176,6 +176,19 @@ def _assemble(article, parts: list[tuple[object, object]]) -> ArticleText:
         sentence.mentions = [m for m in mentions if sentence.start <= m.start < sentence.end]
         sentence.speeches = [r for r in speeches if sentence.start <= r.verb[0] < sentence.end]
     return ArticleText(article.doc_id, article.title, article.body, words, sentences, mentions)
+
+
+def _lines(body: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence's span cut at its line breaks, each piece trimmed: a line break always ends a
+    sentence (a headline, a list item or a post without a full stop runs on in spaCy's parse)."""
+    pieces, at = [], start
+    for part in body[start:end].split("\n"):
+        stripped = part.strip()
+        if stripped:
+            left = at + len(part) - len(part.lstrip())
+            pieces.append((left, left + len(stripped)))
+        at += len(part) + 1
+    return pieces
 
 
 def _shift(span: tuple[int, int] | None, base: int) -> tuple[int, int] | None:

@@ -205,7 +205,7 @@ def _noun_after(tokens, lower: list[str], char_end: int, joined: str) -> str | N
     for t in tokens[at:]:
         if t.pos_ in ("NOUN", "PROPN"):
             found = t
-        elif t.pos_ == "ADJ" or t.dep_ in ("amod", "compound"):
+        elif t.pos_ == "ADJ" or t.dep_ in ("amod", "compound") or t.text in ("-", "–"):  # "al-Qaeda fighters"
             continue
         else:
             break

@@ -19,7 +19,7 @@ from index import Article
 from qa.candidates import ArticleText, gather_articles
 from qa.lexicon import DENIAL_WORDS, PERSON_PRONOUNS
 from qa.question import Question
-from qa.scoring import ReadSettings, Scored, abstain_reason, score_sentences
+from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, score_sentences
 from qa.spans import fullest_name, resolve_person
 from qa.types import Citation, Passage
 from qa.verify import verify_answer
@@ -65,11 +65,28 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
             role = "denial" if question.asks_denial else "answer"
             statements.append(Statement(row, lead=make_lead(question, row), role=role,
                                         speaker_from=_speaker_from(row)))
+    if question.kind in FIGURE_KINDS:
+        _add_other_figures(fitting, statements, settings)
     if not question.asks_denial:
         _add_denial(embedded, statements, settings)
     for row in embedded:  # the same report in other articles, even when it scored lower
         _fold_duplicate(row, statements)
     return statements
+
+
+def _add_other_figures(rows: list[Scored], statements: list[Statement], settings: ReadSettings) -> None:
+    """Where another article gives a different figure for the same question nearly as well, show it
+    too: the answer then says the sources differ, and cites each."""
+    best = statements[0].main
+    shown = {s.lead.text.lower() for s in statements if s.lead}
+    for row in rows:
+        if len(statements) >= settings.max_statements or row.score < settings.differ_ratio * best.score:
+            break
+        if row.sentence.doc_id in {s.main.sentence.doc_id for s in statements} or row.span is None:
+            continue
+        if row.span.text.lower() not in shown and not _fold_duplicate(row, statements):
+            statements.append(Statement(row, lead=Lead(row.span.text, row.span.start, row.span.end), role="answer"))
+            shown.add(row.span.text.lower())
 
 
 def make_lead(question: Question, row: Scored) -> Lead | None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from index.terms import normalise
-from qa.candidates import ArticleText, Mention, Sentence, Word
+from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, HONORIFICS, MEASURE_UNITS,
                         LIGHT_VERBS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
                         same_meaning)
@@ -357,6 +357,7 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
     """Figures, best when attached to the noun the question counts ("*Fourteen* homes")."""
     spans = []
     seen = set()
+    unit_seen = False  # a figure of the sentence counts the question's noun
     for w in words:
         if not (_NUMBER.fullmatch(w.text) or (w.text.lower() in _NUMBER_WORDS - {"a", "an", "half"})):
             continue
@@ -372,9 +373,9 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
         fit, counted = 0.5, None
         if question.unit and unit is not None and same_meaning(normalise(article.words[unit].lemma), question.unit):
             fit, counted = 1.0, _noun_run_end(article, unit)
-        elif question.unit and unit is not None and article.words[unit].lemma in ("other", "more") and any(
-                s.fit == 1.0 for s in spans):  # "destroyed 40 homes and damaged 300 others": homes too
-            fit, counted = 1.0, unit
+            unit_seen = True
+        elif question.unit and unit is not None and article.words[unit].lemma in ("other", "more") and unit_seen:
+            fit, counted = 1.0, unit  # "destroyed 40 homes and damaged 300 others": homes too
         elif question.unit and (noun := _attached_to(article, first, last, question.unit)) is not None:
             fit, counted = 0.95, (noun if last < noun <= last + 4 else None)
         elif unit is not None and normalise(article.words[unit].lemma) in DURATION_UNITS | MEASURE_UNITS:
@@ -553,7 +554,9 @@ def _speakers(question: Question, sentence: Sentence, article: ArticleText, fact
     denies = question.asks_denial and bool(DENIAL_WORDS & {normalise(w.lemma) for w in article.sentence_words(sentence)})
     for speech in sentence.speeches:
         if speech.speaker is None:
-            continue
+            speech = _shared_subject(article, speech)
+            if speech.speaker is None:
+                continue
         verb_fit = factor * (1.0 if denies or same_meaning(normalise(speech.lemma), question.report_verb) else 0.6)
         start, end = speech.speaker
         inside = [m for m in article.mentions if start <= m.start and m.end <= end]
@@ -573,6 +576,25 @@ def _speakers(question: Question, sentence: Sentence, article: ArticleText, fact
             if resolved is not None:
                 spans.append(_mention_span(resolved, verb_fit * (0.8 if text in PERSON_PRONOUNS else 0.7)))
     return spans
+
+
+def _shared_subject(article: ArticleText, speech: Speech) -> Speech:
+    """A reporting verb joined to an earlier verb shares its subject ("Raz talked about it and
+    *accused* the Taliban ..."): the speech with that subject's span, or unchanged."""
+    at = next((i for i, w in enumerate(article.words) if w.start == speech.verb[0]), None)
+    if at is None or article.words[at].dep != "conj":
+        return speech
+    head = article.words[at].head
+    for i in range(max(0, head - 25), head):
+        w = article.words[i]
+        if w.head == head and w.dep in ("nsubj", "nsubjpass"):
+            first, last = _propn_run(article, i) if w.pos == "PROPN" else (i, i)
+            around = [m for m in article.mentions if m.first <= i <= m.last]
+            if around:
+                first, last = around[0].first, around[0].last
+            return Speech(speech.verb, speech.lemma, (article.words[first].start, article.words[last].end),
+                          speech.content)
+    return speech
 
 
 def _name_runs_between(article: ArticleText, start: int, end: int) -> list[Span]:
