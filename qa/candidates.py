@@ -137,13 +137,12 @@ def _assemble(article, parts: list[tuple[object, object]]) -> ArticleText:
     for chunk, note in parts:
         base = chunk.start
         local_words = {}
-        keep_from = None
-        for s, e in note.sentences:
-            if base + s >= covered:
-                keep_from = base + s
-                break
-        if keep_from is None:
+        # sentences not yet taken from an earlier chunk: those ending past what is covered (two
+        # chunks' parses may put a shared boundary a character apart), started no earlier than it
+        fresh = [(max(base + s, covered), base + e) for s, e in note.sentences if base + e > covered + 1]
+        if not fresh:
             continue
+        keep_from = fresh[0][0]
         for i, t in enumerate(note.tokens):
             if base + t.start < keep_from:
                 continue
@@ -155,10 +154,9 @@ def _assemble(article, parts: list[tuple[object, object]]) -> ArticleText:
                 w = words[local_words[i]]
                 head = local_words.get(t.head, local_words[i])
                 words[local_words[i]] = Word(w.start, w.end, w.text, w.lemma, w.pos, w.dep, head)
-        for s, e in note.sentences:
-            if base + s >= keep_from:
-                for a, b in _lines(article.body, base + s, base + e):
-                    sentences.append(Sentence(article.doc_id, len(sentences), a, b, article.body[a:b], 0, 0))
+        for s, e in fresh:
+            for a, b in _lines(article.body, s, e):
+                sentences.append(Sentence(article.doc_id, len(sentences), a, b, article.body[a:b], 0, 0))
         for m in note.entities:
             if base + m.start >= keep_from:
                 mentions.append(Mention(base + m.start, base + m.end, article.body[base + m.start:base + m.end], m.label,
@@ -167,7 +165,7 @@ def _assemble(article, parts: list[tuple[object, object]]) -> ArticleText:
             if base + r.verb_start >= keep_from:
                 speeches.append(Speech((base + r.verb_start, base + r.verb_end), r.lemma,
                                        _shift(r.speaker, base), _shift(r.content, base)))
-        covered = max(covered, base + (note.sentences[-1][1] if note.sentences else 0))
+        covered = max(covered, fresh[-1][1])
     starts = [w.start for w in words]
     mentions = [_place_mention(m, words, starts) for m in mentions]
     for sentence in sentences:
