@@ -588,13 +588,24 @@ def _shared_subject(article: ArticleText, speech: Speech) -> Speech:
     for i in range(max(0, head - 25), head):
         w = article.words[i]
         if w.head == head and w.dep in ("nsubj", "nsubjpass"):
-            first, last = _propn_run(article, i) if w.pos == "PROPN" else (i, i)
-            around = [m for m in article.mentions if m.first <= i <= m.last]
-            if around:
-                first, last = around[0].first, around[0].last
-            return Speech(speech.verb, speech.lemma, (article.words[first].start, article.words[last].end),
+            # the subject's phrase runs from its first word to the shared verb ("Afghanistan's
+            # Permanent Representative to the United Nations Adela Raz talked …")
+            first = min((j for j in range(max(0, i - 12), i + 1) if _governed_by(article, j, i)), default=i)
+            return Speech(speech.verb, speech.lemma, (article.words[first].start, article.words[head - 1].end),
                           speech.content)
     return speech
+
+
+def _governed_by(article: ArticleText, j: int, i: int) -> bool:
+    """Whether word j is word i or depends on it (within a few steps)."""
+    for _ in range(6):
+        if j == i:
+            return True
+        parent = article.words[j].head
+        if parent == j:
+            return False
+        j = parent
+    return False
 
 
 def _name_runs_between(article: ArticleText, start: int, end: int) -> list[Span]:
