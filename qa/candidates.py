@@ -7,6 +7,8 @@ name the article gives). Does not: score, choose or write anything.
 """
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -194,8 +196,6 @@ def _shift(span: tuple[int, int] | None, base: int) -> tuple[int, int] | None:
 
 
 def _first_at(starts: list[int], offset: int) -> int:
-    import bisect
-
     return bisect.bisect_left(starts, offset)
 
 

@@ -11,12 +11,13 @@ the person). Does not: retrieve, embed the question, or follow anything written 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Callable, Sequence
 
 import numpy as np
 
 from index import Article
-from qa.candidates import ArticleText, gather_articles
+from qa.candidates import ArticleText
 from qa.lexicon import DENIAL_WORDS, PERSON_PRONOUNS
 from qa.question import Question
 from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, score_sentences
@@ -141,8 +142,6 @@ def _same_report(a: Scored, b: Scored) -> bool:
 
 
 def _figures(text: str) -> set[str]:
-    import re
-
     return set(re.findall(r"\d[\d,.]*\d|\d", text))
 
 

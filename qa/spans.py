@@ -68,9 +68,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
     found = _entity_spans(kind, sentence, article)
     if kind == "person":
         found += _name_runs(sentence, article, words) + _head_attached(question, article, words)
-    if kind == "person" and question.report_verb:  # who said it: the speaker, not someone the words name
-        found = [_scaled(s, 0.5) for s in found] + speaker_spans(question, sentence, article)
-    if kind == "person":
+        if question.report_verb:  # who said it: the speaker, not someone the words name
+            found = [_scaled(s, 0.5) for s in found] + speaker_spans(question, sentence, article)
         found = [_without_role(article, s) for s in found]
     elif kind in ("organisation", "place", "title", "thing", "group"):
         found += _head_attached(question, article, words)
@@ -232,7 +231,7 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
     for w in words:
         if normalise(w.lemma) != question.head and normalise(w.text.lower()) != question.head:
             continue
-        h = _index_of(article, w)
+        h = article.index_of(w)
         for i in _dependents(article, h, ("compound", "appos", "nmod", "amod", "npadvmod", "poss")):
             if article.words[i].pos == "PROPN":
                 spans.append(_list_span(article, i, 0.95))
@@ -253,7 +252,7 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
             while j < len(words) and words[j].pos == "DET":
                 j += 1
             if j < len(words) and (words[j].pos == "PROPN" or words[j].text[:1] in "\"'“‘"):
-                first, last = _propn_run(article, _index_of(article, words[j]))
+                first, last = _propn_run(article, article.index_of(words[j]))
                 spans.append(_span_of(article, first, last, 0.9))
     return spans
 
@@ -273,11 +272,6 @@ def _list_span(article: ArticleText, i: int, fit: float) -> Span:
             if all(g.pos in ("PUNCT", "CCONJ", "PROPN") for g in gap):
                 last = _propn_run(article, j)[1]
     return _span_of(article, first, last, fit)
-
-
-def _index_of(article: ArticleText, word: Word) -> int:
-    """The index of a word in its article's words."""
-    return article.index_of(word)
 
 
 def _propn_run(article: ArticleText, i: int) -> tuple[int, int]:
@@ -323,7 +317,7 @@ def _objects(question: Question, article: ArticleText, words: list[Word]) -> lis
     for w in words:
         if w.pos != "VERB" or normalise(w.lemma) not in stems:
             continue
-        v = _index_of(article, w)
+        v = article.index_of(w)
         for i in range(max(0, v - 12), min(len(article.words), v + 12)):
             o = article.words[i]
             if o.head == v and o.dep in ("dobj", "attr", "oprd", "nsubjpass") and o.pos in ("NOUN", "PROPN"):
@@ -343,7 +337,7 @@ def _number_run(article: ArticleText, i: int, sentence_words: list[Word]) -> tup
     """Word i widened over the words that belong to one figure ("400 to 600", "1.5 million")."""
     words = article.words
     first, last = i, i
-    lo, hi = _index_of(article, sentence_words[0]), _index_of(article, sentence_words[-1])
+    lo, hi = article.index_of(sentence_words[0]), article.index_of(sentence_words[-1])
     while last + 1 <= hi and (_is_number_word(words[last + 1]) or (
             words[last + 1].text.lower() in ("to", "-", "–", "and", "or") and last + 2 <= hi
             and _NUMBER.fullmatch(words[last + 2].text) and _NUMBER.fullmatch(words[last].text))):
@@ -361,7 +355,7 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
     for w in words:
         if not (_NUMBER.fullmatch(w.text) or (w.text.lower() in _NUMBER_WORDS - {"a", "an", "half"})):
             continue
-        i = _index_of(article, w)
+        i = article.index_of(w)
         if i in seen:
             continue
         first, last = _number_run(article, i, words)
@@ -457,7 +451,7 @@ def _money(article: ArticleText, words: list[Word]) -> list[Span]:
     for w in words:
         if not _NUMBER.fullmatch(w.text) and w.text.lower() not in _NUMBER_WORDS - {"a", "an"}:
             continue
-        i = _index_of(article, w)
+        i = article.index_of(w)
         first, last = _number_run(article, i, words)
         before = article.body[max(0, article.words[first].start - 2):article.words[first].start]
         after = article.words[last + 1] if last + 1 < len(article.words) else None
@@ -474,7 +468,7 @@ def _ages(article: ArticleText, words: list[Word]) -> list[Span]:
     """Ages: "33-year-old", "Razzano, 18,", "aged 40", "40 years old"."""
     spans = []
     for k, w in enumerate(words):
-        i = _index_of(article, w)
+        i = article.index_of(w)
         text = w.text
         if re.fullmatch(r"\d{1,3}-year-old", text):
             spans.append(_span_of(article, i, i, 1.0))
@@ -493,7 +487,7 @@ def _measures(article: ArticleText, words: list[Word], units: frozenset[str], fi
     """A figure followed by a unit ("30 kilometres", "14-year", "three months")."""
     spans = []
     for k, w in enumerate(words):
-        i = _index_of(article, w)
+        i = article.index_of(w)
         m = re.fullmatch(r"(\d[\d,.]*|[a-z]+)-([a-z]+)(?:-[a-z]+)?", w.text.lower())
         if m and (m.group(1)[0].isdigit() or m.group(1) in _NUMBER_WORDS) and normalise(m.group(2)) in units:
             spans.append(_span_of(article, i, i, fit))
@@ -506,7 +500,7 @@ def _measures(article: ArticleText, words: list[Word], units: frozenset[str], fi
         if j < len(words) and normalise(words[j].lemma) in units | {normalise(u) for u in units}:
             if w.text.lower() in ("a", "an") and k and _is_number_word(words[k - 1]):
                 continue
-            spans.append(_span_of(article, i, _index_of(article, words[j]), fit))
+            spans.append(_span_of(article, i, article.index_of(words[j]), fit))
     return spans
 
 
@@ -516,7 +510,7 @@ def _percents(article: ArticleText, words: list[Word]) -> list[Span]:
         if not _NUMBER.fullmatch(w.text):
             continue
         rest = article.body[w.end:w.end + 9].lower()
-        i = _index_of(article, w)
+        i = article.index_of(w)
         if rest.startswith("%"):
             spans.append(Span(w.start, w.end + 1, article.body[w.start:w.end + 1], 1.0, i, i))
         elif re.match(r"\s*(?:per ?cent|percent)", rest):
