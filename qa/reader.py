@@ -50,8 +50,15 @@ def read_answer(question: Question, pool: Sequence[Passage], question_vector: np
 def choose_statements(question: Question, scored: list[Scored], settings: ReadSettings) -> list[Statement]:
     """The statements to answer with, best first; empty means abstain."""
     embedded = [row for row in scored if row.vector is not None]
-    fitting = ([row for row in embedded if row.span is not None and row.span_score >= settings.min_span]
-               if question.strict else embedded)
+    typed = [row for row in embedded if row.span is not None and row.span_score >= settings.min_span]
+    if question.strict:
+        fitting = typed
+    elif typed and embedded and typed[0].score >= settings.prefer_typed_ratio * embedded[0].score:
+        # a thing asked for ("what did the rafter use …"): the sentence that names one, over the
+        # sentence that only restates the question, when it is nearly as good
+        fitting = typed + [row for row in embedded if row not in typed]
+    else:
+        fitting = embedded
     if question.asks_denial:
         denials = [row for row in fitting if is_denial(row)]
         fitting = denials + [row for row in fitting if not is_denial(row)]

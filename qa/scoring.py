@@ -50,6 +50,9 @@ class ReadSettings:
         keep_ratio: further sentences must score at least this share of the best one.
         differ_ratio: a different figure from another article is shown when its sentence scores
             at least this share of the best one.
+        prefer_typed_ratio: for a question whose answer may be a phrase ("what did they use"), a
+            sentence holding a span of the asked kind is preferred when it scores at least this
+            share of the best sentence.
         max_statements: most statements (and citations) in one answer.
     """
 
@@ -71,6 +74,7 @@ class ReadSettings:
     min_score: float = 0.3
     keep_ratio: float = 0.85
     differ_ratio: float = 0.75
+    prefer_typed_ratio: float = 0.7
     max_statements: int = 3
 
 
