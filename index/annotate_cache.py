@@ -10,11 +10,11 @@ Does not: annotate (index.annotate) or decide what to annotate (index.update).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
 from index.annotate import AnnotatorIdentity
+from index.embed_cache import append_synced, remove_cache_files
 
 _KEY = re.compile(rb"[0-9a-f]{32}")
 
@@ -55,23 +55,9 @@ class AnnotationCache:
             self.load()
         self.folder.mkdir(parents=True, exist_ok=True)
         payload = "".join(f"{key.hex()}\t{line}\n" for key, line in zip(keys, lines)).encode("utf-8")
-        with self.path.open("ab") as f:
-            if f.tell() != self._good_bytes:
-                f.truncate(self._good_bytes)
-                f.seek(self._good_bytes)
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        self._good_bytes += len(payload)
+        self._good_bytes = append_synced(self.path, self._good_bytes, payload)
 
     def clear(self) -> None:
         """Remove every cache file in the folder (this pipeline's and any other's), and the folder if empty."""
-        if self.folder.is_dir():
-            for entry in self.folder.iterdir():
-                if entry.suffix == ".jsonl":
-                    entry.unlink(missing_ok=True)
-            try:
-                self.folder.rmdir()
-            except OSError:
-                pass  # something else is in it: leave it
+        remove_cache_files(self.folder, ".jsonl")
         self._good_bytes = 0

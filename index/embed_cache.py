@@ -64,23 +64,34 @@ class EmbeddingCache:
         for key, row in zip(keys, rows):
             body = key + row.tobytes()
             payload += body + zlib.crc32(body).to_bytes(4, "little")
-        with self.path.open("ab") as f:
-            if f.tell() != self._good_bytes:
-                f.truncate(self._good_bytes)
-                f.seek(self._good_bytes)
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        self._good_bytes += len(payload)
+        self._good_bytes = append_synced(self.path, self._good_bytes, bytes(payload))
 
     def clear(self) -> None:
         """Remove every cache file in the folder (this model's and any other's), and the folder if empty."""
-        if self.folder.is_dir():
-            for entry in self.folder.iterdir():
-                if entry.suffix == ".bin":
-                    entry.unlink(missing_ok=True)
-            try:
-                self.folder.rmdir()
-            except OSError:
-                pass  # something else is in it: leave it
+        remove_cache_files(self.folder, ".bin")
         self._good_bytes = 0
+
+
+def append_synced(path: Path, good_bytes: int, payload: bytes) -> int:
+    """Append `payload` to the file after its first `good_bytes` (a damaged tail beyond them is cut
+    off first), push it to disk, and return the new count of good bytes."""
+    with path.open("ab") as f:
+        if f.tell() != good_bytes:
+            f.truncate(good_bytes)
+            f.seek(good_bytes)
+        f.write(payload)
+        f.flush()
+        os.fsync(f.fileno())
+    return good_bytes + len(payload)
+
+
+def remove_cache_files(folder: Path, suffix: str) -> None:
+    """Delete the folder's files with this suffix, and the folder when nothing else is left in it."""
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if entry.suffix == suffix:
+                entry.unlink(missing_ok=True)
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # something else is in it: leave it
