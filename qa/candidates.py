@@ -65,7 +65,6 @@ class Sentence:
     mentions: list[Mention] = field(default_factory=list)
     speeches: list[Speech] = field(default_factory=list)
     retrieval: float = 0.0  # the best fused score of a retrieved passage holding it
-    article_rank: int = 0  # 0 for the best-ranked article
 
 
 @dataclass
@@ -113,18 +112,16 @@ def gather_articles(passages: Sequence[Passage], *, rows_of: dict[str, list[int]
     order = order[:max_articles]
     rows = [row for doc_id in order for row in rows_of.get(doc_id, [])]
     notes = dict(zip(rows, annotate(rows)))
-    scores = {}
+    retrieved: dict[str, list[tuple[int, int, float]]] = {}  # each article's retrieved passages
     for p in passages:
-        scores.setdefault((p.chunk.doc_id, p.chunk.start, p.chunk.end), p.score)
+        retrieved.setdefault(p.chunk.doc_id, []).append((p.chunk.start, p.chunk.end, p.score))
     found = []
-    for rank, doc_id in enumerate(order):
-        article = articles[doc_id]
+    for doc_id in order:
         parts = [(chunks[row], notes[row]) for row in rows_of.get(doc_id, [])]
-        text = _assemble(article, parts)
+        text = _assemble(articles[doc_id], parts)
         for sentence in text.sentences:
-            sentence.article_rank = rank
-            sentence.retrieval = max((s for (d, a, b), s in scores.items()
-                                      if d == doc_id and a <= sentence.start and sentence.end <= b), default=0.0)
+            sentence.retrieval = max((score for start, end, score in retrieved[doc_id]
+                                      if start <= sentence.start and sentence.end <= end), default=0.0)
         found.append(text)
     return found
 
@@ -138,24 +135,18 @@ def _assemble(article, parts: list[tuple[object, object]]) -> ArticleText:
     covered = 0  # body offset up to which sentences are taken
     for chunk, note in parts:
         base = chunk.start
-        local_words = {}
         # sentences not yet taken from an earlier chunk: those ending past what is covered (two
         # chunks' parses may put a shared boundary a character apart), started no earlier than it
         fresh = [(max(base + s, covered), base + e) for s, e in note.sentences if base + e > covered + 1]
         if not fresh:
             continue
         keep_from = fresh[0][0]
-        for i, t in enumerate(note.tokens):
-            if base + t.start < keep_from:
-                continue
-            local_words[i] = len(words)
+        kept = [i for i, t in enumerate(note.tokens) if base + t.start >= keep_from]
+        local_words = {i: len(words) + n for n, i in enumerate(kept)}  # chunk token -> article word
+        for i in kept:
+            t = note.tokens[i]
             words.append(Word(base + t.start, base + t.end, article.body[base + t.start:base + t.end], t.lemma,
-                              t.pos, t.dep, t.head))  # head fixed below
-        for i, t in enumerate(note.tokens):
-            if i in local_words:
-                w = words[local_words[i]]
-                head = local_words.get(t.head, local_words[i])
-                words[local_words[i]] = Word(w.start, w.end, w.text, w.lemma, w.pos, w.dep, head)
+                              t.pos, t.dep, local_words.get(t.head, local_words[i])))
         for s, e in fresh:
             for a, b in _lines(article.body, s, e):
                 sentences.append(Sentence(article.doc_id, len(sentences), a, b, article.body[a:b], 0, 0))

@@ -45,7 +45,6 @@ class Question:
     report_verb: str | None  # stem of the reporting verb of an attribution question ("deny")
     asks_denial: bool
     terms: tuple[Term, ...]
-    entities: tuple[str, ...]  # the names the question gives, as written
     named: bool = False  # asks for the name of the head noun ("what was the name of the hospital")
     predicates: tuple[str, ...] = ()  # stems of the asked relation's verbs and predicate adjectives ("injured")
     kind_words: tuple[str, ...] = ()  # stems that ask for the kind ("old" of "how old"): no anchor for a span
@@ -91,14 +90,13 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
         weight = idf(stem) * (1.5 if in_entity else 1.0) * (0.5 if stem == head else 1.0)
         if stem not in terms or terms[stem].weight < weight:
             terms[stem] = Term(stem, t.text, weight, in_entity)
-    entities = tuple(dict.fromkeys(ent.text for ent in doc.ents if ent.label_ in NAME_LABELS))
     asks_denial = any(normalise(t.lemma_.lower()) in DENIAL_WORDS for t in tokens)
     named = head is not None and bool(re.search(r"\b(?:name|names|title) of\b", text.lower()))
     predicates = () if verb else _predicates(tokens, terms)
     kind_words = tuple(stem_of(t.lemma_.lower()) for t in tokens if t.i and t.doc[t.i - 1].lower_ == "how")
     subject = _subject(tokens, terms)
     return Question(text=text, kind=kind, head=head, unit=unit, report_verb=verb, asks_denial=asks_denial,
-                    terms=tuple(terms.values()), entities=entities, named=named, predicates=predicates,
+                    terms=tuple(terms.values()), named=named, predicates=predicates,
                     kind_words=kind_words, subject=subject)
 
 
