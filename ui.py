@@ -46,8 +46,12 @@ def escape_markdown(text: str) -> str:
 
     >>> escape_markdown("<b>[x](javascript:y)</b>")
     '&lt;b&gt;\\\\[x\\\\]\\\\(javascript\\\\:y\\\\)&lt;/b&gt;'
+    >>> print(escape_markdown("FDD's 'war' & co"))
+    FDD's 'war' &amp; co
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=True)).replace("\n", "  \n")
+    # Only &, < and > become entities: quotes are plain text in Markdown, and an entity such as
+    # &#x27; would have its # backslash-escaped below and show as written ("FDD&#x27;s").
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "  \n")
 
 
 def article_link(doc_id: str, start: int, end: int) -> str:
@@ -77,11 +81,12 @@ def render_answer(answer: Answer) -> str:
         return "\n".join(lines)
     lines.append("**Sources**")
     for c in answer.citations:
-        meta = " · ".join(escape_markdown(x) for x in (c.source or "outlet unknown", c.published or "date unknown"))
+        meta = " · ".join(escape_markdown(x) for x in (c.source, c.published) if x)  # only what is known
         original = _safe_url(c.url)
-        links = [f"[read it in the article]({article_link(c.doc_id, c.start, c.end)})",
-                 f"[original source]({original})" if original else "original URL unknown"]
-        lines.append(f"\\[{c.n}\\] **{escape_markdown(c.title or c.doc_id)}** — {meta}  \n"
+        links = [f"[read it in the article]({article_link(c.doc_id, c.start, c.end)})"]
+        if original:
+            links.append(f"[original source]({original})")
+        lines.append(f"\\[{c.n}\\] **{escape_markdown(c.title or c.doc_id)}**{' — ' + meta if meta else ''}  \n"
                      f"“{escape_markdown(c.quote)}”  \n{' · '.join(links)}")
         if c.also_reported_by:
             others = ", ".join(f"[{escape_markdown(r.source or r.title or r.doc_id)}]({article_link(r.doc_id, r.start, r.end)})"
@@ -225,11 +230,12 @@ class ChatBackend:
         else:
             shown = html.escape(body)
         original = _safe_url(article.url)
-        meta = " · ".join(html.escape(x) for x in (article.source or "outlet unknown",
-                                                   article.published or "date unknown", article.author or "") if x)
-        link = (f'<a href="{html.escape(original)}" rel="noopener noreferrer nofollow" target="_blank">original source</a>'
-                if original else "original URL unknown")
-        return ARTICLE_PAGE.format(title=html.escape(article.title or article.doc_id), meta=meta, link=link, body=shown)
+        known = [html.escape(x) for x in (article.source, article.published, article.author) if x]
+        if original:
+            known.append(f'<a href="{html.escape(original)}" rel="noopener noreferrer nofollow" target="_blank">'
+                         'original source</a>')
+        meta = f'<p class="meta">{" · ".join(known)}</p>' if known else ""
+        return ARTICLE_PAGE.format(title=html.escape(article.title or article.doc_id), meta=meta, body=shown)
 
 
 ARTICLE_PAGE = """<!doctype html>
@@ -240,7 +246,7 @@ body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto;
 .meta {{ color: #555; }} .body {{ white-space: pre-wrap; }}
 mark {{ background: #ffe27a; padding: 0.1em 0; scroll-margin-top: 30vh; }}
 </style></head>
-<body><h1>{title}</h1><p class="meta">{meta} · {link}</p><div class="body">{body}</div></body></html>"""
+<body><h1>{title}</h1>{meta}<div class="body">{body}</div></body></html>"""
 
 # No script may run on the article page, whatever an article contains.
 ARTICLE_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'",
@@ -428,17 +434,10 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
         gr.Markdown("## Ask the articles\nEvery answer quotes its sources; follow a source to see the passage in its article.")
         if backend.load_error:
             gr.Markdown(escape_markdown(backend.load_error))
-        chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, feedback_options=None)
-        with gr.Row():
-            box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=8,
-                             max_length=SHOWN_QUESTION_CHARS)
-            send = gr.Button("Ask", variant="primary", scale=1)
-        turns = gr.State([])
-        gr.Examples(EXAMPLES, inputs=box)
-        # No Gradio limit on the chat: every question reaches the gate at once, which answers or says busy.
-        box.submit(respond, [box, chatbot, turns], [chatbot, box, turns], api_name="chat", concurrency_limit=None)
-        send.click(respond, [box, chatbot, turns], [chatbot, box, turns], api_name=False, concurrency_limit=None)
-        chatbot.clear(lambda: [], None, turns, api_visibility="private")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                _chat_tab(gr, respond)
+            # Each further panel is a function of its own, below: one tab each.
     # Gradio runs at most `max_threads` events at a time (launch() sets it; mount_gradio_app has no
     # argument for it). Room for every admitted question plus some turned away, so none waits unseen
     # in Gradio's own queue; that queue is only a backstop, and when even it is full Gradio answers 503
@@ -451,6 +450,21 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
         login_check = _gradio_login_check(app)
     app.add_middleware(RequestBodyLimit)
     return app
+
+
+def _chat_tab(gr, respond: Callable) -> None:
+    """The conversation, the question box and the example questions."""
+    chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, feedback_options=None)
+    with gr.Row():
+        box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=8,
+                         max_length=SHOWN_QUESTION_CHARS)
+        send = gr.Button("Ask", variant="primary", scale=1)
+    turns = gr.State([])
+    gr.Examples(EXAMPLES, inputs=box)
+    # No Gradio limit on the chat: every question reaches the gate at once, which answers or says busy.
+    box.submit(respond, [box, chatbot, turns], [chatbot, box, turns], api_name="chat", concurrency_limit=None)
+    send.click(respond, [box, chatbot, turns], [chatbot, box, turns], api_name=False, concurrency_limit=None)
+    chatbot.clear(lambda: [], None, turns, api_visibility="private")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

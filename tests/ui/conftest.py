@@ -69,6 +69,15 @@ Environmental groups said the mining company dumped tailings into the Sava river
 
 Company spokeswoman Lena Ortiz denied that any waste had entered the river and called the reports false.
 """,
+    "quarry.md": r"""---
+title: "Quarry's expansion \"on hold\" after vote"
+source: "O'Brien & Sons' Weekly"
+published: 2022-11-08
+---
+The quarry's owners said the expansion is "on hold" & will cost <roughly> #2 million, a *first* for the_firm, filed under C:\plans\quarry.
+
+Residents had opposed the plan for two years.
+""",
     "hostile.md": """---
 title: "<script>alert('title')</script> Night market <img src=x onerror=alert(1)>"
 source: "<b>Evil</b> Weekly"

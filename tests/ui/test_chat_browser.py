@@ -56,6 +56,21 @@ def test_ask_see_citation_follow_link_and_see_highlight(chat_server, browser):
     context.close()
 
 
+def test_answer_text_shows_quotes_ampersands_and_markdown_characters_exactly_as_written(chat_server, browser):
+    context, page, dialogs = _open_chat(browser, chat_server)
+    question = "What did the quarry's owners say about the expansion's cost?"
+    answer = _ask(page, question)
+    text = answer.inner_text()
+    written = r"""The quarry's owners said the expansion is "on hold" & will cost <roughly> #2 million, a *first* for the_firm, filed under C:\plans\quarry."""
+    assert written in text, text
+    assert "O'Brien & Sons' Weekly" in text and 'Quarry\'s expansion "on hold" after vote' in text
+    assert "&#" not in text and "&amp;" not in text and "&lt;" not in text
+    asked = page.locator(".message.user, [data-testid='user']").last.inner_text()
+    assert question in asked, asked
+    assert dialogs == []
+    context.close()
+
+
 # Everything a hostile article could make a browser do: run script, load an element, navigate away.
 INJECTED = "script, img, svg, iframe, object, embed, meta[http-equiv], [onerror], [onload], a[href^='javascript']"
 

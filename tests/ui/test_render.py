@@ -25,8 +25,24 @@ def test_render_answer_escapes_quote_and_title_and_drops_unsafe_urls():
     md = render_answer(answer)
     assert "<script>" not in md and "<b>" not in md
     assert "javascript" not in re.sub(r"javascript\\:", "", md)   # only as escaped text, never a link target
-    assert "original URL unknown" in md
+    assert "original source" not in md and "unknown" not in md   # no link, and no placeholder either
     assert article_link("d", 0, 10) in md
+
+
+def test_source_line_shows_only_what_is_known():
+    md = render_answer(Answer(question="q", text="x [1]", abstained=False,
+                              citations=[_citation(source=None, published=None, url=None, title="T")]))
+    assert "unknown" not in md and "**T**  \n" in md
+    md = render_answer(Answer(question="q", text="x [1]", abstained=False,
+                              citations=[_citation(source="Outlet", published="2021-02-03", title="T")]))
+    assert "**T** — Outlet · 2021\\-02\\-03" in md
+
+
+def test_apostrophes_and_quotes_are_not_turned_into_entities():
+    md = render_answer(Answer(question="q", text="FDD's \"Long War\" & <co> [1]", abstained=False,
+                              citations=[_citation(source="FDD's Long War Journal")]))
+    assert "&#" not in md and "&quot;" not in md
+    assert "FDD's Long War Journal" in md and "&amp; &lt;co&gt;" in md
 
 
 def test_render_answer_links_http_originals():
