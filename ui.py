@@ -38,7 +38,6 @@ MAX_TURNS = 8
 SHOWN_QUESTION_CHARS = 1000
 BUSY_TEXT = "The assistant is busy answering other questions. Please try again in a moment."
 AUTH_VARIABLE = "QA_CHAT_AUTH"
-EXAMPLES = ["Who denied al-Qaeda's presence?", "What happened in Musa Qala?", "How many al-Qaeda fighters are there?"]
 
 
 def escape_markdown(text: str) -> str:
@@ -190,6 +189,15 @@ class ChatBackend:
         """Load the model now, so the first person to ask does not wait for it."""
         if self._assistant is not None:
             self._assistant.ask("warm-up question")
+
+    def examples(self) -> list[str]:
+        """Example questions about the newest articles of the live index (none without an index)."""
+        try:
+            self._load()
+            return self._assistant.examples() if self._assistant is not None else []
+        except Exception:  # examples are a convenience: never let them break the page
+            log.exception("drawing example questions failed")
+            return []
 
     @property
     def assistant(self) -> Assistant | None:
@@ -436,7 +444,7 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
             gr.Markdown(escape_markdown(backend.load_error))
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                _chat_tab(gr, respond)
+                _chat_tab(gr, demo, respond, backend.examples)
             # Each further panel is a function of its own, below: one tab each.
     # Gradio runs at most `max_threads` events at a time (launch() sets it; mount_gradio_app has no
     # argument for it). Room for every admitted question plus some turned away, so none waits unseen
@@ -452,15 +460,29 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
     return app
 
 
-def _chat_tab(gr, respond: Callable) -> None:
-    """The conversation, the question box and the example questions."""
+def _example_text(sample: object) -> str:
+    """The question of a clicked example (Gradio hands over the sample's row of values).
+
+    >>> _example_text(["Who?"]), _example_text("Why?"), _example_text(None)
+    ('Who?', 'Why?', '')
+    """
+    if isinstance(sample, (list, tuple)):
+        sample = sample[0] if sample else ""
+    return sample if isinstance(sample, str) else ""
+
+
+def _chat_tab(gr, demo, respond: Callable, examples_of: Callable[[], list[str]]) -> None:
+    """The conversation, the question box and example questions drawn from the index."""
     chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, feedback_options=None)
     with gr.Row():
         box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=8,
                          max_length=SHOWN_QUESTION_CHARS)
         send = gr.Button("Ask", variant="primary", scale=1)
     turns = gr.State([])
-    gr.Examples(EXAMPLES, inputs=box)
+    # Drawn from the index when the page opens, so they change with the archive.
+    examples = gr.Dataset(label="Examples", components=[box], samples=[[q] for q in examples_of()], type="values")
+    examples.click(_example_text, examples, box, api_visibility="private")
+    demo.load(lambda: gr.Dataset(samples=[[q] for q in examples_of()]), None, examples, api_visibility="private")
     # No Gradio limit on the chat: every question reaches the gate at once, which answers or says busy.
     box.submit(respond, [box, chatbot, turns], [chatbot, box, turns], api_name="chat", concurrency_limit=None)
     send.click(respond, [box, chatbot, turns], [chatbot, box, turns], api_name=False, concurrency_limit=None)

@@ -1,6 +1,8 @@
 """The chat in a real headless Chromium: ask, see the cited answer, follow the source, see the highlight."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,6 +69,20 @@ def test_answer_text_shows_quotes_ampersands_and_markdown_characters_exactly_as_
     assert "&#" not in text and "&amp;" not in text and "&lt;" not in text
     asked = page.locator(".message.user, [data-testid='user']").last.inner_text()
     assert question in asked, asked
+    assert dialogs == []
+    context.close()
+
+
+def test_example_questions_come_from_the_index_and_fill_the_box(chat_server, browser):
+    context, page, dialogs = _open_chat(browser, chat_server)
+    examples = page.locator("button.gallery-item")
+    examples.first.wait_for(timeout=30_000)
+    shown = examples.all_inner_texts()
+    assert len(shown) == 3 and all(text.startswith("What") for text in shown), shown
+    assert "Musa Qala" not in page.inner_text("body")   # nothing of another collection
+    newest = examples.filter(has_text=re.compile("mining company", re.I))   # the newest fixture headline
+    newest.first.click()
+    page.wait_for_function("() => /mining company/i.test(document.querySelector('textarea').value)", timeout=10_000)
     assert dialogs == []
     context.close()
 
