@@ -36,6 +36,8 @@ class ReadSettings:
         coverage_weight / semantic_weight / span_weight / retrieval_weight: the combined score.
         context_share: credit for a question word found in a neighbouring sentence instead.
         title_share: credit for a question word found in the article's headline.
+        article_share: credit for a name of the question found elsewhere in the sentence's article
+            (a sentence about "the survey" is about the survey the article names once).
         closeness: words at which a span's closeness to the matched question words halves.
         min_entities: share of the question's names (by weight) the article must hold.
         min_relation: share of the question's other content words the sentence and its
@@ -64,6 +66,7 @@ class ReadSettings:
     retrieval_weight: float = 0.05
     context_share: float = 0.5
     title_share: float = 0.3
+    article_share: float = 0.85
     closeness: float = 6.0
     min_entities: float = 0.5
     min_relation: float = 0.1
@@ -137,6 +140,8 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                 here = _matched(term.stem, own[n])
                 credit = 1.0 if here else (settings.context_share if _matched(term.stem, near) else (
                     settings.title_share if _matched(term.stem, title) else 0.0))
+                if term.in_entity and not here and _matched(term.stem, whole_with_title):
+                    credit = max(credit, settings.article_share)
                 coverage += term.weight * credit
                 local += term.weight * here
                 if term.in_entity:
@@ -190,14 +195,34 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
     for span in spans:
         if span.first not in inside:  # a speaker named in the sentence before or after
             close = OUTSIDE_CLOSENESS
-        elif anchors:  # near the most (weighted) question words, not merely near one of them
-            close = sum(weight / (1.0 + _distance(span, i) / settings.closeness) for i, weight in anchors) / matched
+        elif anchors:  # near the most (weighted) question words, not merely near one of them;
+            # the verb whose subject or object the span is counts as next to it ("Thirty per cent
+            # of firms plan to hire ..., while 12 per cent expect ...": plan's figure is thirty)
+            governor = clause_verb(article, span)
+            close = sum(weight / (1.0 + (0 if i == governor else _distance(span, i)) / settings.closeness)
+                        for i, weight in anchors) / matched
         else:
             close = 0.3
         score = span.fit * (0.5 + 0.5 * close)
         if score > best_score:
             best, best_score = span, score
     return best, best_score
+
+
+def clause_verb(article: ArticleText, span: Span, most_steps: int = 4) -> int | None:
+    """The word index of the verb a span hangs from (its subject, object or a phrase of either),
+    or None when no verb is found within a few steps up the parse."""
+    i = span.last
+    while article.words[i].head != i and span.first <= article.words[i].head <= span.last:
+        i = article.words[i].head  # the span's own head word
+    for _ in range(most_steps):
+        head = article.words[i].head
+        if head == i:
+            return None
+        i = head
+        if article.words[i].pos in ("VERB", "AUX"):
+            return i
+    return None
 
 
 def _distance(span: Span, i: int) -> int:

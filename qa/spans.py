@@ -505,18 +505,34 @@ def _measures(article: ArticleText, words: list[Word], units: frozenset[str], fi
 
 
 def _percents(article: ArticleText, words: list[Word]) -> list[Span]:
+    """Figures followed by "%", "per cent" or "percent", in digits or in words ("Twenty per cent")."""
     spans = []
     for k, w in enumerate(words):
-        if not _NUMBER.fullmatch(w.text):
+        spelled = _is_spelled_figure(w.text)
+        if not (_NUMBER.fullmatch(w.text) or spelled):
             continue
+        first = k
+        while spelled and first and _is_spelled_figure(words[first - 1].text):  # "forty five per cent"
+            first -= 1
+        start, i = words[first].start, article.index_of(words[first])
         rest = article.body[w.end:w.end + 9].lower()
-        i = article.index_of(w)
         if rest.startswith("%"):
-            spans.append(Span(w.start, w.end + 1, article.body[w.start:w.end + 1], 1.0, i, i))
+            spans.append(Span(start, w.end + 1, article.body[start:w.end + 1], 1.0, i, article.index_of(w)))
         elif re.match(r"\s*(?:per ?cent|percent)", rest):
             end = w.end + re.match(r"\s*(?:per ?cent|percent)", rest).end()
-            spans.append(Span(w.start, end, article.body[w.start:end], 1.0, i, i + 1))
+            spans.append(Span(start, end, article.body[start:end], 1.0, i, article.index_of(w) + 1))
     return spans
+
+
+def _is_spelled_figure(text: str) -> bool:
+    """A number written as a word, hyphenated or not ("twenty", "Twenty-five"); not "a" or "several".
+
+    >>> _is_spelled_figure("Twenty-five"), _is_spelled_figure("several"), _is_spelled_figure("5")
+    (True, False, False)
+    """
+    parts = text.lower().split("-")
+    return all(p in _NUMBER_WORDS - {"a", "an", "several", "half", "dozens", "hundreds", "thousands", "millions"}
+               for p in parts) and bool(parts[0])
 
 
 def _is_duration(text: str) -> bool:

@@ -63,6 +63,16 @@ def test_class_1_the_new_fact_wins_over_the_sentence_that_restates_the_question(
     assert first_line(text).startswith("Ashford")
 
 
+def test_class_1_a_name_given_once_in_the_article_still_covers_the_sentence_that_answers(read):
+    # the survey is named in the first sentence only; the figure asked for is two sentences on
+    text, _ = read("What share of firms in the Harlow Institute survey plan to hire new staff?", {"survey": (
+        "A survey by the Harlow Institute of 900 firms found that 48 per cent expect higher sales next year. "
+        "Profit forecasts also improved on the previous quarter. "
+        "Thirty per cent of firms plan to hire new staff, while 12 per cent expect to cut jobs.")})
+
+    assert first_line(text).startswith("Thirty per cent"), text
+
+
 def test_class_2_a_thing_in_lower_case_is_an_answer(read):
     text, _ = read("What did the thieves use to climb into the museum?", {"museum": (
         "Thieves broke into the city museum overnight, police said. "
