@@ -60,6 +60,12 @@ class Question:
     def total_weight(self) -> float:
         return sum(t.weight for t in self.terms) or 1.0
 
+    @property
+    def subject_is_named(self) -> bool:
+        """Whether the subject is a name alone ("Doug Frost"), not a description ("the boy")."""
+        words = [t for t in self.terms if t.stem in self.subject]
+        return bool(words) and all(t.in_entity for t in words)
+
     def stems(self) -> set[str]:
         return {t.stem for t in self.terms}
 
@@ -92,7 +98,8 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
             terms[stem] = Term(stem, t.text, weight, in_entity)
     asks_denial = any(normalise(t.lemma_.lower()) in DENIAL_WORDS for t in tokens)
     named = head is not None and bool(re.search(r"\b(?:name|names|title) of\b", text.lower()))
-    predicates = () if verb else _predicates(tokens, terms)
+    # "were *confirmed* dead", "were *reported* injured": the reporting verb only carries the relation
+    predicates = tuple(p for p in _predicates(tokens, terms) if not verb or p != stem_of(verb))
     kind_words = tuple(stem_of(t.lemma_.lower()) for t in tokens if t.i and t.doc[t.i - 1].lower_ == "how")
     subject = _subject(tokens, terms)
     return Question(text=text, kind=kind, head=head, unit=unit, report_verb=verb, asks_denial=asks_denial,

@@ -92,6 +92,7 @@ class Scored:
     entities: float  # share of the question's names in the article
     relation: float  # share of the other content words near the sentence
     predicate: float = 1.0  # share of the question's predicates (verbs, "injured") its article holds
+    subject_here: bool = True  # the question's subject is named in the sentence itself
     semantic: float = 0.0
     span: Span | None = None
     span_score: float = 0.0
@@ -136,6 +137,9 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
         for n, sentence in enumerate(article.sentences):
             near = own[n] | (own[n - 1] if n else set()) | (own[n + 1] if n + 1 < len(own) else set())
             coverage = local = relation = names = 0.0
+            # a sentence naming no one ("The 27-year-old is on board ...") is about whom the one before names
+            told = own[n] | (own[n - 1] if n and not any(m.label == "PERSON" for m in sentence.mentions) else set())
+            subject_here = [_matched(t.stem, told) for t in question.terms if t.stem in question.subject]
             for term in question.terms:
                 here = _matched(term.stem, own[n])
                 credit = 1.0 if here else (settings.context_share if _matched(term.stem, near) else (
@@ -153,6 +157,7 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
             rows.append(Scored(sentence, article, coverage / total, local / total,
                                names / name_weight if name_weight else 1.0,
                                relation / other_weight if other_weight else 1.0, predicate=predicate,
+                               subject_here=not subject_here or any(subject_here),
                                stems=frozenset(own[n])))
     for row in rows:
         row.span, row.span_score = best_span(question, row, settings)
@@ -246,6 +251,10 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
                  and best.semantic < settings.paraphrase_semantic)
     if best.relation < settings.min_relation or unrelated:
         return "the passage does not say what the question asks about its subject"
+    # an age is a person's: "the champion 19-year-old" a sentence after "coach Doug Frost" is
+    # someone else's age, so the sentence giving an age must name whom the question asks about
+    if question.kind == "age" and question.subject_is_named and not best.subject_here:
+        return "the passage gives an age but not of the person asked about"
     if question.strict and (best.span is None or best.span_score < settings.min_span):
         return f"no {question.kind} of the kind asked for is given there"
     if best.semantic < settings.min_semantic or best.score < settings.min_score:

@@ -113,6 +113,24 @@ def test_class_6_a_near_miss_abstains(read):
     assert read("How many people were injured when the museum reopened?", bodies) == ("", [])
 
 
+def test_class_6_someone_elses_age_is_a_near_miss_but_a_described_age_follows_the_name(read):
+    bodies = {"swim": ("Mia Lorne was named swimmer of the year for the third time. "
+                       "The champion 19-year-old won four gold medals in July. "
+                       "Her coach Tom Reyes was named coach of the year."),
+              "court": ("Prosecutors say the trial of Paul Kessel will begin in March. "
+                        "The 41-year-old is held in a prison near the capital.")}
+
+    assert read("How old is Tom Reyes, the coach named coach of the year?", bodies) == ("", [])
+    assert first_line(read("How old is Paul Kessel, whose trial begins in March?", bodies)[0]).startswith("41")
+
+
+def test_class_6_a_reported_relation_must_be_there_for_a_figure(read):
+    bodies = {"storm": ("A storm hit the coastal town of Marlow overnight, officials said. "
+                        "About 40 homes lost power and 12 boats were damaged in the harbour.")}
+
+    assert read("How many people were reported injured in the Marlow storm?", bodies) == ("", [])
+
+
 @pytest.mark.parametrize(("question", "lead"), [
     ("How long did the renovation of the museum take?", "two-year"),
     ("How old is the museum director Anna Berg?", "52"),
