@@ -129,15 +129,23 @@ def _entity_spans(kind: str, sentence: Sentence, article: ArticleText) -> list[S
 
 
 _PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".split())
+# adjectives that only ever place what follows them: "left for *nearby* Mittagong"
+_PLACE_ADJECTIVES = frozenset("nearby neighbouring neighboring".split())
 
 
 def _after_place_words(article: ArticleText, words: list[Word]) -> list[Span]:
-    """Proper nouns right after "in", "at", "near", "from", "to": places, whatever spaCy labelled them
-    ("the museum in *Kent*")."""
+    """Proper nouns right after "in", "at", "near", "from", "to" (an adjective may come between) or
+    after "nearby": places, whatever spaCy labelled them ("the museum in *Kent*")."""
     spans = []
     for k, w in enumerate(words[:-1]):
         nxt = words[k + 1]
-        if w.text.lower() in _PLACE_PREPOSITIONS and nxt.pos == "PROPN" and nxt.text[:1].isupper():
+        # "to *nearby* Mittagong", "in *northern* Kent": a lower-case adjective may come between
+        if nxt.pos == "ADJ" and nxt.text.islower() and k + 2 < len(words) and (
+                w.text.lower() in _PLACE_PREPOSITIONS or nxt.text in _PLACE_ADJECTIVES):
+            nxt = words[k + 2]
+        elif w.text.lower() not in _PLACE_PREPOSITIONS:
+            continue
+        if nxt.pos == "PROPN" and nxt.text[:1].isupper():
             first, last = _propn_run(article, article.index_of(nxt))
             if article.words[first].text != "The":
                 spans.append(_span_of(article, first, last, 0.7))
