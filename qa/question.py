@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
 from qa.lexicon import DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, kind_of_noun
@@ -49,6 +49,7 @@ class Question:
     predicates: tuple[str, ...] = ()  # stems of the asked relation's verbs and predicate adjectives ("injured")
     kind_words: tuple[str, ...] = ()  # stems that ask for the kind ("old" of "how old"): no anchor for a span
     subject: tuple[str, ...] = ()  # stems of the main clause's subject ("how old is *Virginie Razzano*, the …")
+    role: Literal["agent", "patient"] | None = None  # what the asked-for one does: "who beat X" an agent
 
     @property
     def strict(self) -> bool:
@@ -104,7 +105,28 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
     subject = _subject(tokens, terms)
     return Question(text=text, kind=kind, head=head, unit=unit, report_verb=verb, asks_denial=asks_denial,
                     terms=tuple(terms.values()), named=named, predicates=predicates,
-                    kind_words=kind_words, subject=subject)
+                    kind_words=kind_words, subject=subject, role=wh_role(text))
+
+
+_DO_SUPPORT = re.compile(r"^\W*(?:whom?|which|what)\b[^?,]*?\b(?:did|does|do)\s+(?!not\b)\w", re.I)
+_PASSIVE_BY = re.compile(r"^\W*(?:who|which|what)\b[^?,]*?\b(?:was|were|is|are|has been|have been)\s+\w+ed\s+by\b", re.I)
+_AGENT = re.compile(r"^\W*(?:who|which \w+|which of [^?,]*?)\s+(?!(?:did|does|do|was|were|is|are|am|be|been|has|have|had|"
+                    r"will|would|can|could|may|might|must|shall|should)\b)[a-z]+\b", re.I)
+
+
+def wh_role(text: str) -> Literal["agent", "patient"] | None:
+    """Whether the one asked for does the question's action or undergoes it, from English word
+    order (the parse of a question is the least reliable): "whom did X beat" and "who was beaten by
+    X" ask for whom the action was done to, "who beat X" for who did it.
+
+    >>> wh_role("Whom did Pat Rafter defeat?"), wh_role("Who was defeated by Rafter?"), wh_role("Who defeated Rafter?")
+    ('patient', 'patient', 'agent')
+    >>> wh_role("Which of the soldiers came from Ohio?"), wh_role("Who is the leader?")
+    ('agent', None)
+    """
+    if _DO_SUPPORT.search(text) or _PASSIVE_BY.search(text):
+        return "patient"
+    return "agent" if _AGENT.search(text) else None
 
 
 def stem_of(word: str) -> str:

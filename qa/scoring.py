@@ -23,6 +23,7 @@ from qa.spans import Span, find_spans
 
 
 OUTSIDE_CLOSENESS = 0.0  # a speaker named in another sentence: only its fit counts (0.3 and 0.5 did worse on tune)
+WRONG_ROLE = 0.4  # a span doing what the question's one undergoes, or the reverse (chosen on tune)
 FIGURE_KINDS = frozenset({"count", "money", "percent", "quantity", "age", "duration"})
 
 
@@ -209,9 +210,51 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
         else:
             close = 0.3
         score = span.fit * (0.5 + 0.5 * close)
+        if question.role and not question.report_verb and span.first in inside:
+            role = span_role(article, span, question)
+            # "whom did Rafter beat": not who beat someone, nor whom someone else beat
+            if role is not None and (role[0] != question.role or _other_named(article, role[1], role[0], question)):
+                score *= WRONG_ROLE
         if score > best_score:
             best, best_score = span, score
     return best, best_score
+
+
+def _other_named(article: ArticleText, verb: int, role: str, question: Question) -> bool:
+    """Whether the verb's other party (its subject for a patient, its object for an agent) is a
+    name the question does not give."""
+    stems = question.stems()
+    for j in range(max(0, verb - 30), min(len(article.words), verb + 30)):
+        w = article.words[j]
+        if w.head == verb and j != verb and w.pos == "PROPN" and (
+                (role == "patient" and w.dep == "nsubj") or (role == "agent" and w.dep == "dobj")):
+            named = {stem_of(x.text) for x in article.words[max(0, j - 3):j + 1] if x.pos == "PROPN"}
+            return not named & stems
+    return False
+
+
+def span_role(article: ArticleText, span: Span, question: Question) -> tuple[str, int] | None:
+    """Whether a span does ("agent") or undergoes ("patient") the action of a verb the question
+    asks about, from the parse: a subject does, an object or a passive subject undergoes, "by X"
+    of a passive does. None when the span hangs from no verb of the question."""
+    words = article.words
+    i = span.last
+    while words[i].head != i and span.first <= words[i].head <= span.last:
+        i = words[i].head
+    w = words[i]
+    if w.dep == "pobj" and words[w.head].dep == "agent":
+        role, verb = "agent", words[w.head].head
+    elif w.dep == "nsubj":
+        role, verb = "agent", w.head
+    elif w.dep in ("nsubjpass", "dobj"):
+        role, verb = "patient", w.head
+    else:
+        return None
+    asked = {t.stem for t in question.terms if not t.in_entity}
+    v = words[verb]
+    if v.pos != "VERB" or not any(_related(stem, {stem_of(v.lemma)}) for stem in asked):
+        return None
+    return role, verb
 
 
 def clause_verb(article: ArticleText, span: Span, most_steps: int = 4) -> int | None:

@@ -105,6 +105,14 @@ def test_class_5_the_figure_attached_to_the_asked_subject_wins(read):
     assert first_line(read("How many homes were damaged by the storm?", bodies)[0]).startswith("300")
 
 
+def test_class_3_whom_someone_beat_is_the_one_beaten_by_that_someone(read):
+    bodies = {"final": ("Spain won the Harbour Cup final on Sunday after Luis Ortega beat Karl Lenz in four sets. "
+                        "Tomas Varga then beat Peter Quinn in straight sets to level the tie.")}
+
+    assert first_line(read("Whom did Tomas Varga beat in the Harbour Cup final?", bodies)[0]).startswith("Peter Quinn")
+    assert first_line(read("Who beat Karl Lenz in the Harbour Cup final?", bodies)[0]).startswith("Luis Ortega")
+
+
 def test_class_6_a_near_miss_abstains(read):
     bodies = {"museum": ("The city museum reopened on Friday after a two-year renovation. "
                          "Visitors praised the new galleries and the rebuilt roof.")}
