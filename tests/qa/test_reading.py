@@ -106,10 +106,13 @@ def test_class_5_the_figure_attached_to_the_asked_subject_wins(read):
 
 
 def test_class_3_whom_someone_beat_is_the_one_beaten_by_that_someone(read):
-    bodies = {"final": ("Spain won the Harbour Cup final on Sunday after Luis Ortega beat Karl Lenz in four sets. "
-                        "Tomas Varga then beat Peter Quinn in straight sets to level the tie.")}
+    bodies = {"final": ("Italy is celebrating victory over Spain in the Harbour Cup final, after Luis Ortega beat "
+                        "Karl Lenz in four sets in the second singles match. "
+                        "Tomas Varga had kept Spain level on the first day. "
+                        "Varga overcame a wrist injury to beat Italian number one Peter Quinn.")}
 
-    assert first_line(read("Whom did Tomas Varga beat in the Harbour Cup final?", bodies)[0]).startswith("Peter Quinn")
+    assert "Peter Quinn" in first_line(read("Whom did Tomas Varga beat in the second singles match of the Harbour "
+                                            "Cup final against Spain?", bodies)[0])
     assert first_line(read("Who beat Karl Lenz in the Harbour Cup final?", bodies)[0]).startswith("Luis Ortega")
 
 
