@@ -46,7 +46,7 @@ class TimelineSettings:
 
     k: int = DEFAULT_TIMELINE_K
     shortlist: int = 4
-    min_relevance: float = 0.45
+    min_relevance: float = 0.5
     semantic_weight: float = 1.0
     coverage_weight: float = 0.3
 
@@ -242,12 +242,17 @@ def _entry(row: Scored, article) -> Entry:
 
 
 def _fold_copies(entries: list[Entry], rows: list[Scored]) -> list[Entry]:
-    """Entries with each near-copy folded into the first (earliest) entry that says the same."""
+    """Entries with each near-copy folded into the first (earliest) entry that says the same.
+
+    A denial is never a copy of the claim it repeats the words of ("X denied that the route loses money").
+    """
     row_of = {r.sentence.doc_id: r for r in rows}
     kept: list[Entry] = []
     for entry in entries:
-        same = next((k for k in kept if same_report(row_of[entry.doc_id], row_of[k.doc_id])
-                     or any(same_report(row_of[entry.doc_id], row_of[c.doc_id]) for c in k.also_reported_by)), None)
+        row = row_of[entry.doc_id]
+        same = next((k for k in kept if k.denial == entry.denial and (
+            same_report(row, row_of[k.doc_id]) or any(same_report(row, row_of[c.doc_id]) for c in k.also_reported_by))),
+            None)
         if same is None:
             kept.append(entry)
         else:
