@@ -499,7 +499,7 @@ def render_timeline(timeline: Timeline) -> str:
 
 def _timeline_entry(entry: Entry) -> str:
     """One entry: **date** (marked when the sentence gives it) — outlet · title, the quote, links."""
-    when = f"**{escape_markdown(entry.date)}**" if entry.date else "**Undated**"
+    when = f"**{escape_markdown(entry.date)}**" if entry.date else ""  # the undated stand under their own heading
     if entry.date_from == "sentence":
         published = f"; published {escape_markdown(entry.article_published)}" if entry.article_published else ""
         when += f" *(date given in the sentence{published})*"
@@ -508,7 +508,7 @@ def _timeline_entry(entry: Entry) -> str:
     links = [f"[read it in the article]({article_link(entry.doc_id, entry.start, entry.end)})"]
     if _safe_url(entry.url):
         links.append(f"[original source]({_safe_url(entry.url)})")
-    lines = [f"- {when} — {' · '.join(names)}  ", f"  “{escape_markdown(entry.quote)}”  ", f"  {' · '.join(links)}"]
+    lines = [f"- {when + ' — ' if when else ''}{' · '.join(names)}  ", f"  “{escape_markdown(entry.quote)}”  ", f"  {' · '.join(links)}"]
     if entry.also_reported_by:
         others = ", ".join(_report_link(r) for r in entry.also_reported_by)
         lines[-1] += "  "

@@ -111,11 +111,11 @@ def format_timeline(timeline: Timeline) -> str:
 
 
 def _entry_lines(entry: Entry) -> list[str]:
-    when = entry.date or "undated"
+    when = entry.date or ""  # the undated stand under their own heading
     if entry.date_from == "sentence":
         when += " (date given in the sentence" + (f"; published {entry.article_published})" if entry.article_published
                                                   else ")")
-    lines = [f"{when}  {entry.source or entry.title or entry.doc_id}", f"    \u201c{entry.quote}\u201d"]
+    lines = [f"{when + '  ' if when else ''}{entry.source or entry.title or entry.doc_id}", f"    \u201c{entry.quote}\u201d"]
     where = ", ".join(x for x in (f"\u201c{entry.title}\u201d" if entry.title else None, entry.url) if x)
     lines.append(f"    {where + '; ' if where else ''}{entry.doc_id} characters {entry.start}-{entry.end}")
     for r in entry.also_reported_by:

@@ -18,9 +18,9 @@ import numpy as np
 
 from index import QuestionError
 from qa.candidates import ArticleText, Sentence
-from qa.question import Question
-from qa.reader import DENIAL_SIMILARITY, is_denial, same_report
 from qa.lexicon import DENIAL_WORDS
+from qa.question import Question, stem_of
+from qa.reader import DENIAL_SIMILARITY, same_report
 from qa.scoring import Scored, stems_of
 from qa.types import Passage, Report
 from qa.writing import NEAR_SENTENCES
@@ -42,6 +42,9 @@ class TimelineSettings:
         min_relevance: an article's best sentence must score at least this to give an entry.
         semantic_weight / coverage_weight: the relevance score: cosine similarity to the topic,
             plus the share of the topic's words (by idf weight) the sentence holds.
+        names_only_share: the share of that word credit kept when a sentence holds only the
+            topic's names ("New South Wales" of "bushfires in New South Wales") and none of its
+            other words.
     """
 
     k: int = DEFAULT_TIMELINE_K
@@ -49,6 +52,7 @@ class TimelineSettings:
     min_relevance: float = 0.5
     semantic_weight: float = 1.0
     coverage_weight: float = 0.3
+    names_only_share: float = 1.0
 
 
 @dataclass
@@ -207,18 +211,46 @@ def build_timeline(topic: str, question: Question, topic_vector: np.ndarray, pas
 def _shortlist(question: Question, texts: list[ArticleText], settings: TimelineSettings) -> list[Scored]:
     """Each article's sentences most likely about the topic: by topic words, then retrieval score."""
     total = question.total_weight
+    others = [t for t in question.terms if not t.in_entity]  # the topic's words other than names
     shortlist: list[Scored] = []
     for article in texts:
         rows = []
         for sentence in article.sentences:
             if not re.search(r"\w", sentence.text):
                 continue
+            if _repeats_title(sentence.text, article.title):
+                continue
             stems = frozenset(stems_of(article, sentence.first, sentence.last))
             coverage = sum(t.weight for t in question.terms if t.stem in stems) / total
+            if others and not any(t.stem in stems for t in others):
+                coverage *= settings.names_only_share
             rows.append(Scored(sentence, article, coverage, coverage, 1.0, 1.0, stems=stems))
         rows.sort(key=lambda r: (-(r.coverage + r.sentence.retrieval * 0.1), r.sentence.start))
         shortlist.extend(rows[:settings.shortlist])
     return shortlist
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", text.lower())
+
+
+def _repeats_title(text: str, title: str | None) -> bool:
+    """Whether a sentence is the headline again (a repeated title, a related-story link): no statement.
+
+    >>> _repeats_title("UN: Al-Qaeda keeps ties 1", "UN: Al-Qaeda Keeps Ties"), _repeats_title("It rained.", None)
+    (True, False)
+    """
+    return bool(title) and _words(text) == _words(title)
+
+
+def denies(article: ArticleText, sentence: Sentence) -> bool:
+    """Whether a sentence denies something: the reader's denial words, and where the denial is a
+    reporting verb ("denied", "rejected"), someone it is attributed to ("to destroy al-Qaeda, deny
+    resources" denies nothing)."""
+    if not stems_of(article, sentence.first, sentence.last) & DENIAL_WORDS:
+        return False
+    verbs = [s for s in sentence.speeches if stem_of(s.lemma) in DENIAL_WORDS]
+    return not verbs or any(s.speaker is not None for s in verbs)
 
 
 def _best_per_article(rows: list[Scored], settings: TimelineSettings) -> list[Scored]:
@@ -238,7 +270,8 @@ def _entry(row: Scored, article) -> Entry:
                                                         else (None, None))
     return Entry(doc_id=article.doc_id, quote=article.body[sentence.start:sentence.end], start=sentence.start,
                  end=sentence.end, relevance=row.score, date=date, date_from=date_from, title=article.title,
-                 source=article.source, url=article.url, article_published=article.published, denial=is_denial(row))
+                 source=article.source, url=article.url, article_published=article.published,
+                 denial=denies(row.article, sentence))
 
 
 def _fold_copies(entries: list[Entry], rows: list[Scored]) -> list[Entry]:
@@ -293,7 +326,7 @@ def _near_sentences(row: Scored, articles: dict, *, denial: bool) -> list[Report
     for s in article.sentences:
         if s is row.sentence or abs(s.position - position) > NEAR_SENTENCES:
             continue
-        if bool(stems_of(article, s.first, s.last) & DENIAL_WORDS) == denial and nouns & _nouns(article, s):
+        if denies(article, s) == denial and nouns & _nouns(article, s):
             found.append(_report(article, s, articles))
     return sorted(found, key=lambda r: abs(r.start - row.sentence.start))
 
