@@ -508,14 +508,16 @@ def _timeline_entry(entry: Entry) -> str:
     links = [f"[read it in the article]({article_link(entry.doc_id, entry.start, entry.end)})"]
     if _safe_url(entry.url):
         links.append(f"[original source]({_safe_url(entry.url)})")
-    lines = [f"- {when + ' — ' if when else ''}{' · '.join(names)}  ", f"  “{escape_markdown(entry.quote)}”  ", f"  {' · '.join(links)}"]
+    lines = [f"- {when + ' — ' if when else ''}{' · '.join(names)}  ", f"  “{escape_markdown(entry.quote)}”  ",
+             f"  {' · '.join(links)}"]
     if entry.also_reported_by:
         others = ", ".join(_report_link(r) for r in entry.also_reported_by)
         lines[-1] += "  "
         lines.append(f"  Also reported by: {others}")
     if entry.answers:
         lines[-1] += "  "
-        lines.append(f"  Answers the claim of {_report_link(entry.answers)}: “{escape_markdown(entry.answers.quote)}”")
+        claim = entry.answers
+        lines.append(f"  Answers the claim of {_report_link(claim)}: “{escape_markdown(claim.quote)}”")
     for denial in entry.denied_by:
         lines[-1] += "  "
         lines.append(f"  Denied by {_report_link(denial)}: “{escape_markdown(denial.quote)}”")

@@ -74,13 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=3,
                         help="read each question as a topic of its N rarest content words (0: the whole question)")
     parser.add_argument("--coverage-weight", type=float, default=TimelineSettings.coverage_weight,
-                        help=f"weight of the topic words' share in the score (default {TimelineSettings.coverage_weight})")
+                        help=f"weight of the topic words' share in the score "
+                             f"(default {TimelineSettings.coverage_weight})")
     parser.add_argument("--names-only-share", type=float, default=TimelineSettings.names_only_share,
                         help=f"word credit kept for a sentence holding only the topic's names "
                              f"(default {TimelineSettings.names_only_share})")
     args = parser.parse_args(argv)
-    print(f"{'threshold':>9} {'recall':>7} {'precision':>9} {'off-topic empty':>15}  (split {args.split}, topics of {args.words or 'all'} words, coverage weight {args.coverage_weight}, names only {args.names_only_share})")
-    for row in measure(args.split, args.words, TimelineSettings(coverage_weight=args.coverage_weight, names_only_share=args.names_only_share)):
+    settings = TimelineSettings(coverage_weight=args.coverage_weight, names_only_share=args.names_only_share)
+    print(f"{'threshold':>9} {'recall':>7} {'precision':>9} {'off-topic empty':>15}  (split {args.split}, topics of "
+          f"{args.words or 'all'} words, coverage weight {args.coverage_weight}, names only {args.names_only_share})")
+    for row in measure(args.split, args.words, settings):
         print(f"{row['threshold']:>9.2f} {row['recall']:>7.3f} {row['precision']:>9.3f} {row['offtopic_empty']:>15.3f}"
               f"  ({row['questions']} questions, {row['offtopic']} off-topic)")
     return 0

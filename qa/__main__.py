@@ -115,16 +115,19 @@ def _entry_lines(entry: Entry) -> list[str]:
     if entry.date_from == "sentence":
         when += " (date given in the sentence" + (f"; published {entry.article_published})" if entry.article_published
                                                   else ")")
-    lines = [f"{when + '  ' if when else ''}{entry.source or entry.title or entry.doc_id}", f"    \u201c{entry.quote}\u201d"]
+    lines = [f"{when + '  ' if when else ''}{entry.source or entry.title or entry.doc_id}",
+             f"    \u201c{entry.quote}\u201d"]
     where = ", ".join(x for x in (f"\u201c{entry.title}\u201d" if entry.title else None, entry.url) if x)
     lines.append(f"    {where + '; ' if where else ''}{entry.doc_id} characters {entry.start}-{entry.end}")
     for r in entry.also_reported_by:
         lines.append(f"    also reported by {r.source or r.title or r.doc_id}"
                      f"{f' ({r.published})' if r.published else ''}: {r.doc_id} characters {r.start}-{r.end}")
     if entry.answers:
-        lines.append(f"    answers the claim ({entry.answers.source or entry.answers.doc_id}): \u201c{entry.answers.quote}\u201d")
+        claim = entry.answers
+        lines.append(f"    answers the claim ({claim.source or claim.doc_id}): \u201c{claim.quote}\u201d")
     for r in entry.denied_by:
-        lines.append(f"    denied by {r.source or r.doc_id}{f' ({r.published})' if r.published else ''}: \u201c{r.quote}\u201d")
+        when = f" ({r.published})" if r.published else ""
+        lines.append(f"    denied by {r.source or r.doc_id}{when}: \u201c{r.quote}\u201d")
     return lines + [""]
 
 

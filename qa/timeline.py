@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from index import QuestionError
+from index import Article, QuestionError
 from qa.candidates import ArticleText, Sentence
 from qa.lexicon import DENIAL_WORDS
 from qa.question import Question, stem_of
@@ -177,8 +177,9 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 def build_timeline(topic: str, question: Question, topic_vector: np.ndarray, passages: Sequence[Passage], *,
-                   load_articles: Callable[[Sequence[Passage], int], list[ArticleText]], articles: dict,
-                   embed: Embed, settings: TimelineSettings = TimelineSettings()) -> Timeline:
+                   load_articles: Callable[[Sequence[Passage], int], list[ArticleText]],
+                   articles: dict[str, Article], embed: Embed,
+                   settings: TimelineSettings = TimelineSettings()) -> Timeline:
     """The timeline of a topic over the passages retrieved for it.
 
     Args:
@@ -263,7 +264,7 @@ def _best_per_article(rows: list[Scored], settings: TimelineSettings) -> list[Sc
     return sorted(best.values(), key=lambda r: -r.score)
 
 
-def _entry(row: Scored, article) -> Entry:
+def _entry(row: Scored, article: Article) -> Entry:
     sentence: Sentence = row.sentence
     said = sentence_date(sentence.text)
     date, date_from = (said, "sentence") if said else ((article.published, "published") if article.published
@@ -293,11 +294,11 @@ def _fold_copies(entries: list[Entry], rows: list[Scored]) -> list[Entry]:
     return kept
 
 
-def _pair_denials(entries: list[Entry], best: list[Scored], articles: dict) -> None:
+def _pair_denials(entries: list[Entry], best: list[Scored], articles: dict[str, Article]) -> None:
     """Link each denial to the claim it answers and each claim to its denials.
 
-    Across articles, by the reader's rule: a denial entry answers the claim entry that says
-    nearly the same (embedding similarity at least DENIAL_SIMILARITY). Within an article, a
+    Across articles, by the reader's rule: a denial entry answers the claim entry, dated no
+    later than it, that says nearly the same (embedding similarity at least DENIAL_SIMILARITY). Within an article, a
     denying sentence up to NEAR_SENTENCES from the entry's sentence that names a thing it names
     (a shared noun: "the river") answers it, or is answered by it.
     """
@@ -305,7 +306,8 @@ def _pair_denials(entries: list[Entry], best: list[Scored], articles: dict) -> N
     for entry in entries:
         row = row_of[entry.doc_id]
         if entry.denial:
-            claims = [(float(row.vector @ row_of[e.doc_id].vector), e) for e in entries if not e.denial]
+            earlier = [e for e in entries if not e.denial and not (e.date and entry.date and e.date > entry.date)]
+            claims = [(float(row.vector @ row_of[e.doc_id].vector), e) for e in earlier]
             claims = [c for c in claims if c[0] >= DENIAL_SIMILARITY]
             if claims:
                 claim = max(claims, key=lambda c: c[0])[1]
@@ -318,7 +320,7 @@ def _pair_denials(entries: list[Entry], best: list[Scored], articles: dict) -> N
             entry.denied_by.extend(_near_sentences(row, articles, denial=True))
 
 
-def _near_sentences(row: Scored, articles: dict, *, denial: bool) -> list[Report]:
+def _near_sentences(row: Scored, articles: dict[str, Article], *, denial: bool) -> list[Report]:
     """Sentences near `row` in its article that are (or are not) denials and share a noun with it."""
     article, position = row.article, row.sentence.position
     nouns = _nouns(article, row.sentence)
@@ -335,7 +337,7 @@ def _nouns(article: ArticleText, sentence: Sentence) -> set[str]:
     return {w.lemma for w in article.sentence_words(sentence) if w.pos in ("NOUN", "PROPN")}
 
 
-def _report(article: ArticleText, s: Sentence, articles: dict) -> Report:
+def _report(article: ArticleText, s: Sentence, articles: dict[str, Article]) -> Report:
     meta = articles[article.doc_id]
     return Report(doc_id=meta.doc_id, quote=meta.body[s.start:s.end], start=s.start, end=s.end, title=meta.title,
                   source=meta.source, url=meta.url, published=sentence_date(s.text) or meta.published)
