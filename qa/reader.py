@@ -72,7 +72,7 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
         if not _fold_duplicate(row, statements):
             role = "denial" if question.asks_denial else "answer"
             statements.append(Statement(row, lead=make_lead(question, row), role=role,
-                                        speaker_from=_speaker_from(row)))
+                                        speaker_from=speaker_sentence_start(row)))
     if question.kind in FIGURE_KINDS:
         _add_other_figures(fitting, statements, settings)
     if not question.asks_denial:
@@ -109,7 +109,7 @@ def make_lead(question: Question, row: Scored) -> Lead | None:
     return Lead(span.text, span.start, span.end, sure=span.fit >= SURE_FIT)
 
 
-def _speaker_from(row: Scored) -> int | None:
+def speaker_sentence_start(row: Scored) -> int | None:
     """Where the quote must start to name a speaker the sentence gives only as a pronoun."""
     for speech in row.sentence.speeches:
         if speech.speaker is None:
@@ -167,7 +167,7 @@ def _add_denial(rows: list[Scored], statements: list[Statement], settings: ReadS
         close = row.vector is not None and float(row.vector @ best.vector) >= DENIAL_SIMILARITY
         beside = row.sentence.doc_id in answer_docs and row.local > 0
         if (close and row.semantic >= settings.min_semantic) or beside:
-            statements.append(Statement(row, lead=None, role="denial", speaker_from=_speaker_from(row)))
+            statements.append(Statement(row, lead=None, role="denial", speaker_from=speaker_sentence_start(row)))
             return
 
 

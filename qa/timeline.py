@@ -2,8 +2,9 @@
 
 Owns: retrieving widely for a topic, each article's most relevant sentence (its entry), the
 relevance threshold that keeps unrelated articles out, each entry's date (a full date the
-sentence itself gives, else the article's publication date; never guessed), near-copies folded
-into "also reported by" and a denial paired with the claim it answers (both by the reader's
+sentence itself gives, else the article's publication date; never guessed), a quote widened to
+the sentence naming its speaker where it says only "he said" (the reader's rule), near-copies
+folded into "also reported by" and a denial paired with the claim it answers (both by the reader's
 rules), and the timeline JSON of CONTRACT.md. Does not: print, render, or read article files.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from index import Article, QuestionError
 from qa.candidates import ArticleText, Sentence
 from qa.lexicon import DENIAL_WORDS
 from qa.question import Question, stem_of
-from qa.reader import DENIAL_SIMILARITY, same_report
+from qa.reader import DENIAL_SIMILARITY, same_report, speaker_sentence_start
 from qa.scoring import Scored, stems_of
 from qa.types import Passage, Report
 from qa.writing import NEAR_SENTENCES
@@ -269,8 +270,10 @@ def _entry(row: Scored, article: Article) -> Entry:
     said = sentence_date(sentence.text)
     date, date_from = (said, "sentence") if said else ((article.published, "published") if article.published
                                                         else (None, None))
-    return Entry(doc_id=article.doc_id, quote=article.body[sentence.start:sentence.end], start=sentence.start,
-                 end=sentence.end, relevance=row.score, date=date, date_from=date_from, title=article.title,
+    # a sentence naming its speaker only as "he said" is quoted from the sentence that names him
+    speaker = speaker_sentence_start(row)
+    start = sentence.start if speaker is None else min(sentence.start, speaker)
+    return Entry(doc_id=article.doc_id, quote=article.body[start:sentence.end], start=start, end=sentence.end, relevance=row.score, date=date, date_from=date_from, title=article.title,
                  source=article.source, url=article.url, article_published=article.published,
                  denial=denies(row.article, sentence))
 

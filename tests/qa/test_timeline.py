@@ -41,6 +41,9 @@ ARTICLES = {
                                 "On 1 June 2022, the last ferry sailed the northern route before its closure."),
     "protest.md": _article("Islanders protest", "Community Newsletter", None,
                            "Islanders protested against the northern ferry route closure outside the town hall."),
+    "harbour_master.md": _article("Harbour master speaks", "Quay Weekly", "2022-05-10",
+                                  "Harbour master Anna Lindqvist spoke to reporters at the quay on Tuesday.\n\n"
+                                  "The northern ferry route closure will leave the island cut off all winter, she said."),
     "mine.md": _article("Mining company accused of polluting river", "River Courier", "2023-08-19",
                         "Environmental groups said the mining company dumped tailings into the Sava river "
                         "last spring.\n\nCompany spokeswoman Lena Ortiz denied that any waste had entered the "
@@ -120,6 +123,11 @@ def test_a_claim_denied_in_its_own_article_carries_the_denial(assistant):
     assert "dumped tailings" in entry.quote
     assert [d.quote for d in entry.denied_by] == [
         "Company spokeswoman Lena Ortiz denied that any waste had entered the river and called the reports false."]
+
+
+def test_a_quote_that_names_its_speaker_only_as_she_starts_where_she_is_named(ferry):
+    entry = _entry(ferry, "harbour_master")
+    assert entry.quote.startswith("Harbour master Anna Lindqvist") and entry.quote.endswith("she said.")
 
 
 def test_every_quote_is_the_article_body_at_its_offsets(assistant, ferry):
