@@ -1,7 +1,7 @@
 """The chat: a Gradio page that asks the assistant and shows each answer with its sources.
 
-Owns: turning an `Answer` into safe Markdown (article text is untrusted: every piece of it is
-escaped), the article view that highlights a cited passage, serving both on one port, how much
+Owns: turning an `Answer` (and a topic's `Timeline`, in its own tab) into safe Markdown (article
+text is untrusted: every piece of it is escaped), the article view that highlights a cited passage, serving both on one port, how much
 work the chat takes on at once (the rest is told it is busy), and who may use it (loopback by
 default; another address needs --allow-remote and logins).
 Does not: retrieve, read article files or compose answers; all of that is `qa.Assistant`.
@@ -29,8 +29,7 @@ from urllib.parse import quote as url_quote
 from starlette.requests import Request
 
 from index import Embedder, IndexNotFoundError, QAError, QuestionError, set_offline_mode
-from qa import Answer, Assistant, Timeline, Turn
-from qa.timeline import NO_ENTRIES_TEXT, Entry
+from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, Timeline, Turn
 
 log = logging.getLogger("ui")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
