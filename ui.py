@@ -1,7 +1,7 @@
 """The chat: a Gradio page that asks the assistant and shows each answer with its sources.
 
-Owns: turning an `Answer` into safe Markdown (article text is untrusted: every piece of it is
-escaped), the article view that highlights a cited passage, serving both on one port, how much
+Owns: turning an `Answer` (and a topic's `Timeline`, in its own tab) into safe Markdown (article
+text is untrusted: every piece of it is escaped), the article view that highlights a cited passage, serving both on one port, how much
 work the chat takes on at once (the rest is told it is busy), and who may use it (loopback by
 default; another address needs --allow-remote and logins).
 Does not: retrieve, read article files or compose answers; all of that is `qa.Assistant`.
@@ -29,7 +29,7 @@ from urllib.parse import quote as url_quote
 from starlette.requests import Request
 
 from index import Embedder, IndexNotFoundError, QAError, QuestionError, set_offline_mode
-from qa import Answer, Assistant, Turn
+from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, Timeline, Turn
 
 log = logging.getLogger("ui")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
@@ -224,6 +224,21 @@ class ChatBackend:
         except Exception:  # the UI must answer; the traceback goes to the log, not the page
             log.exception("answering %r failed", str(message)[:200])
             return "Something went wrong while answering; the error was logged. Please try again."
+
+    def timeline_reply(self, topic: str) -> str:
+        """The Timeline tab's Markdown for a topic; never raises, never shows a traceback."""
+        try:
+            self._load()
+            if self._assistant is None:
+                return escape_markdown(self.load_error or "The index could not be loaded.")
+            return render_timeline(self._assistant.timeline(topic))
+        except QuestionError as e:
+            return escape_markdown(f"Please give a topic: {e}.")
+        except QAError as e:
+            return escape_markdown(str(e))
+        except Exception:  # the UI must answer; the traceback goes to the log, not the page
+            log.exception("timeline of %r failed", str(topic)[:200])
+            return "Something went wrong while making the timeline; the error was logged. Please try again."
 
     def article_page(self, doc_id: str, start: int | None, end: int | None) -> str | None:
         """The article view's HTML, or None when the id is not an indexed article."""
@@ -446,6 +461,8 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
             with gr.Tab("Chat", id="chat"):
                 _chat_tab(gr, demo, respond, backend.examples)
             # Each further panel is a function of its own, below: one tab each.
+            with gr.Tab("Timeline", id="timeline"):
+                _timeline_tab(gr, gate, backend)
     # Gradio runs at most `max_threads` events at a time (launch() sets it; mount_gradio_app has no
     # argument for it). Room for every admitted question plus some turned away, so none waits unseen
     # in Gradio's own queue; that queue is only a backstop, and when even it is full Gradio answers 503
@@ -487,6 +504,69 @@ def _chat_tab(gr, demo, respond: Callable, examples_of: Callable[[], list[str]])
     box.submit(respond, [box, chatbot, turns], [chatbot, box, turns], api_name="chat", concurrency_limit=None)
     send.click(respond, [box, chatbot, turns], [chatbot, box, turns], api_name=False, concurrency_limit=None)
     chatbot.clear(lambda: [], None, turns, api_visibility="private")
+
+
+def render_timeline(timeline: Timeline) -> str:
+    """A timeline as Markdown: each dated entry (its outlet, title, quote and links), then the undated."""
+    lines = [f"### Timeline: {escape_markdown(timeline.topic)}", ""]
+    if timeline.empty:
+        return "\n".join(lines + [escape_markdown(NO_ENTRIES_TEXT)])
+    lines += [_timeline_entry(e) for e in timeline.entries]
+    if timeline.undated:
+        lines += ["#### Undated", "*No publication date is known and the sentence gives none.*", ""]
+        lines += [_timeline_entry(e) for e in timeline.undated]
+    return "\n".join(lines).rstrip()
+
+
+def _timeline_entry(entry: Entry) -> str:
+    """One entry: **date** (marked when the sentence gives it) — outlet · title, the quote, links."""
+    when = f"**{escape_markdown(entry.date)}**" if entry.date else ""  # the undated stand under their own heading
+    if entry.date_from == "sentence":
+        published = f"; published {escape_markdown(entry.article_published)}" if entry.article_published else ""
+        when += f" *(date given in the sentence{published})*"
+    names = [f"*{escape_markdown(x)}*" if x == entry.title else escape_markdown(x)
+             for x in (entry.source, entry.title) if x] or [escape_markdown(entry.doc_id)]
+    links = [f"[read it in the article]({article_link(entry.doc_id, entry.start, entry.end)})"]
+    if _safe_url(entry.url):
+        links.append(f"[original source]({_safe_url(entry.url)})")
+    lines = [f"- {when + ' — ' if when else ''}{' · '.join(names)}  ", f"  “{escape_markdown(entry.quote)}”  ",
+             f"  {' · '.join(links)}"]
+    if entry.also_reported_by:
+        others = ", ".join(_report_link(r) for r in entry.also_reported_by)
+        lines[-1] += "  "
+        lines.append(f"  Also reported by: {others}")
+    if entry.answers:
+        lines[-1] += "  "
+        claim = entry.answers
+        lines.append(f"  Answers the claim of {_report_link(claim)}: “{escape_markdown(claim.quote)}”")
+    for denial in entry.denied_by:
+        lines[-1] += "  "
+        lines.append(f"  Denied by {_report_link(denial)}: “{escape_markdown(denial.quote)}”")
+    return "\n".join(lines) + "\n"
+
+
+def _report_link(report) -> str:
+    """An outlet (and date) linked to its passage in the article view."""
+    name = escape_markdown(report.source or report.title or report.doc_id)
+    date = f" ({escape_markdown(report.published)})" if report.published else ""
+    return f"[{name}{date}]({article_link(report.doc_id, report.start, report.end)})"
+
+
+def _timeline_tab(gr, gate: AnswerGate, backend: ChatBackend) -> None:
+    """A topic box and a button; the topic's timeline shown as Markdown, through the chat's gate."""
+
+    async def show(topic: str) -> str:
+        shown = await gate.run(backend.timeline_reply, topic or "")
+        return BUSY_TEXT if shown is None else shown
+
+    gr.Markdown("One statement per article about a topic, oldest first, each quoted from its article.")
+    with gr.Row():
+        box = gr.Textbox(placeholder="A topic, e.g. a person, a place or an event…", show_label=False, scale=8,
+                         max_length=SHOWN_QUESTION_CHARS, elem_id="timeline-topic")
+        button = gr.Button("Show timeline", variant="primary", scale=1)
+    result = gr.Markdown(elem_id="timeline-result")
+    box.submit(show, box, result, api_name="timeline", concurrency_limit=None)
+    button.click(show, box, result, api_name=False, concurrency_limit=None)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

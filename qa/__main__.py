@@ -1,4 +1,4 @@
-"""`python -m qa`: answer one question, or a JSONL batch, from the built index."""
+"""`python -m qa`: answer one question, or a JSONL batch, or give a topic's timeline, from the built index."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +11,7 @@ from typing import Iterator
 
 from index import QAError, QuestionError
 from qa.assistant import DEFAULT_K, Assistant, clean_question
+from qa.timeline import DEFAULT_TIMELINE_K, NO_ENTRIES_TEXT, Entry, Timeline, clean_topic
 from qa.types import Answer
 
 
@@ -21,16 +22,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     "Build the index first with `python -m index`.",
         epilog='examples:\n  python -m qa "who denied al-Qaeda\'s presence?"\n'
                "  python -m qa --batch questions.jsonl --json\n"
-               "  python -m qa --batch questions.jsonl --json --retrieve-only -k 100",
+               "  python -m qa --batch questions.jsonl --json --retrieve-only -k 100\n"
+               '  python -m qa --timeline "Taliban al-Qaeda ties" [--json]\n\n'
+               "--timeline gives the statements about a topic across the archive, one per article, oldest\n"
+               "first: each article's most relevant sentence, dated by a full date the sentence gives, else\n"
+               "by the article's publication date; articles with neither are listed apart as undated.\n"
+               "Near-copies in other outlets are folded into one entry (also reported by), and a denial\n"
+               "is linked to the claim it answers. A topic no article is about gives an empty timeline.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("question", nargs="?", help="the question (omit with --batch)")
     parser.add_argument("--json", action="store_true", help="print the answer JSON (one object per line with --batch)")
-    parser.add_argument("-k", type=int, default=DEFAULT_K, help=f"passages to retrieve (default {DEFAULT_K})")
+    parser.add_argument("-k", type=int, default=None,
+                        help=f"passages to retrieve (default {DEFAULT_K}; {DEFAULT_TIMELINE_K} with --timeline)")
     parser.add_argument("--index-dir", type=Path, default=None,
                         help="index folder (default: $QA_INDEX_DIR or .index/ in the repository root)")
     parser.add_argument("--batch", type=Path, help='JSONL file of {"id": ..., "question": ...}, answered in order')
     parser.add_argument("--retrieve-only", action="store_true", help="rank passages only; compose no answer")
+    parser.add_argument("--timeline", metavar="TOPIC",
+                        help="the topic's timeline instead of an answer: one cited sentence per article, in date order")
     return parser.parse_args(argv)
 
 
@@ -46,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 def answer_command(args: argparse.Namespace) -> int:
     """Everything `main` does once the arguments are parsed; returns the exit status."""
     try:
+        if args.timeline is not None:
+            return timeline_command(args)
+        args.k = DEFAULT_K if args.k is None else args.k
         if args.batch is None:
             if args.question is None:
                 raise QuestionError('give a question, e.g. python -m qa "who denied al-Qaeda\'s presence?", or --batch FILE')
@@ -69,6 +82,53 @@ def answer_command(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"error: {e.strerror}: {e.filename}", file=sys.stderr)
         return 1
+
+
+def timeline_command(args: argparse.Namespace) -> int:
+    """`--timeline TOPIC`: print the timeline (JSON or text); raises QAError on bad input."""
+    if args.question is not None or args.batch is not None or args.retrieve_only:
+        raise QuestionError("--timeline takes a topic alone; give no question, --batch or --retrieve-only with it")
+    clean_topic(args.timeline)
+    if args.k is not None and args.k < 1:
+        raise QuestionError(f"-k must be at least 1, got {args.k}")
+    timeline = Assistant(args.index_dir).timeline(args.timeline, k=args.k)
+    print(json.dumps(timeline.to_json(), ensure_ascii=False) if args.json else format_timeline(timeline))
+    return 0
+
+
+def format_timeline(timeline: Timeline) -> str:
+    """The timeline as a person reads it in a terminal: a dated list, each entry with its citation."""
+    lines = [f"Timeline: {timeline.topic}", ""]
+    if timeline.empty:
+        lines.append(NO_ENTRIES_TEXT)
+    for entry in timeline.entries:
+        lines += _entry_lines(entry)
+    if timeline.undated:
+        lines += ["Undated (no publication date known, and the sentence gives none):", ""]
+        for entry in timeline.undated:
+            lines += _entry_lines(entry)
+    return terminal_safe("\n".join(lines).rstrip())
+
+
+def _entry_lines(entry: Entry) -> list[str]:
+    when = entry.date or ""  # the undated stand under their own heading
+    if entry.date_from == "sentence":
+        when += " (date given in the sentence" + (f"; published {entry.article_published})" if entry.article_published
+                                                  else ")")
+    lines = [f"{when + '  ' if when else ''}{entry.source or entry.title or entry.doc_id}",
+             f"    \u201c{entry.quote}\u201d"]
+    where = ", ".join(x for x in (f"\u201c{entry.title}\u201d" if entry.title else None, entry.url) if x)
+    lines.append(f"    {where + '; ' if where else ''}{entry.doc_id} characters {entry.start}-{entry.end}")
+    for r in entry.also_reported_by:
+        lines.append(f"    also reported by {r.source or r.title or r.doc_id}"
+                     f"{f' ({r.published})' if r.published else ''}: {r.doc_id} characters {r.start}-{r.end}")
+    if entry.answers:
+        claim = entry.answers
+        lines.append(f"    answers the claim ({claim.source or claim.doc_id}): \u201c{claim.quote}\u201d")
+    for r in entry.denied_by:
+        when = f" ({r.published})" if r.published else ""
+        lines.append(f"    denied by {r.source or r.doc_id}{when}: \u201c{r.quote}\u201d")
+    return lines + [""]
 
 
 def read_batch(path: Path) -> Iterator[tuple[object, object]]:

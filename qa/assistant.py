@@ -26,6 +26,7 @@ from qa.question import analyse_question, inverse_document_frequency
 from qa.reader import ABSTAIN_TEXT, read_answer, with_kind_of
 from qa.retrieve import KeywordIndex, Retrieval, RetrieveSettings, hybrid_search
 from qa.scoring import ReadSettings
+from qa.timeline import Timeline, TimelineSettings, build_timeline, clean_topic
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 1000
@@ -182,3 +183,29 @@ class Assistant:
         answer.timings_ms = {"retrieve": (retrieved_at - started) * 1000, "answer": (done - retrieved_at) * 1000,
                              "total": (done - started) * 1000}
         return answer
+
+    def timeline(self, topic: str, *, k: int | None = None, settings: TimelineSettings | None = None) -> Timeline:
+        """The statements about a topic across the archive, one per article, in date order.
+
+        Args:
+            topic: what the timeline is about, a few words ("ferry job cuts").
+            k: passages retrieved (default: the settings' k); every article among them is read.
+            settings: see TimelineSettings.
+
+        Raises:
+            QuestionError: the topic is empty, too long or not text, or k is below 1.
+        """
+        started = time.perf_counter()
+        topic = clean_topic(topic)
+        settings = settings or TimelineSettings()
+        snapshot = self.snapshot()
+        found, vector = self._retrieve(topic, k=settings.k if k is None else k, snapshot=snapshot)
+        retrieved_at = time.perf_counter()
+        question = analyse_question(topic, self._nlp(topic), snapshot.idf)
+        timeline = build_timeline(topic, question, vector, found.passages, load_articles=snapshot.load_articles,
+                                  articles=snapshot.index.articles, embed=self.embedder.embed_queries,
+                                  settings=settings)
+        done = time.perf_counter()
+        timeline.timings_ms = {"retrieve": (retrieved_at - started) * 1000, "read": (done - retrieved_at) * 1000,
+                               "total": (done - started) * 1000}
+        return timeline

@@ -30,7 +30,7 @@ ABSTAIN_TEXT = ("The articles do not answer this. The closest passages found are
                 "none of them says it.")
 _DUPLICATE_OVERLAP = 0.5  # word overlap (Jaccard) above which two sentences count as the same report
 _DUPLICATE_COSINE = 0.92  # embedding similarity above which two sentences count as the same report
-_DENIAL_SIMILARITY = 0.45
+DENIAL_SIMILARITY = 0.45
 SURE_FIT = 0.9  # a span fitting the asked kind this well is shown as a lead beside the best one  # a denial elsewhere is paired with the answer when this similar to it
 
 
@@ -72,7 +72,7 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
         if not _fold_duplicate(row, statements):
             role = "denial" if question.asks_denial else "answer"
             statements.append(Statement(row, lead=make_lead(question, row), role=role,
-                                        speaker_from=_speaker_from(row)))
+                                        speaker_from=speaker_sentence_start(row)))
     if question.kind in FIGURE_KINDS:
         _add_other_figures(fitting, statements, settings)
     if not question.asks_denial:
@@ -109,7 +109,7 @@ def make_lead(question: Question, row: Scored) -> Lead | None:
     return Lead(span.text, span.start, span.end, sure=span.fit >= SURE_FIT)
 
 
-def _speaker_from(row: Scored) -> int | None:
+def speaker_sentence_start(row: Scored) -> int | None:
     """Where the quote must start to name a speaker the sentence gives only as a pronoun."""
     for speech in row.sentence.speeches:
         if speech.speaker is None:
@@ -131,14 +131,16 @@ def _fold_duplicate(row: Scored, statements: list[Statement]) -> bool:
     """Attach `row` to the statement that says the same; True when it was one."""
     for statement in statements:
         others = [statement.main, *statement.duplicates]
-        if any(_same_report(row, other) for other in others):
+        if any(same_report(row, other) for other in others):
             if row.sentence.doc_id not in {o.sentence.doc_id for o in others}:
                 statement.duplicates.append(row)
             return True
     return False
 
 
-def _same_report(a: Scored, b: Scored) -> bool:
+def same_report(a: Scored, b: Scored) -> bool:
+    """Whether two sentences are the same report: the same figures, and most words or nearly the
+    same meaning in common (a near-copy printed by another outlet)."""
     if (a.sentence.doc_id, a.sentence.start) == (b.sentence.doc_id, b.sentence.start):
         return True
     if _figures(a.sentence.text) != _figures(b.sentence.text):
@@ -162,10 +164,10 @@ def _add_denial(rows: list[Scored], statements: list[Statement], settings: ReadS
     for row in rows:
         if not is_denial(row) or _fold_duplicate(row, statements):
             continue
-        close = row.vector is not None and float(row.vector @ best.vector) >= _DENIAL_SIMILARITY
+        close = row.vector is not None and float(row.vector @ best.vector) >= DENIAL_SIMILARITY
         beside = row.sentence.doc_id in answer_docs and row.local > 0
         if (close and row.semantic >= settings.min_semantic) or beside:
-            statements.append(Statement(row, lead=None, role="denial", speaker_from=_speaker_from(row)))
+            statements.append(Statement(row, lead=None, role="denial", speaker_from=speaker_sentence_start(row)))
             return
 
 

@@ -60,6 +60,20 @@ Union leaders called the decision a betrayal of the island communities.
 
 The ferry operator said Monday that 120 crew members will lose their jobs when the northern route closes in June.
 """,
+    "ferry_review.md": """---
+title: "Operator reviews its ferry routes"
+source: "Ferry News"
+published: 2022-04-10
+---
+The ferry operator began a review of the northern route on Sunday, citing falling passenger numbers.
+""",
+    "ferry_last.md": """---
+title: "The last crossing"
+source: "Harbour Gazette"
+published: 2022-06-20
+---
+On 1 June 2022, the last ferry sailed the northern route before its closure.
+""",
     "mine.md": """---
 title: "Mining company accused of polluting river"
 source: "River Courier"
