@@ -23,7 +23,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Iterable, NamedTuple, Sequence, Union
+from typing import Callable, Iterable, NamedTuple, Sequence, Union
 
 from index.articles import (ARTICLE_SUFFIXES, METADATA_FIELDS, Article, MAX_BYTES_VARIABLE, decode_article_text,
                             doc_id_for, find_article_files, max_article_bytes, parse_article)
@@ -48,10 +48,6 @@ _COPYRIGHT = re.compile(r"^\s*(©|\(c\)|copyright\b|all rights reserved\b)", re.
 _RIGHTS = re.compile(r"all rights reserved|©", re.I)
 _SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
-Source = Union[Path, str, tuple[str, bytes]]
-"""An input: a file path, or (file name, its bytes) for what arrived another way (an upload, pasted text)."""
-
-
 @dataclass(frozen=True)
 class Draft:
     """One article as read from an input, before it has an id: what is known of it, and its body."""
@@ -67,6 +63,12 @@ class Draft:
     def fields(self) -> dict[str, str]:
         """The known front matter fields, in the format's order."""
         return {name: value for name in METADATA_FIELDS if (value := getattr(self, name))}
+
+
+PASTED_NAME = "pasted text"
+Source = Union[Path, str, tuple[str, bytes], Draft]
+"""An input: a file path, (file name, its bytes) for a file that arrived another way (an upload), or a
+`Draft` for an article typed or pasted in (named PASTED_NAME in the report)."""
 
 
 class ImportLine(NamedTuple):
@@ -184,6 +186,18 @@ def _body_hash(body: str) -> str:
 
 
 # --- reading inputs -------------------------------------------------------------------------------------------
+
+def pasted_draft(title: str, body: str, *, source: str = "", url: str = "", published: str = "",
+                 author: str = "") -> Draft:
+    r"""An article typed or pasted in: metadata on one line each, line ends made newlines; empty means unknown.
+
+    >>> pasted_draft(" Storm\nwarning ", "Rain.\r\nWind.", source="").fields()
+    {'title': 'Storm warning'}
+    """
+    return Draft(body=body.replace("\r\n", "\n").replace("\r", "\n"), title=_one_line(title),
+                 source=_one_line(source), url=_one_line(url), published=_one_line(published),
+                 author=_one_line(author))
+
 
 def read_source(source: Source) -> tuple[str, bytes]:
     """(the display name, the bytes) of an input, refusing a file over MAX_INPUT_BYTES before reading it.
@@ -423,7 +437,8 @@ def _place(corpus_dir: Path, doc_id: str, raw: bytes) -> Path:
 # --- importing ----------------------------------------------------------------------------------------------
 
 def import_files(sources: Sequence[Source], corpus_dir: Path | str, *, index_dir: Path | str | None = None,
-                 update: bool = True, embedder: Embedder | None = None, progress: bool = False) -> ImportReport:
+                 update: bool = True, embedder: Embedder | None = None, progress: bool = False,
+                 on_stage: Callable[[str], None] | None = None) -> ImportReport:
     """Import articles into `corpus_dir`, one file each, then update the index in `index_dir`.
 
     Every input gets at least one line in the report: imported (with its new id) or refused (with
@@ -431,16 +446,18 @@ def import_files(sources: Sequence[Source], corpus_dir: Path | str, *, index_dir
     wrote are removed again, so the corpus and the index stay as they were.
 
     Args:
-        sources: file paths, or (file name, bytes) pairs; at most MAX_IMPORT_FILES.
+        sources: file paths, (file name, bytes) pairs or drafts; at most MAX_IMPORT_FILES.
         corpus_dir: the corpus folder (it must exist).
         index_dir: the index to update (default: $QA_INDEX_DIR or .index/).
         update: False writes the files only.
         embedder: the model to embed with (default: one for the index's backend).
         progress: show the update's progress bar on stderr.
+        on_stage: told what is being done ("reading and saving 3 files", "indexing 2 new articles").
 
     Raises:
         CorpusError: the corpus folder is missing.
     """
+    tell = on_stage or (lambda stage: None)
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(corpus_dir, "corpus folder not found; pass --corpus DIR or create it")
@@ -449,6 +466,7 @@ def import_files(sources: Sequence[Source], corpus_dir: Path | str, *, index_dir
         report.lines.append(ImportLine(f"{len(sources)} files", problem=f"more than {MAX_IMPORT_FILES} files at once; "
                                                                          f"import them in smaller groups"))
         return report
+    tell(f"reading and saving {len(sources)} {'input' if len(sources) == 1 else 'inputs'}")
     taken_ids, taken_bodies = _corpus_ids(corpus_dir), _indexed_bodies(index_dir)
     written: list[Path] = []
     for source in sources:
@@ -457,16 +475,21 @@ def import_files(sources: Sequence[Source], corpus_dir: Path | str, *, index_dir
             if path is not None:
                 written.append(path)
     if update and written:
+        tell(f"indexing {len(written)} new {'article' if len(written) == 1 else 'articles'}")
         _update_or_undo(report, written, corpus_dir, index_dir, embedder, progress)
     return report
 
 
 def _import_one(source: Source, corpus_dir: Path, taken_ids: set[str],
                 taken_bodies: dict[str, str]) -> Iterable[tuple[ImportLine, Path | None]]:
-    name = base_name(source[0]) if isinstance(source, tuple) else Path(source).name
+    if isinstance(source, Draft):
+        name, drafts = PASTED_NAME, [source]
+    else:
+        name = base_name(source[0]) if isinstance(source, tuple) else Path(source).name
     try:
-        name, raw = read_source(source)
-        drafts = read_drafts(name, raw)
+        if not isinstance(source, Draft):
+            name, raw = read_source(source)
+            drafts = read_drafts(name, raw)
     except ImportRefused as e:
         yield ImportLine(name or "(no name)", problem=str(e)), None
         return
@@ -584,7 +607,8 @@ def article_files(corpus_dir: Path, doc_id: str) -> list[Path]:
 
 
 def remove_articles(doc_ids: Sequence[str], corpus_dir: Path | str, *, index_dir: Path | str | None = None,
-                    update: bool = True, embedder: Embedder | None = None, progress: bool = False) -> RemoveReport:
+                    update: bool = True, embedder: Embedder | None = None, progress: bool = False,
+                    on_stage: Callable[[str], None] | None = None) -> RemoveReport:
     """Delete the files of these articles from `corpus_dir` (never a file outside it), then update the index.
 
     The files are first moved aside under hidden names; only when the index update succeeds are
@@ -614,6 +638,9 @@ def remove_articles(doc_ids: Sequence[str], corpus_dir: Path | str, *, index_dir
             aside.append((path, moved))
         report.lines.append(RemoveLine(doc_id))
     if update and aside:
+        if on_stage is not None:
+            on_stage(f"updating the index without {len(report.removed)} removed "
+                     f"{'article' if len(report.removed) == 1 else 'articles'}")
         try:
             report.summary = _update(corpus_dir, index_dir, embedder, progress)
         except (QAError, ValueError) as e:
