@@ -507,7 +507,7 @@ class DeskState:
     started: float = 0.0
     finished: float = 0.0
     lines: tuple[str, ...] = ()
-    failed: bool = False
+    outcome: str = "done"  # "done", "done, 1 of 3 refused", or why nothing changed
 
 
 class ArticleDesk:
@@ -536,19 +536,23 @@ class ArticleDesk:
 
     def _run(self, work: Callable, after: Callable[[], None]) -> None:
         lines: tuple[str, ...] = ()
-        failed = False
+        outcome = "done"
         try:
             report = work(self._set_stage)
             lines = tuple(str(line) for line in report.lines)
-            failed = bool(report.index_error) or not all(line.ok for line in report.lines)
+            refused = sum(not line.ok for line in report.lines)
+            if report.index_error:
+                outcome = "the index could not be updated, so nothing changed"
+            elif refused:
+                outcome = f"done, {refused} of {len(report.lines)} refused"
             if report.summary is not None:
                 lines += (f"The index now holds {report.summary.total_articles} articles; the next question in "
                           f"the Chat tab sees them.",)
         except QAError as e:
-            lines, failed = (str(e),), True
+            lines, outcome = (str(e),), "nothing changed"
         except Exception:  # the tab must report; the traceback goes to the log
             log.exception("%s failed", self.state.job)
-            lines, failed = ("Something went wrong; the error was logged. The index is as it was.",), True
+            lines, outcome = ("Something went wrong; the error was logged. The index is as it was.",), "failed"
         finally:
             after()
         try:
@@ -557,7 +561,7 @@ class ArticleDesk:
             log.exception("loading the index after %s failed", self.state.job)
         with self._lock:
             self.state = DeskState(job=self.state.job, running=False, started=self.state.started,
-                                   finished=time.monotonic(), lines=lines, failed=failed)
+                                   finished=time.monotonic(), lines=lines, outcome=outcome)
 
     def _set_stage(self, stage: str) -> None:
         with self._lock:
@@ -572,9 +576,8 @@ class ArticleDesk:
             seconds = time.monotonic() - state.started
             return (f"**{escape_markdown(state.job)}**: {escape_markdown(state.stage)}… ({seconds:.0f} s)  \n"
                     f"The chat keeps answering from the current index meanwhile.")
-        head = "finished with problems" if state.failed else "done"
         seconds = state.finished - state.started
-        return "\n".join([f"**{escape_markdown(state.job)}**: {head} in {seconds:.0f} s", ""]
+        return "\n".join([f"**{escape_markdown(state.job)}**: {escape_markdown(state.outcome)} ({seconds:.0f} s)", ""]
                          + [f"- {escape_markdown(line)}" for line in state.lines])
 
 
@@ -636,7 +639,7 @@ def _add_articles_tab(gr, desk: ArticleDesk, guarded: bool, tab) -> None:
     gr.Markdown(f"Upload article files (.md, .txt, .html, .json, .jsonl; at most {MAX_UPLOAD_FILES} files of "
                 f"{MAX_UPLOAD_BYTES // 1_000_000} MB each) or paste an article's text with its title. Each article is "
                 f"saved in the corpus folder and indexed in the background.")
-    files = gr.File(label="Article files", file_count="multiple", type="filepath", height=150,
+    files = gr.File(label="Article files", file_count="multiple", type="filepath", height=150, elem_id="add-files",
                     file_types=[".md", ".markdown", ".txt", ".html", ".htm", ".json", ".jsonl"])
     with gr.Accordion("Paste an article", open=False):
         title = gr.Textbox(label="Title", max_lines=1, max_length=500)
