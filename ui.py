@@ -637,7 +637,7 @@ def _add_articles_tab(gr, desk: ArticleDesk, guarded: bool, tab) -> None:
     With logins (`guarded`), a request without a logged-in user is refused here too, not only by Gradio.
     """
     gr.Markdown(f"Upload article files (.md, .txt, .html, .json, .jsonl; at most {MAX_UPLOAD_FILES} files of "
-                f"{MAX_UPLOAD_BYTES // 1_000_000} MB each) or paste an article's text with its title. Each article is "
+                f"{MAX_UPLOAD_BYTES // 2**20} MB each) or paste an article's text with its title. Each article is "
                 f"saved in the corpus folder and indexed in the background.")
     files = gr.File(label="Article files", file_count="multiple", type="filepath", height=150, elem_id="add-files",
                     file_types=[".md", ".markdown", ".txt", ".html", ".htm", ".json", ".jsonl"])
@@ -729,6 +729,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=Path(os.environ.get(CORPUS_VARIABLE) or DEFAULT_CORPUS),
                         help=f"corpus folder the Add articles tab saves into and the index is updated from "
                              f"(default ${CORPUS_VARIABLE} or corpus/ of the repository)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="no Add articles tab: nobody can add or remove articles, and uploads are refused")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                         help="address to bind (default $GRADIO_SERVER_NAME or 127.0.0.1)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
@@ -764,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     backend.warm_up()
     print(f"chat: http://{args.host}:{args.port}" + (f" (login required, {len(logins)} users)" if logins else ""),
           flush=True)
-    app = build_app(backend, limits=limits, logins=logins, corpus_dir=args.corpus)
+    app = build_app(backend, limits=limits, logins=logins, corpus_dir=None if args.read_only else args.corpus)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -33,7 +33,7 @@ from index.errors import CorpusError, QAError
 from index.store import IndexSettings, current_version_path, read_articles, read_manifest
 from index.update import UpdateSummary, update_index
 
-MAX_INPUT_BYTES = 10_000_000  # one input file (HTML carries markup, JSONL many articles); checked before reading
+MAX_INPUT_BYTES = 10 * 1024 * 1024  # one input file, 10 MiB (HTML carries markup); checked before reading
 MAX_IMPORT_FILES = 50  # input files in one import
 MAX_ARTICLES_PER_FILE = 1_000  # objects in one .json or .jsonl file
 MIN_HTML_TEXT_CHARS = 80  # less text than this found in a page is navigation or an error page, not an article

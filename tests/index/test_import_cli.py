@@ -112,7 +112,7 @@ def test_help_of_import_and_remove_and_bad_options():
 
     adding, removing, nothing = run("import", "--help"), run("remove", "--help"), run("import")
     assert adding.returncode == 0 and "usage: python -m index import" in adding.stdout
-    assert "trafilatura" in adding.stdout and "10,000,000 bytes a file" in adding.stdout
+    assert "trafilatura" in adding.stdout and "10,485,760 bytes a file" in adding.stdout
     assert removing.returncode == 0 and "DOC_ID" in removing.stdout
     assert nothing.returncode == 2 and "FILE" in nothing.stderr
 

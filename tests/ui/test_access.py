@@ -17,7 +17,7 @@ import pytest
 
 from index import QAError
 from tests.ui.conftest import LOGIN, REPO, SECRET
-from ui import is_loopback, parse_logins, resolve_logins
+from ui import escape_markdown, is_loopback, parse_logins, resolve_logins
 
 
 # --- the rules, in-process ----------------------------------------------------------------------------
@@ -242,3 +242,37 @@ def test_without_login_no_event_of_the_page_can_be_queued_add_and_remove_include
                                                           "session_hash": "abc"}).encode(),
                                          headers={"Content-Type": "application/json"})
         assert status_of(urllib.request.build_opener(), request)[0] == 401, fn_index
+
+
+def queue_event(opener: urllib.request.OpenerDirector, url: str, fn_index: int, data: list) -> list[dict]:
+    """Join the queue with one event and read its messages until it completes (with the opener's session)."""
+    session = "access-test-session"
+    join = urllib.request.Request(url + "/gradio_api/queue/join", method="POST",
+                                  data=json.dumps({"data": data, "fn_index": fn_index, "session_hash": session}).encode(),
+                                  headers={"Content-Type": "application/json"})
+    assert status_of(opener, join)[0] == 200
+    messages = []
+    with opener.open(url + f"/gradio_api/queue/data?session_hash={session}", timeout=60) as stream:
+        for raw in stream:
+            line = raw.decode("utf-8").strip()
+            if line.startswith("data:"):
+                messages.append(json.loads(line[5:]))
+                if messages[-1].get("msg") == "process_completed":
+                    break
+    return messages
+
+
+@pytest.mark.slow
+def test_with_a_login_the_add_button_gets_past_its_own_login_check(guarded_server):
+    url, root = guarded_server
+    _, opener = login_opener(url, *LOGIN)
+    config = json.loads(status_of(opener, url + "/config")[1])
+    labels = {c["id"]: c.get("props", {}).get("value") for c in config["components"]}
+    [add] = [i for i, d in enumerate(config["dependencies"]) if any(labels.get(t[0]) == "Add" for t in d["targets"])]
+    before = sorted(p.name for p in (root / "corpus").iterdir())
+
+    messages = queue_event(opener, url, add, [None, "A title only", "", "", "", ""])
+
+    status = messages[-1]["output"]["data"][0]
+    assert status == escape_markdown("The pasted article has a title but no text; paste its text too.")  # not "Log in first"
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == before

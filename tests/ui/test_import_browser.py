@@ -135,6 +135,21 @@ def test_a_bad_upload_gets_one_clear_line_and_adds_nothing(desk_server, browser,
     context.close()
 
 
+def test_a_file_over_the_upload_limit_is_refused_with_a_message_before_it_is_sent(desk_server, browser, tmp_path):
+    from ui import MAX_UPLOAD_BYTES
+
+    url, root = desk_server
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (MAX_UPLOAD_BYTES + 1))
+    context, page, _ = _open_tab(browser, url)
+
+    page.locator("#add-files input[type=file]").set_input_files([str(big)])
+
+    page.get_by_text('File(s) exceed the maximum allowed size of 10.0 Mb: "big.txt"').wait_for(timeout=30_000)
+    assert page.locator("#add-files td.filename").count() == 0  # nothing was taken
+    context.close()
+
+
 def test_pasted_text_without_a_title_is_refused_in_one_line(desk_server, browser):
     url, root = desk_server
     context, page, _ = _open_tab(browser, url)
