@@ -635,6 +635,8 @@ def _add_articles_tab(gr, desk: ArticleDesk, guarded: bool, tab) -> None:
     """Upload files or paste an article, see the import's progress, list and remove indexed articles.
 
     With logins (`guarded`), a request without a logged-in user is refused here too, not only by Gradio.
+    Longer than most functions here: the layout and the four handlers that share its components and
+    `desk` are one unit; the work itself is in ArticleDesk and index.importer.
     """
     gr.Markdown(f"Upload article files (.md, .txt, .html, .json, .jsonl; at most {MAX_UPLOAD_FILES} files of "
                 f"{MAX_UPLOAD_BYTES // 2**20} MB each) or paste an article's text with its title. Each article is "
