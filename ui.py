@@ -3,12 +3,15 @@
 Owns: turning an `Answer` (and a topic's `Timeline`, in its own tab) into safe Markdown (article
 text is untrusted: every piece of it is escaped), the article view that highlights a cited passage, serving both on one port, how much
 work the chat takes on at once (the rest is told it is busy), and who may use it (loopback by
-default; another address needs --allow-remote and logins).
-Does not: retrieve, read article files or compose answers; all of that is `qa.Assistant`.
+default; another address needs --allow-remote and logins). The "Add articles" tab takes uploads
+and pasted text (size and count limits, logins as for the chat) and runs one import or removal
+at a time in the background.
+Does not: retrieve, read article files or compose answers; all of that is `qa.Assistant`. Reading,
+saving and removing articles is `index.importer`.
 
     .venv/bin/python ui.py            # http://127.0.0.1:7860
     QA_CHAT_AUTH=ana:secret .venv/bin/python ui.py --host 0.0.0.0 --allow-remote
-Honours GRADIO_SERVER_NAME, GRADIO_SERVER_PORT, QA_INDEX_DIR and QA_CHAT_AUTH.
+Honours GRADIO_SERVER_NAME, GRADIO_SERVER_PORT, QA_INDEX_DIR, QA_CORPUS_DIR and QA_CHAT_AUTH.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import os
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -28,7 +32,8 @@ from urllib.parse import quote as url_quote
 
 from starlette.requests import Request
 
-from index import Embedder, IndexNotFoundError, QAError, QuestionError, set_offline_mode
+from index import Article, Embedder, IndexNotFoundError, QAError, QuestionError, set_offline_mode
+from index.importer import MAX_INPUT_BYTES, ImportReport, RemoveReport, import_files, pasted_draft, remove_articles
 from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, Timeline, Turn
 
 log = logging.getLogger("ui")
@@ -38,6 +43,12 @@ MAX_TURNS = 8
 SHOWN_QUESTION_CHARS = 1000
 BUSY_TEXT = "The assistant is busy answering other questions. Please try again in a moment."
 AUTH_VARIABLE = "QA_CHAT_AUTH"
+CORPUS_VARIABLE = "QA_CORPUS_DIR"
+DEFAULT_CORPUS = Path(__file__).resolve().parent / "corpus"
+MAX_UPLOAD_BYTES = MAX_INPUT_BYTES  # one uploaded file; Gradio stops reading past it
+MAX_UPLOAD_FILES = 20  # files in one "Add" of the Add articles tab
+MAX_PASTED_CHARS = 1_000_000
+MAX_LISTED_ARTICLES = 500  # rows of the article list; the remove menu holds them all
 
 
 def escape_markdown(text: str) -> str:
@@ -184,6 +195,11 @@ class ChatBackend:
             self.load_error = str(e)
         finally:
             self._lock.release()
+
+    def indexed_articles(self) -> list[Article]:
+        """The live index's articles in id order (a newer version is loaded first); none without an index."""
+        self._load()
+        return sorted(self._assistant.index.articles.values(), key=lambda a: a.doc_id) if self._assistant else []
 
     def warm_up(self) -> None:
         """Load the model now, so the first person to ask does not wait for it."""
@@ -371,9 +387,10 @@ class RequestBodyLimit:
     size known before it is read.
     """
 
-    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES) -> None:
+    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES, upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes  # the limit for Gradio's upload route, when uploads are taken
 
     async def __call__(self, scope, receive, send) -> None:
         from starlette.responses import PlainTextResponse
@@ -383,8 +400,10 @@ class RequestBodyLimit:
             length = headers.get(b"content-length", b"").decode("latin-1")
             if not length.isdigit() and headers.get(b"transfer-encoding"):
                 return await PlainTextResponse("Length required.", status_code=411)(scope, receive, send)
-            if length.isdigit() and int(length) > self.max_bytes:
-                return await PlainTextResponse(f"Request body over {self.max_bytes:,} bytes.",
+            limit = (self.upload_bytes if self.upload_bytes and scope["path"].rstrip("/") == "/gradio_api/upload"
+                     else self.max_bytes)
+            if length.isdigit() and int(length) > limit:
+                return await PlainTextResponse(f"Request body over {limit:,} bytes.",
                                                status_code=413)(scope, receive, send)
         await self.app(scope, receive, send)
 
@@ -408,13 +427,16 @@ def _offset(value: str | None) -> int | None:
 
 
 def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
-              logins: list[tuple[str, str]] | None = None):
+              logins: list[tuple[str, str]] | None = None, corpus_dir: Path | None = None):
     """The ASGI app: the article view at /article/{doc_id}, the chat at /.
 
     Args:
         backend: answers questions and renders articles.
         limits: how many answers run at once and how many may wait (see ChatLimits).
-        logins: (user, password) pairs; when given, the chat and the article view need a login.
+        logins: (user, password) pairs; when given, the chat, the article view and the Add articles
+            tab need a login.
+        corpus_dir: the corpus folder the Add articles tab saves into; without it there is no such
+            tab and every upload is refused.
     """
     import gradio as gr
     from fastapi import FastAPI
@@ -437,11 +459,14 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
             return HTMLResponse(NOT_FOUND_PAGE, status_code=404, headers=ARTICLE_HEADERS)
         return HTMLResponse(page, headers=ARTICLE_HEADERS)
 
-    # Gradio keeps an upload route even for a page without file inputs; this chat takes no files.
-    @app.post("/gradio_api/upload")
-    @app.post("/gradio_api/upload/")
-    def refuse_uploads() -> PlainTextResponse:
-        return PlainTextResponse("This chat accepts no uploads.", status_code=403)
+    # Gradio keeps an upload route even for a page without file inputs. Without the Add articles tab
+    # this chat takes no files; with it, Gradio's own route (login-checked) takes files up to
+    # MAX_UPLOAD_BYTES into its temp folder, and only the tab reads them.
+    if corpus_dir is None:
+        @app.post("/gradio_api/upload")
+        @app.post("/gradio_api/upload/")
+        def refuse_uploads() -> PlainTextResponse:
+            return PlainTextResponse("This chat accepts no uploads.", status_code=403)
 
     async def respond(message: str, history: list[dict], turns: list[Turn] | None) -> tuple[list[dict], str, list[Turn]]:
         history, turns = list(history or []), list(turns or [])
@@ -463,17 +488,22 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
             # Each further panel is a function of its own, below: one tab each.
             with gr.Tab("Timeline", id="timeline"):
                 _timeline_tab(gr, gate, backend)
+            if corpus_dir is not None:
+                with gr.Tab("Add articles", id="add") as add_tab:
+                    _add_articles_tab(gr, ArticleDesk(backend, corpus_dir), logins is not None, add_tab)
     # Gradio runs at most `max_threads` events at a time (launch() sets it; mount_gradio_app has no
     # argument for it). Room for every admitted question plus some turned away, so none waits unseen
     # in Gradio's own queue; that queue is only a backstop, and when even it is full Gradio answers 503
     # ("This application is currently busy").
     demo.max_threads = limits.workers + limits.waiting + 16
     demo.queue(default_concurrency_limit=2, max_size=64)
-    app = gr.mount_gradio_app(app, demo, path="/", auth=logins, max_file_size=0,
+    app = gr.mount_gradio_app(app, demo, path="/", auth=logins,
+                              max_file_size=MAX_UPLOAD_BYTES if corpus_dir is not None else 0,
                               auth_message="Log in to ask about the articles." if logins else None)
     if logins:
         login_check = _gradio_login_check(app)
-    app.add_middleware(RequestBodyLimit)
+    app.add_middleware(RequestBodyLimit, upload_bytes=MAX_UPLOAD_FILES * MAX_UPLOAD_BYTES + MAX_REQUEST_BYTES
+                       if corpus_dir is not None else None)
     return app
 
 
@@ -567,6 +597,227 @@ def _timeline_tab(gr, gate: AnswerGate, backend: ChatBackend) -> None:
     result = gr.Markdown(elem_id="timeline-result")
     box.submit(show, box, result, api_name="timeline", concurrency_limit=None)
     button.click(show, box, result, api_name=False, concurrency_limit=None)
+@dataclass(frozen=True)
+class DeskState:
+    """What the Add articles tab shows: the job under way or last done, and its lines."""
+
+    job: str = ""  # what is or was being done, e.g. "Adding 2 files"
+    stage: str = ""  # the step under way
+    running: bool = False
+    started: float = 0.0
+    finished: float = 0.0
+    lines: tuple[str, ...] = ()
+    outcome: str = "done"  # "done", "done, 1 of 3 refused", or why nothing changed
+
+
+class ArticleDesk:
+    """Imports and removes articles for the Add articles tab: one job at a time, in a background
+    thread, so the page (and the chat) stay responsive while the index updates.
+
+    The chat picks the new index version up on its next question (ChatBackend._load).
+    """
+
+    def __init__(self, backend: ChatBackend, corpus_dir: Path) -> None:
+        self.backend = backend
+        self.corpus_dir = Path(corpus_dir)
+        self._lock = threading.Lock()
+        self.state = DeskState()
+
+    def start(self, job: str, work: Callable[[Callable[[str], None]], ImportReport | RemoveReport],
+              *, after: Callable[[], None] = lambda: None) -> str | None:
+        """Run `work(on_stage)` in the background; a line saying why not when a job is already running."""
+        with self._lock:
+            if self.state.running:
+                after()
+                return f"{self.state.job} is still under way; wait for it to finish, then try again."
+            self.state = DeskState(job=job, stage="starting", running=True, started=time.monotonic())
+        threading.Thread(target=self._run, args=(work, after), name="article-desk", daemon=True).start()
+        return None
+
+    def _run(self, work: Callable, after: Callable[[], None]) -> None:
+        lines: tuple[str, ...] = ()
+        outcome = "done"
+        try:
+            report = work(self._set_stage)
+            lines = tuple(str(line) for line in report.lines)
+            refused = sum(not line.ok for line in report.lines)
+            if report.index_error:
+                outcome = "the index could not be updated, so nothing changed"
+            elif refused:
+                outcome = f"done, {refused} of {len(report.lines)} refused"
+            if report.summary is not None:
+                lines += (f"The index now holds {report.summary.total_articles} articles; the next question in "
+                          f"the Chat tab sees them.",)
+        except QAError as e:
+            lines, outcome = (str(e),), "nothing changed"
+        except Exception:  # the tab must report; the traceback goes to the log
+            log.exception("%s failed", self.state.job)
+            lines, outcome = ("Something went wrong; the error was logged. The index is as it was.",), "failed"
+        finally:
+            after()
+        try:
+            self.backend.indexed_articles()  # load the new version now, so the list shows it
+        except Exception:
+            log.exception("loading the index after %s failed", self.state.job)
+        with self._lock:
+            self.state = DeskState(job=self.state.job, running=False, started=self.state.started,
+                                   finished=time.monotonic(), lines=lines, outcome=outcome)
+
+    def _set_stage(self, stage: str) -> None:
+        with self._lock:
+            self.state = DeskState(job=self.state.job, stage=stage, running=True, started=self.state.started)
+
+    def status_markdown(self) -> str:
+        """The job's progress, or its outcome, as Markdown (every line escaped)."""
+        state = self.state
+        if not state.job:
+            return "Nothing added yet."
+        if state.running:
+            seconds = time.monotonic() - state.started
+            return (f"**{escape_markdown(state.job)}**: {escape_markdown(state.stage)}… ({seconds:.0f} s)  \n"
+                    f"The chat keeps answering from the current index meanwhile.")
+        seconds = state.finished - state.started
+        return "\n".join([f"**{escape_markdown(state.job)}**: {escape_markdown(state.outcome)} ({seconds:.0f} s)", ""]
+                         + [f"- {escape_markdown(line)}" for line in state.lines])
+
+
+def _article_list_markdown(articles: list[Article]) -> str:
+    """The indexed articles, one line each: title, outlet, date and id, all escaped."""
+    if not articles:
+        return "The index holds no articles yet."
+    rows = [f"**{len(articles)} articles in the index**", ""]
+    for article in articles[:MAX_LISTED_ARTICLES]:
+        meta = " · ".join(escape_markdown(x) for x in (article.source, article.published) if x)
+        rows.append(f"- {escape_markdown(article.title or article.doc_id)}{' — ' + meta if meta else ''} "
+                    f"(id {escape_markdown(article.doc_id)})")
+    if len(articles) > MAX_LISTED_ARTICLES:
+        rows.append(f"- … and {len(articles) - MAX_LISTED_ARTICLES:,} more (all are in the remove menu)")
+    return "\n".join(rows)
+
+
+def _remove_choices(articles: list[Article]) -> list[tuple[str, str]]:
+    return [(f"{a.title or a.doc_id} ({a.doc_id})", a.doc_id) for a in articles]
+
+
+def _upload_paths(files: object) -> list[Path]:
+    """The paths Gradio saved this request's uploads under (its temp folder)."""
+    if not files:
+        return []
+    return [Path(getattr(f, "name", f)) for f in (files if isinstance(files, list) else [files])]
+
+
+def _forget_uploads(paths: list[Path]) -> None:
+    """Delete uploaded copies once read; only files in Gradio's temp folder are ever touched."""
+    import tempfile
+
+    root = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    for path in paths:
+        if path.resolve().is_relative_to(root):
+            path.unlink(missing_ok=True)
+
+
+def _pasted_sources(title: str, text: str, source: str, url: str, published: str) -> tuple[list, str | None]:
+    """The pasted article as a draft (or none), and a line saying what is missing."""
+    title, text = (title or "").strip(), text or ""
+    if not title and not text.strip():
+        return [], None
+    if not text.strip():
+        return [], "The pasted article has a title but no text; paste its text too."
+    if not title:
+        return [], "The pasted article needs a title; type one above its text."
+    if len(text) > MAX_PASTED_CHARS:
+        return [], (f"The pasted text is {len(text):,} characters, over the limit of {MAX_PASTED_CHARS:,}; "
+                    f"save it as a file and upload that, or split it.")
+    return [pasted_draft(title, text, source=source or "", url=url or "", published=published or "")], None
+
+
+def _add_articles_tab(gr, desk: ArticleDesk, guarded: bool, tab) -> None:
+    """Upload files or paste an article, see the import's progress, list and remove indexed articles.
+
+    With logins (`guarded`), a request without a logged-in user is refused here too, not only by Gradio.
+    Longer than most functions here: the layout and the four handlers that share its components and
+    `desk` are one unit; the work itself is in ArticleDesk and index.importer.
+    """
+    gr.Markdown(f"Upload article files (.md, .txt, .html, .json, .jsonl; at most {MAX_UPLOAD_FILES} files of "
+                f"{MAX_UPLOAD_BYTES // 2**20} MB each) or paste an article's text with its title. Each article is "
+                f"saved in the corpus folder and indexed in the background.")
+    files = gr.File(label="Article files", file_count="multiple", type="filepath", height=150, elem_id="add-files",
+                    file_types=[".md", ".markdown", ".txt", ".html", ".htm", ".json", ".jsonl"])
+    with gr.Accordion("Paste an article", open=False):
+        title = gr.Textbox(label="Title", max_lines=1, max_length=500)
+        text = gr.Textbox(label="Article text", lines=6, max_length=MAX_PASTED_CHARS)
+        with gr.Row():
+            source = gr.Textbox(label="Outlet (optional)", max_lines=1, max_length=200)
+            url = gr.Textbox(label="URL (optional)", max_lines=1, max_length=2000)
+            published = gr.Textbox(label="Date (optional, e.g. 2021-03-04)", max_lines=1, max_length=40)
+    add = gr.Button("Add", variant="primary")
+    status = gr.Markdown(desk.status_markdown(), elem_id="add-status")
+    timer = gr.Timer(1.0, active=False)
+    with gr.Accordion("Articles in the index", open=True):
+        listing = gr.Markdown(elem_id="article-list")
+        with gr.Row():
+            chosen = gr.Dropdown(label="Article to remove", choices=[], scale=4, elem_id="remove-choice")
+            remove = gr.Button("Remove", variant="stop", scale=1)
+
+    def refused(request) -> bool:
+        return guarded and not getattr(request, "username", None)
+
+    def start_add(uploads, title_text, body, source_text, url_text, date_text, request: gr.Request):
+        keep = (gr.skip(),) * 5
+        paths = _upload_paths(uploads)
+        if refused(request):
+            return ("Log in first: adding articles needs a login.", gr.Timer(active=False), *keep)
+        if len(paths) > MAX_UPLOAD_FILES:
+            return (f"{len(paths)} files chosen, over the limit of {MAX_UPLOAD_FILES}; add them in smaller groups.",
+                    gr.Timer(active=False), *keep)
+        pasted, problem = _pasted_sources(title_text, body, source_text, url_text, date_text)
+        if problem:
+            return (escape_markdown(problem), gr.Timer(active=False), *keep)
+        if not paths and not pasted:
+            return ("Choose article files or paste an article's text and title, then press Add.",
+                    gr.Timer(active=False), *keep)
+        count = len(paths) + len(pasted)
+        job = f"Adding {count} {'article file' if count == 1 else 'article files'}" if not pasted else \
+            f"Adding {count} {'article' if count == 1 else 'articles'}"
+        busy = desk.start(job, lambda stage: import_files([*paths, *pasted], desk.corpus_dir,
+                                                          index_dir=desk.backend.index_dir, on_stage=stage),
+                          after=lambda: _forget_uploads(paths))
+        if busy:
+            return (escape_markdown(busy), gr.Timer(active=False), *keep)
+        return (desk.status_markdown(), gr.Timer(active=True), None, "", "", "", "")
+
+    def start_remove(doc_id, request: gr.Request):
+        if refused(request):
+            return "Log in first: removing articles needs a login.", gr.Timer(active=False)
+        if not doc_id:
+            return "Choose the article to remove in the menu, then press Remove.", gr.Timer(active=False)
+        busy = desk.start(f"Removing {doc_id}", lambda stage: remove_articles([doc_id], desk.corpus_dir,
+                                                                              index_dir=desk.backend.index_dir,
+                                                                              on_stage=stage))
+        return (escape_markdown(busy), gr.Timer(active=False)) if busy else (desk.status_markdown(), gr.Timer(active=True))
+
+    def show_articles(request: gr.Request):
+        if refused(request):
+            return "Log in first.", gr.Dropdown(choices=[], value=None)
+        articles = desk.backend.indexed_articles()
+        return _article_list_markdown(articles), gr.Dropdown(choices=_remove_choices(articles), value=None)
+
+    def tick(request: gr.Request):
+        if desk.state.running:
+            return desk.status_markdown(), gr.skip(), gr.skip(), gr.skip()
+        shown, choices = show_articles(request)
+        return desk.status_markdown(), shown, choices, gr.Timer(active=False)
+
+    # Gradio passes the request to a parameter annotated gr.Request; with postponed annotations it
+    # cannot resolve "gr.Request" (gr is not a global here), so the annotation is given as the class.
+    for handler in (start_add, start_remove, show_articles, tick):
+        handler.__annotations__["request"] = gr.Request
+    add.click(start_add, [files, title, text, source, url, published],
+              [status, timer, files, title, text, source, url], api_name=False, concurrency_limit=None)
+    remove.click(start_remove, [chosen], [status, timer], api_name=False, concurrency_limit=None)
+    timer.tick(tick, None, [status, listing, chosen, timer], api_visibility="private", concurrency_limit=None,
+               show_progress="hidden")
+    tab.select(show_articles, None, [listing, chosen], api_visibility="private", concurrency_limit=None)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -577,6 +828,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                f"user:password a line; keep it out of the repository). Gradio's login travels in clear over "
                f"plain HTTP: put a TLS proxy in front of a chat that others reach.")
     parser.add_argument("--index-dir", type=Path, default=None, help="index folder (default: $QA_INDEX_DIR or .index/)")
+    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get(CORPUS_VARIABLE) or DEFAULT_CORPUS),
+                        help=f"corpus folder the Add articles tab saves into and the index is updated from "
+                             f"(default ${CORPUS_VARIABLE} or corpus/ of the repository)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="no Add articles tab: nobody can add or remove articles, and uploads are refused")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                         help="address to bind (default $GRADIO_SERVER_NAME or 127.0.0.1)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
@@ -612,7 +868,8 @@ def main(argv: list[str] | None = None) -> int:
     backend.warm_up()
     print(f"chat: http://{args.host}:{args.port}" + (f" (login required, {len(logins)} users)" if logins else ""),
           flush=True)
-    uvicorn.run(build_app(backend, limits=limits, logins=logins), host=args.host, port=args.port, log_level="warning")
+    app = build_app(backend, limits=limits, logins=logins, corpus_dir=None if args.read_only else args.corpus)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -11,6 +11,7 @@ from index.chunking import Chunk, ChunkSettings, chunk_article, split_sentences
 from index.embedding import Embedder, load_token_counter, model_identity, set_offline_mode
 from index.errors import (CorpusError, IndexBusyError, IndexMismatchError, IndexNotFoundError, QAError,
                           QuestionError)
+from index.importer import ImportReport, RemoveReport, import_files, remove_articles
 from index.store import IndexSettings, IndexVersion, load_index, resolve_index_dir
 from index.update import UpdateSummary, update_index
 
@@ -19,5 +20,6 @@ __all__ = [
     "Article", "CorpusLoad", "load_corpus", "parse_article", "Chunk", "ChunkSettings", "chunk_article",
     "split_sentences", "Embedder", "load_token_counter", "model_identity", "set_offline_mode", "CorpusError",
     "IndexBusyError", "IndexMismatchError", "IndexNotFoundError", "QAError", "QuestionError", "IndexSettings",
-    "IndexVersion", "load_index", "resolve_index_dir", "UpdateSummary", "update_index",
+    "IndexVersion", "load_index", "resolve_index_dir", "UpdateSummary", "update_index", "ImportReport",
+    "RemoveReport", "import_files", "remove_articles",
 ]

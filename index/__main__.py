@@ -1,4 +1,8 @@
-"""`python -m index`: build or incrementally update the index from the corpus folder."""
+"""`python -m index`: build or incrementally update the index from the corpus folder.
+
+`python -m index import FILE...` and `python -m index remove DOC_ID...` add and take out articles
+(see `index.importer`) and then update the index the same way.
+"""
 from __future__ import annotations
 
 import argparse
@@ -51,6 +55,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["import"], ["remove"]):
+        from index.import_cli import main as change_main
+
+        return change_main(argv)
     args = parse_args(argv)
     try:
         overlap_max = args.overlap_max_tokens

@@ -151,7 +151,8 @@ def start_chat(root: Path, *args: str, host: str = "127.0.0.1", env: dict[str, s
     """`ui.py ARGS` over root/index on a free port of `host`; returns (process, base URL) once it answers."""
     port = _free_port(host)
     inherited = {key: value for key, value in os.environ.items() if key != "QA_CHAT_AUTH"}  # no logins from the shell
-    env = {**inherited, "QA_INDEX_DIR": str(root / "index"), "GRADIO_SERVER_NAME": host,
+    env = {**inherited, "QA_INDEX_DIR": str(root / "index"), "QA_CORPUS_DIR": str(root / "corpus"),
+           "GRADIO_SERVER_NAME": host,
            "GRADIO_SERVER_PORT": str(port), **(env or {})}
     log = (root / "ui.log").open("w")
     server = subprocess.Popen([sys.executable, "ui.py", *args], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -168,6 +169,18 @@ def start_chat(root: Path, *args: str, host: str = "127.0.0.1", env: dict[str, s
             time.sleep(0.5)
     server.kill()
     raise RuntimeError("ui.py did not start within 120 s")
+
+
+DOCS_VARIABLE = "QA_DOCS_SCREENSHOTS"
+
+
+def save_screenshot(page, name: str, fallback: Path, **options) -> Path:
+    """A screenshot of `page` as docs/NAME when $QA_DOCS_SCREENSHOTS=1 (to retake the README's
+    pictures), else under `fallback` (tests never write into the repository)."""
+    folder = REPO / "docs" if os.environ.get(DOCS_VARIABLE) == "1" else fallback
+    path = folder / name
+    page.screenshot(path=str(path), **options)
+    return path
 
 
 def stop(server: subprocess.Popen) -> None:

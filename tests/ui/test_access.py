@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import json
 import os
 import subprocess
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
+
 import pytest
 
 from index import QAError
 from tests.ui.conftest import LOGIN, REPO, SECRET
-from ui import is_loopback, parse_logins, resolve_logins
+from ui import escape_markdown, is_loopback, parse_logins, resolve_logins
 
 
 # --- the rules, in-process ----------------------------------------------------------------------------
@@ -195,15 +198,81 @@ def test_the_chat_client_needs_a_login_and_works_with_one(guarded_server, monkey
     assert "14 million euros" in history[-1]["content"][0]["text"]
 
 
+def upload_request(url: str, name: str, content: bytes) -> urllib.request.Request:
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n\r\n".encode()
+            + content + f"\r\n--{boundary}--\r\n".encode())
+    return urllib.request.Request(url + "/gradio_api/upload", data=body, method="POST",
+                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+
 @pytest.mark.slow
-def test_uploads_are_refused_even_with_login(guarded_server):
+def test_uploads_need_a_login_and_stay_in_the_temp_folder_up_to_the_size_limit(guarded_server):
+    from ui import MAX_UPLOAD_BYTES
+
+    url, root = guarded_server
+    _, opener = login_opener(url, *LOGIN)
+    before = sorted(p.name for p in (root / "corpus").iterdir())
+
+    anonymous = status_of(urllib.request.build_opener(), upload_request(url, "x.md", b"hello"))
+    status, body = status_of(opener, upload_request(url, "../../x.md", b"hello"))
+    too_big = status_of(opener, upload_request(url, "big.txt", b"x" * (MAX_UPLOAD_BYTES + 1)))
+
+    assert anonymous[0] == 401
+    assert status == 200
+    [saved] = json.loads(body)
+    assert Path(saved).name == "x.md" and not Path(saved).resolve().is_relative_to(root)
+    assert too_big[0] == 413 and b"size" in too_big[1]
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == before  # an upload alone adds nothing
+
+
+@pytest.mark.slow
+def test_without_login_no_event_of_the_page_can_be_queued_add_and_remove_included(guarded_server):
     url, _ = guarded_server
     _, opener = login_opener(url, *LOGIN)
-    boundary = "b"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"x.txt\"\r\n\r\nhello\r\n"
-            f"--{boundary}--\r\n").encode()
-    request = urllib.request.Request(url + "/gradio_api/upload", data=body, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    config = json.loads(status_of(opener, url + "/config")[1])
+    labels = {c["id"]: c.get("props", {}).get("value") for c in config["components"]}
+    clicks = [i for i, d in enumerate(config["dependencies"])
+              if any(labels.get(t[0]) in ("Add", "Remove") for t in d["targets"])]
+    assert len(clicks) == 2
 
-    assert status_of(opener, request)[0] == 403
+    for fn_index in range(len(config["dependencies"])):
+        request = urllib.request.Request(url + "/gradio_api/queue/join", method="POST",
+                                         data=json.dumps({"data": [], "fn_index": fn_index,
+                                                          "session_hash": "abc"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        assert status_of(urllib.request.build_opener(), request)[0] == 401, fn_index
 
+
+def queue_event(opener: urllib.request.OpenerDirector, url: str, fn_index: int, data: list) -> list[dict]:
+    """Join the queue with one event and read its messages until it completes (with the opener's session)."""
+    session = "access-test-session"
+    join = urllib.request.Request(url + "/gradio_api/queue/join", method="POST",
+                                  data=json.dumps({"data": data, "fn_index": fn_index, "session_hash": session}).encode(),
+                                  headers={"Content-Type": "application/json"})
+    assert status_of(opener, join)[0] == 200
+    messages = []
+    with opener.open(url + f"/gradio_api/queue/data?session_hash={session}", timeout=60) as stream:
+        for raw in stream:
+            line = raw.decode("utf-8").strip()
+            if line.startswith("data:"):
+                messages.append(json.loads(line[5:]))
+                if messages[-1].get("msg") == "process_completed":
+                    break
+    return messages
+
+
+@pytest.mark.slow
+def test_with_a_login_the_add_button_gets_past_its_own_login_check(guarded_server):
+    url, root = guarded_server
+    _, opener = login_opener(url, *LOGIN)
+    config = json.loads(status_of(opener, url + "/config")[1])
+    labels = {c["id"]: c.get("props", {}).get("value") for c in config["components"]}
+    [add] = [i for i, d in enumerate(config["dependencies"]) if any(labels.get(t[0]) == "Add" for t in d["targets"])]
+    before = sorted(p.name for p in (root / "corpus").iterdir())
+
+    messages = queue_event(opener, url, add, [None, "A title only", "", "", "", ""])
+
+    status = messages[-1]["output"]["data"][0]
+    assert status == escape_markdown("The pasted article has a title but no text; paste its text too.")  # not "Log in first"
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == before

@@ -6,6 +6,8 @@ normalising of `..` or percent-escapes), against the real running server.
 from __future__ import annotations
 
 import http.client
+import json
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -119,12 +121,29 @@ def multipart(name: str, content: bytes) -> tuple[bytes, dict[str, str]]:
 
 
 @pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/upload/", "/gradio_api/upload?upload_id=x"])
-def test_uploads_are_refused(chat_server, path):
+def test_a_read_only_chat_refuses_uploads(tmp_path, path):
+    from starlette.testclient import TestClient
+
+    from ui import ChatBackend, build_app
+
     body, headers = multipart("evil.html", b"<script>alert(1)</script>")
+    with TestClient(build_app(ChatBackend(tmp_path / "no-index"), corpus_dir=None)) as client:
+        reply = client.post(path, content=body, headers=headers)
 
-    status, _, reply = raw_request(chat_server, "POST", path, body=body, headers=headers)
+    assert reply.status_code == 403 and b"no uploads" in reply.content
 
-    assert status == 403 and b"no uploads" in reply
+
+def test_an_upload_stays_in_gradios_temp_folder_and_is_served_back_only_as_a_download(chat_server, chat_index):
+    body, headers = multipart("../../evil.html", b"<script>alert(1)</script>")
+
+    status, _, reply = raw_request(chat_server, "POST", "/gradio_api/upload", body=body, headers=headers)
+
+    assert status == 200
+    [saved] = json.loads(reply)
+    assert Path(saved).name == "evil.html" and not Path(saved).resolve().is_relative_to(chat_index)
+    status, served, _ = raw_request(chat_server, "GET", f"/gradio_api/file={saved}")
+    assert status == 200 and served["Content-Type"] == "application/octet-stream"
+    assert served["Content-Disposition"].startswith("attachment")  # never rendered as a page of this origin
 
 
 def test_a_request_body_over_the_limit_is_refused_before_it_is_read(chat_server):
