@@ -9,7 +9,7 @@ BM25 searches to these rows) or read periods from questions (qa.periods).
 
     >>> f = SearchFilter.parse(since="2021", until="2021-06", sources=["Coastal Herald, valley times"])
     >>> f.describe()
-    'published 2021-01-01 to 2021-06-30, outlets Coastal Herald or valley times'
+    'published 2021-01-01 to 2021-06-30, from outlet Coastal Herald, valley times'
 """
 from __future__ import annotations
 
@@ -69,11 +69,11 @@ def parse_date(text: str | dt.date | None, *, name: str, end: bool = False) -> d
 
 
 def split_sources(values: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Outlet names from one or several values, each a name or a comma-separated list; blanks and
-    repeats (in any case) dropped.
+    """Outlet values as given, spaces tidied, blanks and repeats (in any case) dropped. A value may
+    be a comma-separated list; `RowFacts` splits it unless the whole value is an outlet's name.
 
-    >>> split_sources(["Coastal Herald, Valley Times", "coastal herald", " "])
-    ('Coastal Herald', 'Valley Times')
+    >>> split_sources(["Coastal Herald, Valley Times", "coastal herald, valley times", " "])
+    ('Coastal Herald, Valley Times',)
     """
     if values is None:
         return ()
@@ -83,11 +83,22 @@ def split_sources(values: str | Iterable[str] | None) -> tuple[str, ...]:
     for value in values:
         if not isinstance(value, str):
             raise FilterError(f"an outlet must be a name, got {type(value).__name__}")
-        for name in value.split(","):
-            name = " ".join(name.split())
-            if name:
-                names.setdefault(name.casefold(), name)
+        name = " ".join(value.split())
+        if name.strip(", "):
+            names.setdefault(name.casefold(), name)
     return tuple(names.values())
+
+
+def outlet_names(value: str, known: Mapping[str, int]) -> list[str]:
+    """The outlet names one value stands for: itself when an outlet has that name (in any case), else
+    its comma-separated parts.
+
+    >>> outlet_names("Smith, Jones & Co", {"smith, jones & co": 0}), outlet_names("A, b", {})
+    (['Smith, Jones & Co'], ['A', 'b'])
+    """
+    if value.casefold() in known:
+        return [value]
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,8 @@ class SearchFilter:
 
     Attributes:
         since, until: inclusive publication dates; an article without a date is left out when either is set.
-        sources: outlet names, each matched case-insensitively and exactly against an article's `source`.
+        sources: outlet names as given, each matched case-insensitively and exactly against an article's
+            `source`; a value that is no outlet's name is read as a comma-separated list.
         period: the question's words the dates were read from (qa.periods), or None when they were given.
     """
 
@@ -146,7 +158,7 @@ class SearchFilter:
         elif self.until:
             parts.append(f"published on or before {self.until}")
         if self.sources:
-            parts.append(f"outlet{'s' if len(self.sources) > 1 else ''} {' or '.join(self.sources)}")
+            parts.append(f"from outlet{'s' if len(self.sources) > 1 else ''} {' or '.join(self.sources)}")
         return ", ".join(parts)
 
     def to_json(self) -> dict:
@@ -203,7 +215,8 @@ class RowFacts:
         if search_filter.until:
             mask &= (self.days <= search_filter.until.toordinal()) & (self.days > 0)
         if search_filter.sources:
-            wanted = [self.outlet_ids[s.casefold()] for s in search_filter.sources if s.casefold() in self.outlet_ids]
+            names = [n.casefold() for value in search_filter.sources for n in outlet_names(value, self.outlet_ids)]
+            wanted = [self.outlet_ids[n] for n in names if n in self.outlet_ids]
             mask &= np.isin(self.outlets, np.asarray(wanted, dtype=np.int32))
         subset = RowSubset.from_mask(mask)
         with self._lock:
@@ -215,7 +228,8 @@ class RowFacts:
     def no_match_text(self, search_filter: SearchFilter) -> str:
         """The answer to a question whose filter allows no article: which filter, and what to change."""
         text = f"No article matches the filter ({search_filter.describe()}), so there is nothing to answer from."
-        unknown = [s for s in search_filter.sources if s.casefold() not in self.outlet_ids]
+        unknown = [n for value in search_filter.sources for n in outlet_names(value, self.outlet_ids)
+                   if n.casefold() not in self.outlet_ids]
         if unknown:
             shown = ", ".join(self.outlet_names[:SHOWN_OUTLETS])
             more = f" and {len(self.outlet_names) - SHOWN_OUTLETS} more" if len(self.outlet_names) > SHOWN_OUTLETS else ""
