@@ -219,8 +219,7 @@ class ChatBackend:
                 return escape_markdown(self.load_error or "The index could not be loaded.")
             answer = self._assistant.ask(message, history=turns or (), filters=filters)
             if turns is not None:
-                turns.append(Turn(answer.question if answer.filters and answer.filters.period
-                                  else answer.understood_as or answer.question, answer))
+                turns.append(Turn(answer.understood_question(), answer))
                 del turns[:-MAX_TURNS]
             return filter_line(answer) + render_answer(answer)
         except FilterError as e:

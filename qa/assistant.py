@@ -17,9 +17,8 @@ import numpy as np
 
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
 from index.embedding import BACKENDS, default_backend
-from index.store import IndexVersion, current_version_path, read_manifest
+from index.store import IndexVersion, RowSubset, current_version_path, read_manifest
 from index.annotate import load_pipeline
-from index.store import RowSubset
 from qa.candidates import ArticleText, gather_articles
 from qa.filters import RowFacts, SearchFilter
 from qa.followup import Turn, rewrite_followup

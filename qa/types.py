@@ -76,6 +76,12 @@ class Answer:
     filters: SearchFilter | None = None  # the filter the search applied (given, or read from the question)
     titles: dict[str, str | None] = field(default_factory=dict, repr=False)
 
+    def understood_question(self) -> str:
+        """The question as understood, without the note of a period read from it (what a follow-up builds on)."""
+        understood = self.understood_as or self.question
+        note = f" — {self.filters.describe()}" if self.filters is not None and self.filters.period else ""
+        return understood[:-len(note)] if note and understood.endswith(note) else understood
+
     def to_json(self) -> dict:
         """The answer JSON of CONTRACT.md (plus `start`, `end`, `title` on retrieved items)."""
         row = {"question": self.question, "answer": self.text, "abstained": self.abstained,

@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 
+from tests.qa.dated_articles import dated_index  # noqa: F401 (a fixture)
+
 QUESTION = "What did the council say about the flood defences along the river?"
 CREW = "How many crew members will lose their jobs?"
 BAD = {"month 13": ("--since", "2021-13-01"), "not a date": ("--until", "soon"),

@@ -14,7 +14,7 @@ from index import Article, QuestionError, load_index, update_index
 from index.store import RowSubset
 from qa import Assistant, FilterError, SearchFilter
 from qa.filters import RowFacts, parse_date, split_sources
-from tests.qa.conftest import SMALL_CHUNKS, write_dated_corpus
+from tests.qa.dated_articles import SMALL_CHUNKS, dated_index, write_dated_corpus  # noqa: F401 (a fixture)
 
 FLOOD = "What did the council say about the flood defences along the river?"
 DATES = {"flood_2020": "2020-10-12", "flood_2021a": "2021-03-04", "flood_2021b": "2021-11-20",
@@ -216,6 +216,7 @@ def test_a_period_in_the_question_filters_and_is_shown_in_understood_as(assistan
     answer = assistant.ask("How much will the flood wall cost in 2021?")
     assert answer.understood_as == "How much will the flood wall cost? — published 2021-01-01 to 2021-12-31"
     assert answer.filters.period == "in 2021" and answer.to_json()["filters"]["from"]["since"] == "question"
+    assert answer.understood_question() == "How much will the flood wall cost?"  # what a follow-up builds on
     assert "nine million euros" in answer.text
     assert {c.published[:4] for c in answer.citations} == {"2021"}
     assert all((DATES[p.chunk.doc_id] or "").startswith("2021") for p in answer.retrieved)

@@ -1,4 +1,4 @@
-"""Fixtures of the answering stage's tests: a small archive of dated articles from several outlets.
+"""A fixture of the answering stage's filter tests: a small archive of dated articles from several outlets.
 
 Owns: DATED_ARTICLES (floods and ferries reported over 2020-2022 by four outlets, one article
 without a date and one without an outlet) and a real index over them in small chunks, so that
