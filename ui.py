@@ -34,7 +34,7 @@ from starlette.requests import Request
 
 from index import Article, Embedder, IndexNotFoundError, QAError, QuestionError, set_offline_mode
 from index.importer import MAX_INPUT_BYTES, ImportReport, RemoveReport, import_files, pasted_draft, remove_articles
-from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, Timeline, Turn
+from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, FilterError, SearchFilter, Timeline, Turn
 
 log = logging.getLogger("ui")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
@@ -82,7 +82,8 @@ def render_answer(answer: Answer) -> str:
         lines += [f"*Understood as: {escape_markdown(answer.understood_as)}*", ""]
     lines += [escape_markdown(answer.text), ""]
     if answer.abstained:
-        lines.append("**Closest passages**")
+        if answer.retrieved:
+            lines.append("**Closest passages**")
         for p in answer.retrieved[:3]:
             title = answer.titles.get(p.chunk.doc_id) or p.chunk.doc_id
             excerpt = p.chunk.text if len(p.chunk.text) <= 300 else p.chunk.text[:300] + "…"
@@ -104,6 +105,14 @@ def render_answer(answer: Answer) -> str:
             lines.append(f"Also reported by: {others}")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def filter_line(answer: Answer) -> str:
+    """The line above an answer that names the filter its search applied: '' for none, and for dates
+    read from the question, which the "Understood as" line names with the rest of the filter."""
+    if answer.filters is None or answer.filters.period:
+        return ""
+    return f"*Searched only articles {escape_markdown(answer.filters.describe())}.*\n\n"
 
 
 @dataclass(frozen=True)
@@ -219,20 +228,26 @@ class ChatBackend:
     def assistant(self) -> Assistant | None:
         return self._assistant
 
-    def reply(self, message: str, turns: list[Turn] | None = None) -> str:
+    def reply(self, message: str, turns: list[Turn] | None = None, since: str | None = None,
+              until: str | None = None, outlet: str | None = None) -> str:
         """The chat's answer to one message, as Markdown; never raises, never shows a traceback.
 
-        `turns` is this conversation's earlier exchanges; the new one is appended to it.
+        `turns` is this conversation's earlier exchanges; the new one is appended to it. `since`,
+        `until` (YYYY-MM-DD, YYYY-MM or YYYY) and `outlet` filter the articles searched; empty is none.
         """
         try:
+            filters = SearchFilter.parse(since=since or None, until=until or None, sources=outlet or None,
+                                         names=("the from date", "the until date"))
             self._load()
             if self._assistant is None:
                 return escape_markdown(self.load_error or "The index could not be loaded.")
-            answer = self._assistant.ask(message, history=turns or ())
+            answer = self._assistant.ask(message, history=turns or (), filters=filters)
             if turns is not None:
-                turns.append(Turn(answer.understood_as or answer.question, answer))
+                turns.append(Turn(answer.understood_question(), answer))
                 del turns[:-MAX_TURNS]
-            return render_answer(answer)
+            return filter_line(answer) + render_answer(answer)
+        except FilterError as e:
+            return escape_markdown(f"Please check the filter: {e}.")
         except QuestionError as e:
             return escape_markdown(f"Please ask a question: {e}.")
         except QAError as e:
@@ -255,6 +270,10 @@ class ChatBackend:
         except Exception:  # the UI must answer; the traceback goes to the log, not the page
             log.exception("timeline of %r failed", str(topic)[:200])
             return "Something went wrong while making the timeline; the error was logged. Please try again."
+    def outlets(self) -> list[str]:
+        """The outlets of the indexed articles, for the chat's outlet filter (none before an index loads)."""
+        self._load()
+        return self._assistant.outlets() if self._assistant is not None else []
 
     def article_page(self, doc_id: str, start: int | None, end: int | None) -> str | None:
         """The article view's HTML, or None when the id is not an indexed article."""
@@ -468,10 +487,11 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
         def refuse_uploads() -> PlainTextResponse:
             return PlainTextResponse("This chat accepts no uploads.", status_code=403)
 
-    async def respond(message: str, history: list[dict], turns: list[Turn] | None) -> tuple[list[dict], str, list[Turn]]:
+    async def respond(message: str, history: list[dict], turns: list[Turn] | None, since: str | None = None,
+                      until: str | None = None, outlet: str | None = None) -> tuple[list[dict], str, list[Turn]]:
         history, turns = list(history or []), list(turns or [])
         history.append({"role": "user", "content": shown_question(message or "")})
-        reply = await gate.run(backend.reply, message or "", turns)
+        reply = await gate.run(backend.reply, message or "", turns, since, until, outlet)
         if reply is None:  # keep the question in the box, so asking again is one key press
             history.append({"role": "assistant", "content": BUSY_TEXT})
             return history, message, turns
@@ -484,7 +504,7 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
             gr.Markdown(escape_markdown(backend.load_error))
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                _chat_tab(gr, demo, respond, backend.examples)
+                _chat_tab(gr, demo, respond, backend.examples, outlets=backend.outlets)
             # Each further panel is a function of its own, below: one tab each.
             with gr.Tab("Timeline", id="timeline"):
                 _timeline_tab(gr, gate, backend)
@@ -518,21 +538,35 @@ def _example_text(sample: object) -> str:
     return sample if isinstance(sample, str) else ""
 
 
-def _chat_tab(gr, demo, respond: Callable, examples_of: Callable[[], list[str]]) -> None:
-    """The conversation, the question box and example questions drawn from the index."""
+def _chat_tab(gr, demo, respond: Callable, examples_of: Callable[[], list[str]],
+              outlets: Callable[[], list[str]] = list) -> None:
+    """The conversation, the question box with its filters (dates, outlet), and example questions
+    drawn from the index."""
     chatbot = gr.Chatbot(label="Conversation", height=560, sanitize_html=True, feedback_options=None)
     with gr.Row():
         box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=8,
                          max_length=SHOWN_QUESTION_CHARS)
         send = gr.Button("Ask", variant="primary", scale=1)
+    with gr.Row(equal_height=True):
+        since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD (or YYYY-MM, YYYY)", max_lines=1,
+                           max_length=40, scale=2, elem_id="filter-since")
+        until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD (or YYYY-MM, YYYY)", max_lines=1,
+                           max_length=40, scale=2, elem_id="filter-until")
+        outlet = gr.Dropdown(_outlet_choices(outlets()), value="", label="Outlet", scale=3, elem_id="filter-outlet",
+                             allow_custom_value=True)  # an outlet added since the page loaded, or a comma list
     turns = gr.State([])
     # Drawn from the index when the page opens, so they change with the archive.
     examples = gr.Dataset(label="Examples", components=[box], samples=[[q] for q in examples_of()], type="values")
     examples.click(_example_text, examples, box, api_visibility="private")
     demo.load(lambda: gr.Dataset(samples=[[q] for q in examples_of()]), None, examples, api_visibility="private")
     # No Gradio limit on the chat: every question reaches the gate at once, which answers or says busy.
-    box.submit(respond, [box, chatbot, turns], [chatbot, box, turns], api_name="chat", concurrency_limit=None)
-    send.click(respond, [box, chatbot, turns], [chatbot, box, turns], api_name=False, concurrency_limit=None)
+    asked = [box, chatbot, turns, since, until, outlet]
+    box.submit(respond, asked, [chatbot, box, turns], api_name="chat_filtered", concurrency_limit=None)
+    send.click(respond, asked, [chatbot, box, turns], api_name=False, concurrency_limit=None)
+    # The "chat" endpoint outside tools call keeps its three inputs (question, history, turns): unfiltered.
+    gr.Button(visible=False).click(respond, [box, chatbot, turns], [chatbot, box, turns], api_name="chat",
+                                   concurrency_limit=None)
+    outlet.focus(lambda: gr.Dropdown(choices=_outlet_choices(outlets())), None, outlet, api_visibility="private")
     chatbot.clear(lambda: [], None, turns, api_visibility="private")
 
 
@@ -818,6 +852,9 @@ def _add_articles_tab(gr, desk: ArticleDesk, guarded: bool, tab) -> None:
     timer.tick(tick, None, [status, listing, chosen, timer], api_visibility="private", concurrency_limit=None,
                show_progress="hidden")
     tab.select(show_articles, None, [listing, chosen], api_visibility="private", concurrency_limit=None)
+def _outlet_choices(names: list[str]) -> list[tuple[str, str]]:
+    """The outlet dropdown's choices: every outlet, after an empty choice that means all of them."""
+    return [("All outlets", "")] + [(name, name) for name in names]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

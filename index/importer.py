@@ -212,7 +212,7 @@ def read_source(source: Source) -> tuple[str, bytes]:
     path = Path(source)
     try:
         if not path.is_file():
-            raise ImportRefused(f"is not a file (missing, a folder or a device); give the path of an article file")
+            raise ImportRefused("is not a file (missing, a folder or a device); give the path of an article file")
         size = path.stat().st_size
         _check_size(size)
         with path.open("rb") as handle:

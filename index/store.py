@@ -149,15 +149,65 @@ class IndexVersion:
         """The chunks' terms counted, as an update builds on them (memory-mapped)."""
         return load_term_rows(self.path / "keywords")
 
-    def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none)."""
-        return self.vectors.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+    def search(self, query_vectors: np.ndarray, k: int, *,
+               within: RowSubset | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none).
+
+        `within` restricts the search to those rows inside FAISS (its ID selector), so k rows come
+        back whenever k are allowed. An IVF index probes only `nprobe` lists, which may hold fewer
+        than k allowed rows; such a query is searched exactly over the allowed rows' vectors instead.
+        """
+        query_vectors = np.ascontiguousarray(query_vectors, dtype=np.float32)
+        if within is None:
+            return self.vectors.search(query_vectors, k)
+        wanted = min(k, len(within.rows))
+        if wanted == 0:
+            return np.full((len(query_vectors), k), -np.inf, dtype=np.float32), np.full((len(query_vectors), k), -1)
+        ivf = faiss.try_extract_index_ivf(self.vectors)
+        params = (faiss.SearchParametersIVF(sel=within.selector, nprobe=ivf.nprobe) if ivf is not None
+                  else faiss.SearchParameters(sel=within.selector))
+        scores, rows = self.vectors.search(query_vectors, k, params=params)
+        for q in np.flatnonzero((rows[:, :wanted] < 0).any(axis=1)):
+            scores[q], rows[q] = _exact_within(self.all_vectors(), query_vectors[q], within.rows, k)
+        return scores, rows
 
     def all_vectors(self) -> np.ndarray:
         """Every stored vector, row i for chunk i (memory-mapped, read-only)."""
         if self.matrix is None or not self.chunks:
             return np.zeros((0, self.vectors.d), dtype=np.float32)
         return self.matrix
+
+
+@dataclass(frozen=True)
+class RowSubset:
+    """A set of chunk rows a search is restricted to: the rows in order, and the FAISS selector over
+    them (a bitmap, so a check costs one bit read whatever the size)."""
+
+    rows: np.ndarray  # int64, ascending
+    bitmap: np.ndarray = field(repr=False)  # kept alive: the selector reads it in place
+    selector: faiss.IDSelector = field(repr=False)
+
+    @classmethod
+    def from_mask(cls, mask: np.ndarray) -> RowSubset:
+        """The rows where `mask` (one bool per chunk row) is true."""
+        bitmap = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
+        return cls(rows=np.flatnonzero(mask).astype(np.int64), bitmap=bitmap, selector=selector)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _exact_within(vectors: np.ndarray, query: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best inner products among `rows` for one query, by brute force, padded with -1."""
+    scores = np.asarray(vectors[rows], dtype=np.float32) @ query
+    take = min(k, len(rows))
+    best = np.argpartition(-scores, take - 1)[:take] if take < len(rows) else np.arange(len(rows))
+    best = best[np.argsort(-scores[best], kind="stable")]
+    out_scores = np.full(k, -np.inf, dtype=np.float32)
+    out_rows = np.full(k, -1, dtype=np.int64)
+    out_scores[:take], out_rows[:take] = scores[best], rows[best]
+    return out_scores, out_rows
 
 
 def current_version_path(index_dir: Path) -> Path | None:

@@ -12,6 +12,7 @@ from typing import Iterator
 from index import QAError, QuestionError
 from qa.assistant import DEFAULT_K, Assistant, clean_question
 from qa.timeline import DEFAULT_TIMELINE_K, NO_ENTRIES_TEXT, Entry, Timeline, clean_topic
+from qa.filters import SearchFilter
 from qa.types import Answer
 
 
@@ -23,12 +24,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog='examples:\n  python -m qa "who denied al-Qaeda\'s presence?"\n'
                "  python -m qa --batch questions.jsonl --json\n"
                "  python -m qa --batch questions.jsonl --json --retrieve-only -k 100\n"
-               '  python -m qa --timeline "Taliban al-Qaeda ties" [--json]\n\n'
+               '  python -m qa --timeline "Taliban al-Qaeda ties" [--json]\n'
+               '  python -m qa "what did the ferry operator say?" --since 2022-05 --until 2022-06-30 '
+               '--source "Island Post" --source "Harbour Gazette"\n\n'
                "--timeline gives the statements about a topic across the archive, one per article, oldest\n"
                "first: each article's most relevant sentence, dated by a full date the sentence gives, else\n"
                "by the article's publication date; articles with neither are listed apart as undated.\n"
                "Near-copies in other outlets are folded into one entry (also reported by), and a denial\n"
-               "is linked to the claim it answers. A topic no article is about gives an empty timeline.",
+               "is linked to the claim it answers. A topic no article is about gives an empty timeline.\n\n"
+               "A question that names a period (\"in January 2021\", \"since March 2021\", \"last week\",\n"
+               "counted back from the newest article's date) is filtered to it, unless --since or\n"
+               "--until is given. Articles without a publication date are left out by a date filter.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("question", nargs="?", help="the question (omit with --batch)")
@@ -41,6 +47,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--retrieve-only", action="store_true", help="rank passages only; compose no answer")
     parser.add_argument("--timeline", metavar="TOPIC",
                         help="the topic's timeline instead of an answer: one cited sentence per article, in date order")
+    parser.add_argument("--since", metavar="DATE", default=None,
+                        help="only articles published on or after DATE (YYYY-MM-DD; YYYY-MM or YYYY: its first day)")
+    parser.add_argument("--until", metavar="DATE", default=None,
+                        help="only articles published on or before DATE (YYYY-MM-DD; YYYY-MM or YYYY: its last day)")
+    parser.add_argument("--source", metavar="NAME", action="append", default=None,
+                        help="only articles of this outlet (case-insensitive, the whole name); repeat it or "
+                             "give a comma-separated list for several")
     return parser.parse_args(argv)
 
 
@@ -67,10 +80,11 @@ def answer_command(args: argparse.Namespace) -> int:
             raise QuestionError("give either a question or --batch FILE, not both")
         if args.k < 1:
             raise QuestionError(f"-k must be at least 1, got {args.k}")
+        args.filters = SearchFilter.parse(since=args.since, until=args.until, sources=args.source)
         batch = list(read_batch(args.batch)) if args.batch else None
         assistant = Assistant(args.index_dir)
         if batch is None:
-            answer = assistant.ask(args.question, k=args.k, retrieve_only=args.retrieve_only)
+            answer = assistant.ask(args.question, k=args.k, retrieve_only=args.retrieve_only, filters=args.filters)
             print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
             return 0
         for qid, question in batch:
@@ -154,7 +168,8 @@ def read_batch(path: Path) -> Iterator[tuple[object, object]]:
 def answer_or_error(assistant: Assistant, qid: object, question: object, args: argparse.Namespace) -> dict:
     """One batch line's JSON: the answer, or an abstention carrying the error for a bad question."""
     try:
-        return assistant.ask(question, k=args.k, retrieve_only=args.retrieve_only, qid=qid).to_json()
+        return assistant.ask(question, k=args.k, retrieve_only=args.retrieve_only, qid=qid,
+                             filters=args.filters).to_json()
     except QuestionError as e:
         return {"id": qid, "question": printable(str(question)), "answer": "", "abstained": True, "citations": [],
                 "retrieved": [], "timings_ms": {}, "error": str(e)}
@@ -179,6 +194,8 @@ def terminal_safe(text: str) -> str:
 def format_answer(answer: Answer) -> str:
     """The answer as a person reads it in a terminal; article text cannot send control characters."""
     lines = [answer.text, ""]
+    if answer.filters is not None:
+        lines += [f"(searched only articles {answer.filters.describe()})", ""]
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
         lines.append(f"[{c.n}] {c.title or c.doc_id}{f' ({where})' if where else ''}")

@@ -17,11 +17,13 @@ import numpy as np
 
 from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
 from index.embedding import BACKENDS, default_backend
-from index.store import IndexVersion, current_version_path, read_manifest
+from index.store import IndexVersion, RowSubset, current_version_path, read_manifest
 from index.annotate import load_pipeline
 from qa.candidates import ArticleText, gather_articles
 from qa.examples import MAX_EXAMPLES, example_questions
+from qa.filters import RowFacts, SearchFilter
 from qa.followup import Turn, rewrite_followup
+from qa.periods import read_period, without_period
 from qa.question import analyse_question, inverse_document_frequency
 from qa.reader import ABSTAIN_TEXT, read_answer, with_kind_of
 from qa.retrieve import KeywordIndex, Retrieval, RetrieveSettings, hybrid_search
@@ -61,6 +63,7 @@ class Snapshot(NamedTuple):
     idf: Callable[[str], float]
     keywords: KeywordIndex
     rows_of: dict[str, list[int]]  # each article's chunk rows, in body order
+    facts: RowFacts  # each row's publication day and outlet, for filters
 
     def load_articles(self, pool: Sequence[Passage], max_articles: int) -> list[ArticleText]:
         """The annotated text of the best-ranked articles of a retrieved pool."""
@@ -105,8 +108,9 @@ class Assistant:
         rows_of: dict[str, list[int]] = {}
         for row, chunk in enumerate(index.chunks):
             rows_of.setdefault(chunk.doc_id, []).append(row)
+        facts = RowFacts(index.chunks, index.articles)
         with self._lock:
-            self._live, self.embedder = Snapshot(index, idf, keywords, rows_of), embedder
+            self._live, self.embedder = Snapshot(index, idf, keywords, rows_of, facts), embedder
         return True
 
     def examples(self, limit: int = MAX_EXAMPLES) -> list[str]:
@@ -125,30 +129,37 @@ class Assistant:
         """An article of the live index, or None (only indexed documents are ever served)."""
         return self._live.index.articles.get(doc_id) if isinstance(doc_id, str) else None
 
+    def outlets(self) -> list[str]:
+        """The outlets (article `source` names) of the live index, sorted, each spelled as first seen."""
+        return list(self.snapshot().facts.outlet_names)
+
     def snapshot(self) -> Snapshot:
         """The live index with its keyword index and idf, taken together so a reload cannot mix them."""
         with self._lock:
             return self._live
 
-    def retrieve(self, question: str, *, k: int = DEFAULT_K) -> tuple[Retrieval, np.ndarray]:
+    def retrieve(self, question: str, *, k: int = DEFAULT_K,
+                 filters: SearchFilter | None = None) -> tuple[Retrieval, np.ndarray]:
         """The k best passages for a question, best first, the answer pool, and the question's vector.
 
         Raises:
             QuestionError: the question is empty, too long or not text, or k is below 1.
         """
-        return self._retrieve(clean_question(question), k=k, snapshot=self.snapshot())
+        snapshot = self.snapshot()
+        within = snapshot.facts.allowed(filters) if filters is not None and not filters.is_empty() else None
+        return self._retrieve(clean_question(question), k=k, snapshot=snapshot, within=within)
 
-    def _retrieve(self, question: str, *, k: int,
-                  snapshot: Snapshot) -> tuple[Retrieval, np.ndarray]:
+    def _retrieve(self, question: str, *, k: int, snapshot: Snapshot,
+                  within: RowSubset | None = None) -> tuple[Retrieval, np.ndarray]:
         """`retrieve` for a question already cleaned (a follow-up may exceed the typed-length limit)."""
         if k < 1:
             raise QuestionError(f"k must be at least 1, got {k}")
         index, keywords = snapshot.index, snapshot.keywords
         vector = self.embedder.embed_queries([question])[0]
-        return hybrid_search(index, keywords, question, vector, k, self.retrieval), vector
+        return hybrid_search(index, keywords, question, vector, k, self.retrieval, within=within), vector
 
     def ask(self, question: str, *, k: int = DEFAULT_K, retrieve_only: bool = False, qid: str | None = None,
-            history: Sequence[Turn] = ()) -> Answer:
+            history: Sequence[Turn] = (), filters: SearchFilter | None = None) -> Answer:
         """Answer a question with cited quotes, or abstain when the articles do not support one.
 
         Args:
@@ -157,23 +168,32 @@ class Assistant:
             retrieve_only: rank passages only, compose no answer.
             qid: an id echoed in the answer JSON.
             history: earlier turns of a conversation; a follow-up question is rewritten from the last.
+            filters: only articles of these dates and outlets are searched and read. Without dates of
+                its own, a period the question names ("in January 2021", "last week") is applied.
 
         Raises:
             QuestionError: the question is empty, too long or not text.
         """
         started = time.perf_counter()
         asked = clean_question(question)
-        question = rewrite_followup(asked, history)
         snapshot = self.snapshot()
+        searched, search_filter = read_filters(asked, filters, snapshot.facts)
+        question = rewrite_followup(searched, history)
+        understood_as = f"{question} — {search_filter.describe()}" if search_filter and search_filter.period else question
+        within = snapshot.facts.allowed(search_filter) if search_filter is not None else None
+        if within is not None and not len(within):
+            return self._no_match(asked, question, understood_as, filters, search_filter, k=k, qid=qid,
+                                  snapshot=snapshot, started=started)
         index, idf = snapshot.index, snapshot.idf
-        found, vector = self._retrieve(question, k=k, snapshot=snapshot)
+        found, vector = self._retrieve(question, k=k, snapshot=snapshot, within=within)
         retrieved_at = time.perf_counter()
-        answer = Answer(question=asked, understood_as=question, text="", abstained=False, retrieved=found.passages, id=qid,
+        answer = Answer(question=asked, understood_as=understood_as, text="", abstained=False, retrieved=found.passages,
+                        id=qid, filters=search_filter,
                         titles={p.chunk.doc_id: index.articles[p.chunk.doc_id].title for p in found.passages})
         if not retrieve_only:
             understood = analyse_question(question, self._nlp(question), idf)
-            if asked != question:
-                understood = with_kind_of(understood, analyse_question(asked, self._nlp(asked), idf))
+            if searched != question:
+                understood = with_kind_of(understood, analyse_question(searched, self._nlp(searched), idf))
             answer.text, answer.citations = read_answer(
                 understood, found.pool, vector, articles=index.articles, load_articles=snapshot.load_articles,
                 embed=self.embedder.embed_queries, settings=self.settings)
@@ -209,3 +229,38 @@ class Assistant:
         timeline.timings_ms = {"retrieve": (retrieved_at - started) * 1000, "read": (done - retrieved_at) * 1000,
                                "total": (done - started) * 1000}
         return timeline
+    def _no_match(self, asked: str, question: str, understood_as: str, given: SearchFilter | None,
+                  search_filter: SearchFilter, *, k: int, qid: str | None, snapshot: Snapshot,
+                  started: float) -> Answer:
+        """The answer when a filter allows no article: it says so and names the filter. When the dates
+        were read from the question, the closest passages without them are still listed."""
+        retrieved: list[Passage] = []
+        if search_filter.period is not None:
+            within = snapshot.facts.allowed(given) if given is not None else None
+            if within is None or len(within):
+                retrieved = self._retrieve(question, k=k, snapshot=snapshot, within=within)[0].passages
+        done = (time.perf_counter() - started) * 1000
+        return Answer(question=asked, understood_as=understood_as, text=snapshot.facts.no_match_text(search_filter),
+                      abstained=True, retrieved=retrieved, id=qid, filters=search_filter,
+                      titles={p.chunk.doc_id: snapshot.index.articles[p.chunk.doc_id].title for p in retrieved},
+                      timings_ms={"retrieve": done, "answer": 0.0, "total": done})
+
+
+def read_filters(asked: str, given: SearchFilter | None, facts: RowFacts) -> tuple[str, SearchFilter | None]:
+    """The question to search with and the filter to apply: the one given, with the period the
+    question names as its dates when it has none of its own (and the index has dated articles);
+    the period's words are then taken out of the question.
+
+    Raises:
+        QuestionError: `given` is not a SearchFilter.
+    """
+    if given is not None and not isinstance(given, SearchFilter):
+        raise QuestionError(f"filters must be a qa.SearchFilter, got {type(given).__name__}")
+    period = None
+    if not (given and given.dated) and facts.newest is not None:
+        period = read_period(asked, newest=facts.newest)
+    search_filter = (given or SearchFilter()).with_period(period)
+    if period is None or search_filter is None or search_filter.period is None:
+        return asked, search_filter
+    searched = without_period(asked, period)
+    return (searched if any(ch.isalnum() for ch in searched) else asked), search_filter

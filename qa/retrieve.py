@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 
 from index.keywords import Bm25
-from index.store import IndexVersion
+from index.store import IndexVersion, RowSubset
 from index.terms import terms
 from qa.lexicon import SYNONYMS
 from qa.types import Passage
@@ -50,16 +50,27 @@ class KeywordIndex:
         self._vocab = model.vocab.keys()
         self._size = model.num_docs
 
-    def search(self, question: str, k: int) -> list[tuple[int, float]]:
-        """(chunk row, BM25 score) of the k best chunks with a positive score, best first."""
+    def search(self, question: str, k: int, *, within: RowSubset | None = None) -> list[tuple[int, float]]:
+        """(chunk row, BM25 score) of the k best chunks with a positive score, best first; with
+        `within`, the k best of those rows."""
         query = expand_query(question) & self._vocab
         if not query or not self._size:
             return []
         scores = self._bm25.get_scores(sorted(query))
-        k = min(k, self._size)
-        top = np.argpartition(-scores, k - 1)[:k] if k < self._size else np.arange(self._size)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(row), float(scores[row])) for row in top if scores[row] > 0]
+        if within is not None:
+            return _top_scores(scores[within.rows], k, rows=within.rows)
+        return _top_scores(scores, k)
+
+
+def _top_scores(scores: np.ndarray, k: int, *, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """(row, score) of the k best positive scores, best first; `rows` names the row of each score."""
+    size = len(scores)
+    k = min(k, size)
+    if k == 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k] if k < size else np.arange(size)
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(row if rows is None else rows[row]), float(scores[row])) for row in top if scores[row] > 0]
 
 
 def expand_query(question: str) -> set[str]:
@@ -109,14 +120,15 @@ def fuse_scores(sides: list[tuple[dict[int, float], float]], k: int) -> list[tup
 
 
 def hybrid_search(index: IndexVersion, keywords: KeywordIndex, question: str, question_vector: np.ndarray,
-                  k: int, settings: RetrieveSettings, *, pool_size: int = 6, pool_each: int = 3) -> Retrieval:
+                  k: int, settings: RetrieveSettings, *, pool_size: int = 6, pool_each: int = 3,
+                  within: RowSubset | None = None) -> Retrieval:
     """The k best passages by fused dense and BM25 rank, and the answer pool: the fused top
     `pool_size` plus the top `pool_each` of each ranking alone (a passage one method ranks first
-    and the other misses still gets read)."""
+    and the other misses still gets read). With `within`, both searches see only those rows."""
     depth = max(k, settings.depth, pool_size)
-    scores, rows = index.search(question_vector[None, :], min(depth, max(1, len(index.chunks))))
+    scores, rows = index.search(question_vector[None, :], min(depth, max(1, len(index.chunks))), within=within)
     dense_scores = {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
-    sparse_scores = dict(keywords.search(question, depth))
+    sparse_scores = dict(keywords.search(question, depth, within=within))
     dense, sparse = list(dense_scores), list(sparse_scores)
     if settings.fusion == "zscore":
         fused = fuse_scores([(dense_scores, settings.dense_weight), (sparse_scores, 1 - settings.dense_weight)],

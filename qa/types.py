@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from index import Chunk
+from qa.filters import SearchFilter
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,14 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     id: str | None = None
     understood_as: str | None = None
+    filters: SearchFilter | None = None  # the filter the search applied (given, or read from the question)
     titles: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def understood_question(self) -> str:
+        """The question as understood, without the note of a period read from it (what a follow-up builds on)."""
+        understood = self.understood_as or self.question
+        note = f" — {self.filters.describe()}" if self.filters is not None and self.filters.period else ""
+        return understood[:-len(note)] if note and understood.endswith(note) else understood
 
     def to_json(self) -> dict:
         """The answer JSON of CONTRACT.md (plus `start`, `end`, `title` on retrieved items)."""
@@ -82,4 +90,6 @@ class Answer:
                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
         if self.understood_as and self.understood_as != self.question:
             row["understood_as"] = self.understood_as
+        if self.filters is not None:
+            row["filters"] = self.filters.to_json()
         return ({"id": self.id} | row) if self.id is not None else row

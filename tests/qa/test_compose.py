@@ -52,8 +52,10 @@ def assistant(tmp_path_factory, embedder):
 
 
 def _numbers_supported(answer) -> bool:
-    """Every number in the answer text is in a cited quote or a cited article's date."""
+    """Every number in the answer text is in a cited quote or a cited article's date (or the dates of
+    the filter it names: "No article matches the filter (published 2030-01-01 to ...)")."""
     sources = " ".join(f"{c.quote} {c.published or ''}" for c in answer.citations)
+    sources += f" {answer.filters.describe()}" if answer.filters else ""
     body = re.sub(r"\[\d+\]", " ", answer.text)
     return all(n in sources for n in re.findall(r"\d[\d,.]*\d|\d", body))
 
