@@ -171,18 +171,6 @@ def start_chat(root: Path, *args: str, host: str = "127.0.0.1", env: dict[str, s
     raise RuntimeError("ui.py did not start within 120 s")
 
 
-DOCS_VARIABLE = "QA_DOCS_SCREENSHOTS"
-
-
-def save_screenshot(page, name: str, fallback: Path, **options) -> Path:
-    """A screenshot of `page` as docs/NAME when $QA_DOCS_SCREENSHOTS=1 (to retake the README's
-    pictures), else under `fallback` (tests never write into the repository)."""
-    folder = REPO / "docs" if os.environ.get(DOCS_VARIABLE) == "1" else fallback
-    path = folder / name
-    page.screenshot(path=str(path), **options)
-    return path
-
-
 def stop(server: subprocess.Popen) -> None:
     server.terminate()
     try:

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from tests.index.test_importer import PAGE
-from tests.ui.conftest import ARTICLES, build_index, save_screenshot, start_chat, stop
+from tests.ui.conftest import ARTICLES, build_index, start_chat, stop
+from tests.ui.screenshots import save_screenshot
 from tests.ui.test_chat_browser import _ask
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -87,7 +88,7 @@ def test_upload_html_and_markdown_ask_about_each_then_remove_one(desk_server, br
     listing = page.locator("#article-list").inner_text()
     assert "4 articles in the index" in listing and 'Glass museum: a "record" summer — Kosta Courier' in listing
     assert "Dam spillway rebuilt ahead of spring floods — River Gazette · 2022-02-14" in listing
-    save_screenshot(page, "add-articles.png", tmp_path, full_page=True)
+    save_screenshot(page, "add-articles.png", tmp_path)
 
     _to_chat(page)
     dam = _ask(page, "How much did the spillway work at the Lindholm dam cost?").inner_text()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.ui.helpers import save_screenshot
+from tests.ui.screenshots import save_screenshot
 from tests.ui.test_chat_browser import INJECTED, _open_chat
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
