@@ -95,10 +95,8 @@ def corpus_index_dir(corpus: Corpus, *, index_dir: Path | None, embedder: Embedd
 
 def display_path(path: Path) -> str:
     """A path as short as it can be said from the repository root (`../shared/...` for the shared folder)."""
-    try:
+    if path.is_relative_to(REPO_ROOT):
         return path.relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        try:
-            return "../" + path.relative_to(REPO_ROOT.parent).as_posix()
-        except ValueError:
-            return str(path)
+    if path.is_relative_to(SHARED_DIR):  # only the shared folder: another neighbour of the clone is said in full
+        return "../" + path.relative_to(SHARED_DIR.parent).as_posix()
+    return str(path)
