@@ -128,6 +128,7 @@ def _entity_spans(kind: str, sentence: Sentence, article: ArticleText) -> list[S
     return spans
 
 
+OTHER_NOUN_FIT = 0.35  # a figure counting another noun than the one asked about (a bare figure fits 0.5)
 _PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".split())
 # adjectives that only ever place what follows them: "left for *nearby* Mittagong"
 _PLACE_ADJECTIVES = frozenset("nearby neighbouring neighboring".split())
@@ -385,6 +386,8 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
         elif "%" in article.body[article.words[last].end:article.words[last].end + 1] or (
                 unit is not None and article.words[unit].lemma in ("percent", "cent")):
             fit = 0.2
+        elif question.unit and unit is not None and article.words[unit].pos == "NOUN":
+            fit = OTHER_NOUN_FIT  # "*one* step closer", "15 *votes*" for "how many members": it counts something else
         spans.append(_span_of(article, first, counted if counted is not None else last,
                               fit * _verb_fit(question, article, first)))
     return spans

@@ -116,6 +116,14 @@ def test_class_3_whom_someone_beat_is_the_one_beaten_by_that_someone(read):
     assert first_line(read("Who beat Karl Lenz in the Harbour Cup final?", bodies)[0]).startswith("Luis Ortega")
 
 
+def test_class_5_a_figure_counting_another_noun_is_not_the_count_asked(read):
+    text, _ = read("How many members of the Harbour Council voted against the parking bill?", {"vote": (
+        "The parking bill is one step closer after the Harbour Council voted on Tuesday. "
+        "The council passed the parking bill by 15 votes to eight after a long debate.")})
+
+    assert not first_line(text).lower().startswith(("one", "15")), text
+
+
 def test_class_6_a_near_miss_abstains(read):
     bodies = {"museum": ("The city museum reopened on Friday after a two-year renovation. "
                          "Visitors praised the new galleries and the rebuilt roof.")}
