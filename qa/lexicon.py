@@ -134,6 +134,7 @@ SYNONYM_GROUPS = (
     "child children kid",
     "home house",
     "elect vote",
+    "indigenous aboriginal",
 )
 
 
