@@ -50,6 +50,7 @@ class Question:
     kind_words: tuple[str, ...] = ()  # stems that ask for the kind ("old" of "how old"): no anchor for a span
     subject: tuple[str, ...] = ()  # stems of the main clause's subject ("how old is *Virginie Razzano*, the …")
     role: Literal["agent", "patient"] | None = None  # what the asked-for one does: "who beat X" an agent
+    plural: bool = False  # the head noun is plural: "which five *provinces*" asks for a list
 
     @property
     def strict(self) -> bool:
@@ -105,7 +106,9 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
     subject = _subject(tokens, terms)
     return Question(text=text, kind=kind, head=head, unit=unit, report_verb=verb, asks_denial=asks_denial,
                     terms=tuple(terms.values()), named=named, predicates=predicates,
-                    kind_words=kind_words, subject=subject, role=wh_role(text))
+                    kind_words=kind_words, subject=subject, role=wh_role(text),
+                    plural=head is not None and any(stem_of(t.lemma_.lower()) == head and t.tag_ in ("NNS", "NNPS")
+                                                    for t in tokens))
 
 
 _DO_SUPPORT = re.compile(r"^\W*(?:whom?|which|what)\b[^?,]*?\b(?:did|does|do)\s+(?!not\b)\w", re.I)

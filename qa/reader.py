@@ -21,7 +21,7 @@ from qa.candidates import ArticleText
 from qa.lexicon import DENIAL_WORDS, PERSON_PRONOUNS
 from qa.question import Question
 from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, score_sentences
-from qa.spans import fullest_name, resolve_person
+from qa.spans import Span, find_spans, fullest_name, resolve_person
 from qa.types import Citation, Passage
 from qa.verify import verify_answer
 from qa.writing import Lead, Statement, lead_is_near, write_answer
@@ -97,11 +97,43 @@ def _add_other_figures(rows: list[Scored], statements: list[Statement], settings
             shown.add(row.span.text.lower())
 
 
+_LIST_GLUE = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)\s*$")
+_NAME_LISTED = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
+
+
+def listed_with(span: Span, spans: Sequence[Span], body: str) -> Span:
+    """The span widened to the list of spans it stands in, joined by commas and "and"
+    ("Khost, Kunar, Nuristan, Paktiya and Zabul").
+
+    >>> s = [Span(0, 5, "Khost", 1, 0, 0), Span(7, 12, "Kunar", 1, 2, 2), Span(17, 22, "Zabul", 1, 4, 4)]
+    >>> listed_with(s[1], s, "Khost, Kunar and Zabul.").text
+    'Khost, Kunar and Zabul'
+    >>> listed_with(s[0], s[:1], "Khost, Paktiya and Zabul are named.").text
+    'Khost, Paktiya and Zabul'
+    """
+    ordered = sorted(spans, key=lambda s: s.start)
+    if span not in ordered:
+        return span
+    i = j = ordered.index(span)
+    while i > 0 and _LIST_GLUE.fullmatch(body[ordered[i - 1].end:ordered[i].start]):
+        i -= 1
+    while j + 1 < len(ordered) and _LIST_GLUE.fullmatch(body[ordered[j].end:ordered[j + 1].start]):
+        j += 1
+    first, end = ordered[i], ordered[j].end
+    while (more := _NAME_LISTED.match(body, end)) is not None:  # names spaCy did not tag: "…, Paktiya and Zabul"
+        end = more.end()
+    if i == j and end == span.end:
+        return span
+    return Span(first.start, end, body[first.start:end], span.fit, first.first, ordered[j].last)
+
+
 def make_lead(question: Question, row: Scored) -> Lead | None:
     """The words the statement leads with: its span, a person's name in full where the article gives it."""
     span = row.span
     if span is None:
         return None
+    if question.plural:  # "which five provinces": the whole list the best one stands in
+        span = listed_with(span, find_spans(question, row.sentence, row.article), row.article.body)
     if question.kind == "person":
         fuller = fullest_name(row.article, span)
         if fuller is not None and lead_is_near(row.article, row.sentence.position, fuller.start):

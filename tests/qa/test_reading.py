@@ -124,6 +124,15 @@ def test_class_5_a_figure_counting_another_noun_is_not_the_count_asked(read):
     assert not first_line(text).lower().startswith(("one", "15")), text
 
 
+def test_class_4_a_plural_question_gets_the_whole_list(read):
+    text, _ = read("Which three villages did the floods cut off?", {"flood": (
+        "Heavy rain fell across the valley for a third day on Sunday. "
+        "The floods cut off the villages of Arlen, Borrowdale and Castlemere, police said.")})
+
+    line = first_line(text)
+    assert all(name in line for name in ("Arlen", "Borrowdale", "Castlemere")), text
+
+
 def test_class_6_a_near_miss_abstains(read):
     bodies = {"museum": ("The city museum reopened on Friday after a two-year renovation. "
                          "Visitors praised the new galleries and the rebuilt roof.")}
