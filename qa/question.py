@@ -83,7 +83,7 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
     lower = [t.lower_ for t in tokens]
     kind, head, unit = _kind(tokens, lower, text.lower())
     verb = _report_verb(tokens)
-    if verb and kind in ("phrase", "thing", "organisation", "group") and _wh_start(lower) in ("who", "whom", "which"):
+    if verb and kind in ("phrase", "thing") and _wh_start(lower) in ("who", "whom", "which"):
         kind = "person"
     entity_tokens = {t.i for ent in doc.ents for t in ent if ent.label_ in NAME_LABELS}
     entity_tokens |= {t.i for t in tokens if t.pos_ == "PROPN"}
