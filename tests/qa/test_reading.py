@@ -133,6 +133,14 @@ def test_class_4_a_plural_question_gets_the_whole_list(read):
     assert all(name in line for name in ("Arlen", "Borrowdale", "Castlemere")), text
 
 
+def test_class_7_which_organisation_said_it_is_an_organisation(read):
+    text, _ = read("Which agency's report described the Sava river as badly polluted?", {"river": (
+        "A report issued on March 3 by officials claims the Sava river is badly polluted, according to "
+        "a new study by the Danube Water Agency.")})
+
+    assert "Danube Water Agency" in first_line(text), text
+
+
 def test_class_6_a_near_miss_abstains(read):
     bodies = {"museum": ("The city museum reopened on Friday after a two-year renovation. "
                          "Visitors praised the new galleries and the rebuilt roof.")}
