@@ -583,8 +583,9 @@ def _speakers(question: Question, sentence: Sentence, article: ArticleText, fact
         inside = [m for m in article.mentions if start <= m.start and m.end <= end]
         people = [m for m in inside if m.label == "PERSON"]
         groups = [m for m in inside if m.label in ("ORG", "NORP")]
+        dates = [m for m in inside if m.label in ("DATE", "TIME")]
         names = [s for s in _name_runs_between(article, start, end) if not any(
-            m.start <= s.start < m.end for m in groups)]
+            m.start <= s.start < m.end for m in groups + dates) and s.text.lower() not in _MONTHS]
         if people:
             spans.append(_mention_span(people[0], verb_fit))
         elif names:

@@ -141,6 +141,13 @@ def test_class_7_which_organisation_said_it_is_an_organisation(read):
     assert "Danube Water Agency" in first_line(text), text
 
 
+def test_class_3_a_month_in_the_speakers_phrase_is_not_the_speaker(read):
+    text, _ = read("Who claims the Sava river is badly polluted?", {"river": (
+        "A report issued on March 3 by the Danube Water Agency claims the Sava river is badly polluted.")})
+
+    assert "Danube Water Agency" in first_line(text) and "March" not in first_line(text), text
+
+
 def test_class_6_a_near_miss_abstains(read):
     bodies = {"museum": ("The city museum reopened on Friday after a two-year renovation. "
                          "Visitors praised the new galleries and the rebuilt roof.")}
