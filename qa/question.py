@@ -51,6 +51,7 @@ class Question:
     subject: tuple[str, ...] = ()  # stems of the main clause's subject ("how old is *Virginie Razzano*, the …")
     role: Literal["agent", "patient"] | None = None  # what the asked-for one does: "who beat X" an agent
     plural: bool = False  # the head noun is plural: "which five *provinces*" asks for a list
+    head_words: tuple[str, ...] = ()  # the head noun and the nouns compounded with it ("*television* station")
 
     @property
     def strict(self) -> bool:
@@ -108,7 +109,8 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     terms=tuple(terms.values()), named=named, predicates=predicates,
                     kind_words=kind_words, subject=subject, role=wh_role(text),
                     plural=head is not None and any(stem_of(t.lemma_.lower()) == head and t.tag_ in ("NNS", "NNPS")
-                                                    for t in tokens))
+                                                    for t in tokens),
+                    head_words=_head_words(tokens, head))
 
 
 _DO_SUPPORT = re.compile(r"^\W*(?:whom?|which|what)\b[^?,]*?\b(?:did|does|do)\s+(?!not\b)\w", re.I)
@@ -130,6 +132,18 @@ def wh_role(text: str) -> Literal["agent", "patient"] | None:
     if _DO_SUPPORT.search(text) or _PASSIVE_BY.search(text):
         return "patient"
     return "agent" if _AGENT.search(text) else None
+
+
+def _head_words(tokens, head: str | None) -> tuple[str, ...]:
+    """The head noun's stem and the stems of the common nouns compounded with it: an article may
+    name the thing by either ("which *television station*": "told WNDU *television*")."""
+    if head is None:
+        return ()
+    found = [head]
+    for t in tokens:
+        if stem_of(t.lemma_.lower()) == head:
+            found += [stem_of(c.lemma_.lower()) for c in t.children if c.dep_ == "compound" and c.pos_ == "NOUN"]
+    return tuple(dict.fromkeys(found))
 
 
 def stem_of(word: str) -> str:

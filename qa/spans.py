@@ -236,9 +236,10 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
     known as the *Daisy Cutter*"."""
     if not question.head:
         return []
+    heads = set(question.head_words) or {question.head}
     spans = []
     for w in words:
-        if normalise(w.lemma) != question.head and normalise(w.text.lower()) != question.head:
+        if normalise(w.lemma) not in heads and normalise(w.text.lower()) not in heads:
             continue
         h = article.index_of(w)
         for i in _dependents(article, h, ("compound", "appos", "nmod", "amod", "npadvmod", "poss")):

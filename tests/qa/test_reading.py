@@ -148,6 +148,13 @@ def test_class_3_a_month_in_the_speakers_phrase_is_not_the_speaker(read):
     assert "Danube Water Agency" in first_line(text) and "March" not in first_line(text), text
 
 
+def test_class_7_a_compound_head_noun_names_the_thing_by_either_word(read):
+    text, _ = read("Which radio station did the owner tell that the fire started in the kitchen?", {"fire": (
+        "The fire started in the kitchen of the Grand Harbour Hotel on Friday, the owner told KXRT radio.")})
+
+    assert first_line(text).startswith("KXRT"), text
+
+
 def test_class_6_a_near_miss_abstains(read):
     bodies = {"museum": ("The city museum reopened on Friday after a two-year renovation. "
                          "Visitors praised the new galleries and the rebuilt roof.")}
