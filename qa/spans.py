@@ -75,6 +75,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found += _head_attached(question, article, words)
         if kind in ("title", "thing"):
             found += _quoted(sentence, article)
+        if question.head == "name":  # "what name does he go by": whatever he is called
+            found += _called(article, words)
         if kind in ("title", "organisation", "place"):
             found += [Span(s.start, s.end, s.text, 0.45, s.first, s.last)
                       for s in _name_runs(sentence, article, words) if s.fit >= 0.5]
@@ -302,6 +304,23 @@ def _propn_run(article: ArticleText, i: int) -> tuple[int, int]:
 
 
 _NAME_JOINS = frozenset({"of", "and", "for", "&"})
+
+
+_CALLED = re.compile(r"(?:\bcalls? (?:himself|herself|itself|themselves)|\bgoes by|\bknown as|\bcalled|\bnamed|"
+                     r"\bdubbed|\bnicknamed|\bunder the name(?: of)?)\s+(?:the\s+)?$", re.I)
+
+
+def _called(article: ArticleText, words: list[Word]) -> list[Span]:
+    """The proper nouns a naming phrase introduces: "the man who calls himself *Abu Mohammad*",
+    "known as *the Butcher*"."""
+    spans = []
+    for k, w in enumerate(words):
+        if w.pos == "PROPN" and w.text[:1].isupper() and (k == 0 or words[k - 1].pos != "PROPN"):
+            before = article.body[max(0, w.start - 40):w.start]
+            if _CALLED.search(before):
+                first, last = _propn_run(article, article.index_of(w))
+                spans.append(_span_of(article, first, last, 0.9))
+    return spans
 
 
 def _quoted(sentence: Sentence, article: ArticleText) -> list[Span]:

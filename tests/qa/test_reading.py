@@ -155,6 +155,14 @@ def test_class_7_a_compound_head_noun_names_the_thing_by_either_word(read):
     assert first_line(text).startswith("KXRT"), text
 
 
+def test_class_7_what_name_someone_goes_by_is_what_they_are_called(read):
+    text, _ = read("What name does the former guard who fled to Norway go by?", {"guard": (
+        "A former prison guard who fled to Norway says he saw prisoners beaten. "
+        "The man, who calls himself Omar Haddad, told Radio Nordica he worked at the prison for six years.")})
+
+    assert first_line(text).startswith("Omar Haddad"), text
+
+
 def test_class_6_a_near_miss_abstains(read):
     bodies = {"museum": ("The city museum reopened on Friday after a two-year renovation. "
                          "Visitors praised the new galleries and the rebuilt roof.")}
