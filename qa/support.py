@@ -103,7 +103,7 @@ def check_sentence(sentence: str, passages: dict[int, PromptPassage], bodies: di
                    settings: SupportSettings = SupportSettings()) -> SentenceCheck:
     """Whether the passages a sentence cites say what it says; see the module docstring for the tests."""
     refs = tuple(dict.fromkeys(int(n) for n in _ONE_MARKER.findall(sentence)))
-    claim = " ".join(_ONE_MARKER.sub(" ", sentence).split())
+    claim = re.sub(r"\s+([.!?,;:])", r"\1", " ".join(_ONE_MARKER.sub(" ", sentence).split()))
     verdict = _unsupported(claim, refs, passages)
     if verdict:
         return SentenceCheck(sentence, claim, refs, False, verdict)
