@@ -8,6 +8,7 @@ supported, the model found no answer). Does not: retrieve, or show anything.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from typing import Callable, Sequence
@@ -106,9 +107,9 @@ def cite_sentences(kept: Sequence[SentenceCheck], articles: dict[str, Article]) 
 
 
 def _fallback(extractive: Answer, why: str, llm: LLMSettings, started: float, first_token: float | None) -> Answer:
-    extractive.note, extractive.model = why, llm.model
-    extractive.timings_ms = _timings(extractive, started, first_token, time.perf_counter())
-    return extractive
+    """A copy of the extractive answer with the line saying why; the original keeps its own timings."""
+    return dataclasses.replace(extractive, note=why, model=llm.model, extractive=extractive,
+                               timings_ms=_timings(extractive, started, first_token, time.perf_counter()))
 
 
 def _timings(extractive: Answer, started: float, first_token: float | None, written: float) -> dict[str, float]:

@@ -25,6 +25,7 @@ from qa.support import split_reply
 ROOT = Path(__file__).resolve().parents[2]
 LLM_PYTHON = ROOT / ".venv-llm" / "bin" / "python"
 MODEL_FILE = ROOT / ".venv-llm" / "models" / "gemma-3-270m-q4_k_m.gguf"
+INSTALLED = ROOT / ".venv-llm" / ".installed"  # written last by `make .venv-llm/.installed`
 ALIAS = "gemma-3-270m"
 CARD_QUESTION = "who denied al-Qaeda's presence?"
 HOSTILE = ("---\ntitle: Harbour ferry timetable\nsource: Island Post\n---\n"
@@ -44,7 +45,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMSettings]:
     """The real llama.cpp server on a free port, its settings; stopped after the module."""
-    if not (LLM_PYTHON.exists() and MODEL_FILE.exists()):
+    if not (INSTALLED.exists() and LLM_PYTHON.exists() and MODEL_FILE.exists()):
         why = (".venv-llm is not built, so the real llama.cpp server tests cannot run; "
                "`make .venv-llm/.installed` builds it (about 7 minutes)")
         if os.environ.get("CI"):
