@@ -24,6 +24,8 @@ MIN_COVERAGE = 0.85  # fitted on eval/support_labels.jsonl (python -m eval.suppo
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _ONE_MARKER = re.compile(r"\[(\d+)\]")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]*(?:\s*\[\d+\])*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Jan|Feb|Aug|Sept|Oct|Nov|Dec|vs|No)|"
+                           r"\b[A-Z]\.[A-Z])\.$")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 _CUES = frozenset("not no never none nobody nothing neither nor without cannot longer".split())
@@ -77,8 +79,8 @@ class SentenceCheck:
 def split_reply(text: str) -> list[str]:
     """The sentences of a model's reply, each with the [n] markers that follow it.
 
-    >>> split_reply("He said it was untrue. [1] The UN disagreed [2].\\n- Talks went on [1, 3].")
-    ['He said it was untrue. [1]', 'The UN disagreed [2].', 'Talks went on [1][3].']
+    >>> split_reply("He said it was untrue. [1] The U.S. Army disagreed [2].\\n- Talks went on [1, 3].")
+    ['He said it was untrue. [1]', 'The U.S. Army disagreed [2].', 'Talks went on [1][3].']
     """
     text = _MARKERS.sub(lambda m: "".join(f"[{n.strip()}]" for n in m.group(1).split(",")), text)
     sentences = []
@@ -86,6 +88,8 @@ def split_reply(text: str) -> list[str]:
         line = _BULLET.sub("", line).strip()
         begin = 0
         for boundary in _BOUNDARY.finditer(line):
+            if _ABBREVIATION.search(line, 0, boundary.start()):
+                continue
             sentences.append(line[begin:boundary.end()].strip())
             begin = boundary.end()
         sentences.append(line[begin:].strip())
