@@ -55,7 +55,8 @@ def llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMSettings]:
     log = tmp_path_factory.mktemp("llm") / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen([str(LLM_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL_FILE), "--host",
-                                   "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--model_alias", ALIAS],
+                                   "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 1),
+                                   "--model_alias", ALIAS],
                                   stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     url = f"http://127.0.0.1:{port}/v1"
     try:
