@@ -15,7 +15,7 @@ LLM_STAMP := $(LLM_VENV)/.installed
 LLM_PORT ?= 8080
 LLM_MODEL_FILE := $(LLM_VENV)/models/gemma-3-270m-q4_k_m.gguf
 LLM_SERVE = HF_HUB_OFFLINE=1 $(LLM_VENV)/bin/python -m llama_cpp.server --model $(LLM_MODEL_FILE) \
-	--host 127.0.0.1 --port $(LLM_PORT) --n_ctx 4096 --n_threads $$(nproc) --model_alias gemma-3-270m
+	--host 127.0.0.1 --port $(LLM_PORT) --n_ctx 4096 --n_threads $$(nproc) --model_alias gemma-3-270m --chat_format gemma
 
 .PHONY: chat test index eval contract clean help llm
 
@@ -43,7 +43,7 @@ index: $(STAMP)
 chat: index
 ifeq ($(LLM),local)
 	$(MAKE) --no-print-directory $(LLM_STAMP)
-	$(LLM_SERVE) & server=$$!; trap "kill $$server" EXIT; $(PY) ui.py --llm http://127.0.0.1:$(LLM_PORT)/v1
+	$(LLM_SERVE) & server=$$!; trap "kill $$server" EXIT; QA_LLM_JSON=1 $(PY) ui.py --llm http://127.0.0.1:$(LLM_PORT)/v1
 else
 	$(PY) ui.py
 endif

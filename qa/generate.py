@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from index import Article
 from qa.followup import Turn
-from qa.llm import LLMError, LLMSettings, stream_chat
+from qa.llm import LLMError, LLMSettings, reply_text, stream_chat
 from qa.prompt import CANNOT_ANSWER, build_messages, prompt_passages
 from qa.support import SentenceCheck, SupportSettings, check_reply
 from qa.types import Answer, Citation
@@ -58,6 +58,7 @@ def generate_answer(extractive: Answer, question: str, articles: dict[str, Artic
             reply += piece
             if on_text is not None:
                 on_text(reply)
+        reply = reply_text(reply, llm)
     except LLMError as e:
         return _fallback(extractive, f"Generated answer unavailable ({e}); showing the extractive answer.",
                          llm, started, first_token)

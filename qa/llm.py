@@ -19,7 +19,16 @@ from index import QAError
 
 URL_VARIABLE, MODEL_VARIABLE, KEY_VARIABLE, CONTEXT_VARIABLE = ("QA_LLM_URL", "QA_LLM_MODEL", "QA_LLM_API_KEY",
                                                                  "QA_LLM_CONTEXT")
+JSON_VARIABLE = "QA_LLM_JSON"
+# With `json_reply`, the reply is held to this shape by the server's constrained decoding (llama.cpp's
+# `response_format` with a schema): a base model such as Gemma 3 270M otherwise only continues the prompt.
+REPLY_SCHEMA = {"type": "object", "required": ["sentences"], "properties": {"sentences": {
+    "type": "array", "minItems": 1, "maxItems": 4, "items": {"type": "object", "required": ["text", "sources"], "properties": {
+        "text": {"type": "string", "maxLength": 300},
+        "sources": {"type": "array", "minItems": 1, "maxItems": 2, "items": {"type": "integer"}}}}}}}
 DEFAULT_CONTEXT = 4096
+# A small model that is not instruction-tuned goes on to write the next passage or question.
+STOP = ("<passage", "Passages:", "Question:")
 
 
 class LLMError(QAError):
@@ -50,6 +59,7 @@ class LLMSettings:
     chunk_timeout: float = 30.0
     total_timeout: float = 90.0
     temperature: float = 0.0
+    json_reply: bool = False  # ask for REPLY_SCHEMA (QA_LLM_JSON=1); see reply_text
 
     @classmethod
     def from_env(cls, url: str | None = None, **overrides: object) -> LLMSettings:
@@ -70,7 +80,8 @@ class LLMSettings:
         except ValueError as e:
             raise LLMError(f"{CONTEXT_VARIABLE} must be a whole number of tokens, got {context!r}") from e
         settings = cls(url=url.rstrip("/"), model=os.environ.get(MODEL_VARIABLE) or "default",
-                       api_key=os.environ.get(KEY_VARIABLE) or None, context=context_tokens)
+                       api_key=os.environ.get(KEY_VARIABLE) or None, context=context_tokens,
+                       json_reply=os.environ.get(JSON_VARIABLE, "") not in ("", "0"))
         return replace(settings, **overrides) if overrides else settings
 
 
@@ -88,6 +99,10 @@ def stream_chat(messages: list[dict], settings: LLMSettings) -> Iterator[str]:
         headers["Authorization"] = f"Bearer {settings.api_key}"
     body = {"model": settings.model, "messages": messages, "stream": True, "temperature": settings.temperature,
             "max_tokens": settings.max_tokens}
+    if settings.json_reply:
+        body["response_format"] = {"type": "json_object", "schema": REPLY_SCHEMA}
+    else:
+        body["stop"] = list(STOP)
     deadline = time.monotonic() + settings.total_timeout
     try:
         with httpx.Client(timeout=timeout, trust_env=False) as client:
@@ -102,6 +117,25 @@ def stream_chat(messages: list[dict], settings: LLMSettings) -> Iterator[str]:
         raise LLMError(f"the model server at {settings.url} sent nothing for {settings.chunk_timeout:g} s") from e
     except httpx.HTTPError as e:
         raise LLMError(f"the model server at {settings.url} failed: {_short(e)}") from e
+
+
+def reply_text(reply: str, settings: LLMSettings) -> str:
+    """The reply as sentences with [n] markers; a JSON reply (`json_reply`) is turned into them.
+
+    >>> reply_text('{"sentences": [{"text": "Ferries stop.", "sources": [2]}]}', LLMSettings("http://x", json_reply=True))
+    'Ferries stop. [2]'
+
+    Raises:
+        LLMError: a JSON reply that is not of REPLY_SCHEMA's shape.
+    """
+    if not settings.json_reply:
+        return reply
+    parsed = _json(reply)
+    try:
+        return " ".join(f"{s['text'].strip()} " + "".join(f"[{int(n)}]" for n in s["sources"])
+                        for s in parsed["sentences"] if s["text"].strip())
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise LLMError("the model's JSON reply is not {\"sentences\": [{\"text\", \"sources\"}]}") from e
 
 
 def _read_events(lines: Iterator[str], deadline: float, total: float) -> Iterator[str]:

@@ -91,7 +91,7 @@ def format_passage(p: PromptPassage) -> str:
 def _user_text(question: str, passages: Sequence[PromptPassage]) -> str:
     listed = "\n".join(format_passage(p) for p in passages) or "(no passages)"
     return (f"Passages:\n{listed}\n\nQuestion: {question}\n"
-            "Answer in plain sentences from the passages only, each ending with its [n].")
+            "Answer in plain sentences from the passages only, each ending with its [n].\nAnswer:")
 
 
 def _history_messages(history: Sequence[Turn]) -> list[dict]:

@@ -3,7 +3,7 @@
 Owns: splitting a model's reply into sentences and their [n] markers, and for each sentence the
 tests that decide whether it is shown: at least one [n], each naming a passage of the prompt;
 its numbers and its capitalised words (names, places, months) occur in the cited passages or
-their title, outlet and date; its negation agrees with the cited sentence that supports it
+their outlet and date; its negation agrees with the cited sentence that supports it
 best (a flipped "untrue" into "true", a dropped "not"); it is not an instruction (echoed from
 an article or not); and the share of its content words found in the cited passages reaches
 `min_coverage` (fitted on eval/support_labels.jsonl with `python -m eval.support`). A supported
@@ -135,7 +135,9 @@ def _unsupported(claim: str, refs: tuple[int, ...], passages: dict[int, PromptPa
 
 
 def _passage_and_meta(p: PromptPassage) -> str:
-    return " ".join(x for x in (p.text, p.title, p.source, p.published) if x)
+    """The passage with the outlet and date shown beside its quote; not the title, which a quote
+    from the body does not show (a model that copies a headline has not answered from the text)."""
+    return " ".join(x for x in (p.text, p.source, p.published) if x)
 
 
 def content_words(text: str) -> list[str]:
