@@ -5,6 +5,7 @@ server in a thread (tests/qa/test_llm_server.py talks to the real one).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import threading
@@ -53,6 +54,9 @@ class Stub(BaseHTTPRequestHandler):
                 "garbage": b"<html>Bad gateway</html>",
                 "nocite": sse("The Taliban are very strong and control everything."),
                 "cannot": sse("I cannot answer from these articles."),
+                "json": sse('{"sentences": [{"text": "There are 200 to 500 al-Qaeda fighters in 11 provinces.", ',
+                            '"sources": [1]}, {"text": "There are 900 fighters.", "sources": [1]}]}'),
+                "badjson": sse('{"answer": "200 to 500"}'),
                 "error": b'{"error": "model not loaded"}'}[self.mode]
         self.send_response(500 if self.mode == "error" else 200)
         self.send_header("Content-Type", "text/event-stream")
@@ -107,6 +111,19 @@ def test_garbage_gives_the_extractive_answer_and_one_line(stub, mode, why):
     assert answer.mode == "extractive" and answer.text == EXTRACTIVE_TEXT
     assert why in answer.note and "\n" not in answer.note
     assert answer.to_json()["mode"] == "extractive"
+
+
+def test_a_json_reply_is_read_as_sentences_with_their_sources(stub):
+    settings = dataclasses.replace(stub("json"), json_reply=True)
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, settings)
+    assert answer.mode == "generated" and answer.removed == 1
+    assert answer.text == "There are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
+
+
+def test_a_json_reply_of_another_shape_gives_the_extractive_answer(stub):
+    settings = dataclasses.replace(stub("badjson"), json_reply=True)
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, settings)
+    assert answer.mode == "extractive" and "JSON reply is not" in answer.note
 
 
 def test_a_server_that_stalls_is_given_up_on_after_the_chunk_timeout(stub):
