@@ -23,7 +23,7 @@ from qa.prompt import PromptPassage
 MIN_COVERAGE = 0.85  # fitted on eval/support_labels.jsonl (python -m eval.support): best F0.5
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _ONE_MARKER = re.compile(r"\[(\d+)\]")
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]*(?:\s*\[\d+\])*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]*(?:\s*\[\d+\])*(?=\s+[\"“‘(]?[A-Z0-9]|\s*$)")
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Jan|Feb|Aug|Sept|Oct|Nov|Dec|vs|No)|"
                            r"\b[A-Z]\.[A-Z])\.$")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
