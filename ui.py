@@ -34,7 +34,7 @@ from starlette.requests import Request
 
 from index import Article, Embedder, IndexNotFoundError, QAError, QuestionError, set_offline_mode
 from index.importer import MAX_INPUT_BYTES, ImportReport, RemoveReport, import_files, pasted_draft, remove_articles
-from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, FilterError, SearchFilter, Timeline, Turn
+from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, FilterError, LLMSettings, SearchFilter, Timeline, Turn
 
 log = logging.getLogger("ui")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
@@ -81,6 +81,8 @@ def render_answer(answer: Answer) -> str:
     if answer.understood_as and answer.understood_as != answer.question:
         lines += [f"*Understood as: {escape_markdown(answer.understood_as)}*", ""]
     lines += [escape_markdown(answer.text), ""]
+    if answer.note:
+        lines += [f"*{escape_markdown(answer.note)}*", ""]
     if answer.abstained:
         if answer.retrieved:
             lines.append("**Closest passages**")
@@ -176,8 +178,10 @@ class AnswerGate:
 class ChatBackend:
     """Holds the assistant for the chat; picks up a new index on the next question, never a half one."""
 
-    def __init__(self, index_dir: Path | str | None = None, *, embedder: Embedder | None = None) -> None:
+    def __init__(self, index_dir: Path | str | None = None, *, embedder: Embedder | None = None,
+                 llm: LLMSettings | None = None) -> None:
         self.index_dir = index_dir
+        self.llm = llm  # a model server: answers are generated, checked, and streamed (see `respond`)
         self._embedder = embedder
         self._assistant: Assistant | None = None
         self._lock = threading.Lock()
@@ -229,11 +233,13 @@ class ChatBackend:
         return self._assistant
 
     def reply(self, message: str, turns: list[Turn] | None = None, since: str | None = None,
-              until: str | None = None, outlet: str | None = None) -> str:
+              until: str | None = None, outlet: str | None = None,
+              on_text: Callable[[str], None] | None = None) -> str:
         """The chat's answer to one message, as Markdown; never raises, never shows a traceback.
 
         `turns` is this conversation's earlier exchanges; the new one is appended to it. `since`,
         `until` (YYYY-MM-DD, YYYY-MM or YYYY) and `outlet` filter the articles searched; empty is none.
+        With a model server (`llm`), `on_text` gets the model's unchecked reply as it streams.
         """
         try:
             filters = SearchFilter.parse(since=since or None, until=until or None, sources=outlet or None,
@@ -241,7 +247,7 @@ class ChatBackend:
             self._load()
             if self._assistant is None:
                 return escape_markdown(self.load_error or "The index could not be loaded.")
-            answer = self._assistant.ask(message, history=turns or (), filters=filters)
+            answer = self._assistant.ask(message, history=turns or (), filters=filters, llm=self.llm, on_text=on_text)
             if turns is not None:
                 turns.append(Turn(answer.understood_question(), answer))
                 del turns[:-MAX_TURNS]
@@ -498,6 +504,9 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
         history.append({"role": "assistant", "content": reply})
         return history, "", turns
 
+    if backend.llm is not None:
+        respond = _streaming(respond, backend, gate)
+
     with gr.Blocks(title="News QA — cited answers") as demo:
         gr.Markdown("## Ask the articles\nEvery answer quotes its sources; follow a source to see the passage in its article.")
         if backend.load_error:
@@ -525,6 +534,35 @@ def build_app(backend: ChatBackend, *, limits: ChatLimits = ChatLimits(),
     app.add_middleware(RequestBodyLimit, upload_bytes=MAX_UPLOAD_FILES * MAX_UPLOAD_BYTES + MAX_REQUEST_BYTES
                        if corpus_dir is not None else None)
     return app
+
+
+STREAM_NOTE = "*Writing… (not yet checked against the sources)*"
+
+
+def _streaming(respond: Callable, backend: ChatBackend, gate: AnswerGate) -> Callable:
+    """`respond` for generated answers: the model's reply is shown as it comes, marked unchecked,
+    then replaced by the checked answer with its sources (a Gradio generator)."""
+
+    async def respond_streaming(message: str, history: list[dict], turns: list[Turn] | None, since: str | None = None,
+                                until: str | None = None, outlet: str | None = None):
+        history, turns = list(history or []), list(turns or [])
+        history.append({"role": "user", "content": shown_question(message or "")})
+        latest: list[str] = []
+        task = asyncio.ensure_future(gate.run(backend.reply, message or "", turns, since, until, outlet,
+                                              latest.append))
+        shown = None
+        while not task.done():
+            await asyncio.sleep(0.25)
+            if latest and latest[-1] != shown:
+                shown = latest[-1]
+                yield history + [{"role": "assistant", "content": f"{escape_markdown(shown)}\n\n{STREAM_NOTE}"}], "", turns
+        reply = task.result()
+        if reply is None:
+            yield history + [{"role": "assistant", "content": BUSY_TEXT}], message, turns
+            return
+        yield history + [{"role": "assistant", "content": reply}], "", turns
+
+    return respond_streaming
 
 
 def _example_text(sample: object) -> str:
@@ -883,6 +921,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-waiting", type=int, default=ChatLimits.waiting,
                         help=f"questions that may wait for an answer; more are told the chat is busy "
                              f"(default {ChatLimits.waiting})")
+    parser.add_argument("--llm", metavar="URL", default=None,
+                        help="write answers with the model at this OpenAI-compatible URL (e.g. http://127.0.0.1:8080/v1; "
+                             "'env' for $QA_LLM_URL), streamed, every sentence checked against its sources; also "
+                             "$QA_LLM_MODEL, $QA_LLM_API_KEY, $QA_LLM_CONTEXT")
     return parser.parse_args(argv)
 
 
@@ -891,6 +933,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         logins = resolve_logins(args.host, allow_remote=args.allow_remote, auth_file=args.auth_file)
         limits = ChatLimits(workers=args.workers, waiting=args.max_waiting)
+        llm = LLMSettings.from_env(None if args.llm == "env" else args.llm) if args.llm is not None else None
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -899,7 +942,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import uvicorn
 
-    backend = ChatBackend(args.index_dir)
+    backend = ChatBackend(args.index_dir, llm=llm)
     if backend.load_error:
         log.warning(backend.load_error)
     backend.warm_up()

@@ -15,7 +15,7 @@ from eval.run import SPLIT_CHOICES, run_sets
 from eval.sets import GOLD_SETS, SET_NAMES, display_path, gold_set_from_file, select_sets
 from index import QAError
 from index.embedding import BACKENDS
-from qa import DEFAULT_K
+from qa import DEFAULT_K, LLMSettings
 
 SETS_HELP = "; ".join(f"{s.name}: {display_path(s.gold)} over {'corpus/' if s.corpus == 'corpus' else 'the Lee corpus'}"
                       + (" (skipped while missing)" if s.optional else "") for s in GOLD_SETS)
@@ -59,6 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--index-dir", type=Path, default=None, metavar="DIR",
                         help="index of corpus/ (default: $QA_INDEX_DIR or .index/); the Lee index is .cache/lee/index")
     parser.add_argument("-k", type=int, default=DEFAULT_K, help=f"passages retrieved per question (default {DEFAULT_K})")
+    parser.add_argument("--llm", metavar="URL", default=None,
+                        help="also answer every question in generated mode with the model at this OpenAI-compatible "
+                             "URL ('env': $QA_LLM_URL), and print it beside the extractive figures: answer, first "
+                             "line, abstention, citation integrity, share of generated sentences removed, time to "
+                             "first token and to the checked answer")
     args = parser.parse_args(argv)
     if args.gold is not None and args.sets:
         parser.error("--gold runs one file on its own; leave out --set, or leave out --gold")
@@ -84,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     gold_sets = [gold_set_from_file(args.gold)] if args.gold else select_sets(args.sets)
     try:
-        run = run_sets(gold_sets, index_dir=args.index_dir, k=args.k, split=args.split)
+        llm = LLMSettings.from_env(None if args.llm == "env" else args.llm) if args.llm is not None else None
+        run = run_sets(gold_sets, index_dir=args.index_dir, k=args.k, split=args.split, llm=llm)
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict
 
-from eval.run import QuestionResult, SuiteRun, summarise, summary_rows, type_rows
+from eval.run import QuestionResult, SuiteRun, generated_summary, summarise, summary_rows, type_rows
 
 SUMMARY_COLUMNS = (  # (header, summary key): every figure is a share from 0 to 1
     ("answer", "answer_accuracy"), ("first-line", "first_line_accuracy"), ("near-miss", "nearmiss_abstention"),
@@ -75,10 +75,39 @@ def format_summary(run: SuiteRun, *, split: str | None = None) -> list[str]:
     return lines
 
 
+def generated_groups(results: list[QuestionResult]) -> list[tuple[str, str, list[QuestionResult]]]:
+    """(set, split, results) of every group run with --llm, then (all, split) per split."""
+    groups: dict[tuple[str, str], list[QuestionResult]] = {}
+    for r in results:
+        if r.generated is not None:
+            groups.setdefault((r.set, r.split), []).append(r)
+            groups.setdefault(("all", r.split), []).append(r)
+    return [(name, s, rows) for (name, s), rows in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0] == "all"))]
+
+
+def format_generated(results: list[QuestionResult]) -> list[str]:
+    """Extractive beside generated (--llm): each pair is extractive / generated."""
+    if not any(r.generated is not None for r in results):
+        return []
+    lines = ["generated mode beside extractive (each pair: extractive / generated; shown: answers shown as generated; "
+             "removed: share of the model's sentences the check removed; times in ms, p50 / p95)",
+             f"{'set':<8} {'split':<7} {'n':>4} {'answer':>13} {'first-line':>13} {'abstained':>13} {'false-abst':>13} "
+             f"{'citations':>13} {'shown':>6} {'removed':>7} {'first token':>13} {'checked':>13}"]
+    for name, s, rows in generated_groups(results):
+        g = generated_summary(rows)
+        pair = lambda key: f"{share(g[key + '_extractive'], 6)}/{share(g[key + '_generated'], 6).strip():<6}"
+        lines.append(f"{name:<8} {s:<7} {g['questions']:>4} {pair('answer'):>13} {pair('first_line'):>13} "
+                     f"{pair('abstained'):>13} {pair('false_abst'):>13} {pair('citations'):>13} "
+                     f"{share(g['shown_generated'], 6)} {share(g['removed_share'], 7)} "
+                     f"{g['first_token_p50_ms']:>6.0f}/{g['first_token_p95_ms']:<6.0f} "
+                     f"{g['checked_p50_ms']:>6.0f}/{g['checked_p95_ms']:<6.0f}")
+    return lines + [""]
+
+
 def format_report(run: SuiteRun, *, split: str | None = None) -> str:
-    """Per-question rows, the per-type table, then the summary table last."""
+    """Per-question rows, the per-type table, the generated table (--llm), then the summary table last."""
     return "\n".join([*format_questions(list(run.results)), "", *format_types(list(run.results)), "",
-                      *format_summary(run, split=split)])
+                      *format_generated(list(run.results)), *format_summary(run, split=split)])
 
 
 def report_json(run: SuiteRun, *, split: str | None = None) -> dict:
@@ -87,6 +116,9 @@ def report_json(run: SuiteRun, *, split: str | None = None) -> dict:
                                         "splits": run.splits_of.get(name)} for name in run.sets],
               "summary": summary_rows(run, split=split), "per_type": type_rows(list(run.results)),
               "questions": [asdict(r) for r in run.results]}
+    if any(r.generated is not None for r in run.results):
+        report["generated"] = [{"set": name, "split": s, **generated_summary(rows)}
+                               for name, s, rows in generated_groups(list(run.results))]
     return without_nan(report)
 
 

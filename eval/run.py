@@ -16,7 +16,7 @@ from eval.metrics import (abstentions_of_kind, answer_correct, citations_intact,
                           first_relevant_rank, hit_at, mean, percentile, reciprocal_rank)
 from eval.sets import Corpus, GoldSet, corpus_index_dir, load_set, missing_note
 from index import Embedder
-from qa import Assistant, Turn
+from qa import Answer, Assistant, LLMSettings, Turn
 
 SPLIT_CHOICES = (*SPLITS, UNSPLIT)
 NEARMISS, OFFTOPIC = "unanswerable_nearmiss", "unanswerable_offtopic"
@@ -39,6 +39,23 @@ class QuestionResult:
     set: str
     split: str
     type: str | None
+    generated: GeneratedResult | None = None  # with --llm: the answer shown in generated mode
+
+
+@dataclass(frozen=True)
+class GeneratedResult:
+    """A question answered in generated mode (`--llm`), scored as the extractive answer is."""
+
+    mode: str  # "generated", or "extractive" where the check removed everything or the server failed
+    correct: bool
+    first_line_ok: bool
+    abstained: bool
+    citations_ok: bool
+    sentences: int  # sentences the model wrote
+    removed: int    # of them, removed by the check
+    first_token_ms: float
+    checked_ms: float
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,8 +69,12 @@ class SuiteRun:
 
 
 def run_gold(assistant: Assistant, questions: Sequence[GoldQuestion], *, k: int = 8,
-             set_name: str = "") -> list[QuestionResult]:
-    """Ask every gold question once (a follow-up after its earlier questions, in one conversation) and score it."""
+             set_name: str = "", llm: LLMSettings | None = None) -> list[QuestionResult]:
+    """Ask every gold question once (a follow-up after its earlier questions, in one conversation) and score it.
+
+    With `llm`, the last question is answered in generated mode too: the extractive answer it
+    starts from is scored as without, and the generated one beside it.
+    """
     bodies = {doc_id: a.body for doc_id, a in assistant.index.articles.items()}
     results = []
     for q in questions:
@@ -61,7 +82,8 @@ def run_gold(assistant: Assistant, questions: Sequence[GoldQuestion], *, k: int 
         for earlier in q.history:
             previous = assistant.ask(earlier, k=k, history=turns)
             turns.append(Turn(previous.understood_as or previous.question, previous))
-        answer = assistant.ask(q.question, k=k, history=turns)
+        shown = assistant.ask(q.question, k=k, history=turns, llm=llm)
+        answer = shown.extractive or shown
         ranked = [p.chunk.doc_id for p in answer.retrieved]
         results.append(QuestionResult(
             id=q.id, question=q.question, answerable=q.answerable, abstained=answer.abstained,
@@ -70,8 +92,21 @@ def run_gold(assistant: Assistant, questions: Sequence[GoldQuestion], *, k: int 
             citations_ok=citations_intact(answer.text, answer.to_json()["citations"], bodies),
             latency_ms=answer.timings_ms["total"], answer=answer.text,
             first_line_ok=first_line_correct(answer.text, answer.abstained, q.answers, q.answerable),
-            set=set_name, split=q.split, type=q.type))
+            set=set_name, split=q.split, type=q.type,
+            generated=score_generated(shown, q, bodies) if llm is not None else None))
     return results
+
+
+def score_generated(shown: Answer, q: GoldQuestion, bodies: dict[str, str]) -> GeneratedResult:
+    """The generated-mode answer of a gold question, scored; its sentence counts and times."""
+    timings = shown.timings_ms
+    return GeneratedResult(
+        mode=shown.mode, correct=answer_correct(shown.text, shown.abstained, q.answers, q.answerable),
+        first_line_ok=first_line_correct(shown.text, shown.abstained, q.answers, q.answerable),
+        abstained=shown.abstained, citations_ok=citations_intact(shown.text, shown.to_json()["citations"], bodies),
+        sentences=len(shown.supported or []), removed=shown.removed or 0,
+        first_token_ms=timings.get("first_token", float("nan")), checked_ms=timings.get("total", float("nan")),
+        note=shown.note)
 
 
 @dataclass(frozen=True)
@@ -101,7 +136,7 @@ def plan_sets(gold_sets: Sequence[GoldSet], *, split: str | None = None) -> tupl
 
 
 def run_sets(gold_sets: Sequence[GoldSet], *, index_dir: Path | None = None, k: int = 8, split: str | None = None,
-             embedder: Embedder | None = None, progress: bool = True) -> SuiteRun:
+             embedder: Embedder | None = None, progress: bool = True, llm: LLMSettings | None = None) -> SuiteRun:
     """Run the sets' questions (only `split`'s when given), one warmed-up assistant per corpus.
 
     A corpus none of whose chosen questions remain is not opened. The model is loaded once (or
@@ -126,7 +161,7 @@ def run_sets(gold_sets: Sequence[GoldSet], *, index_dir: Path | None = None, k: 
         embedder = assistant.embedder
         assistant.ask("warm-up question", k=k)  # first call pays one-off costs; keep it out of the latencies
         for plan in work:
-            results += run_gold(assistant, plan.questions, k=k, set_name=plan.gold_set.name)
+            results += run_gold(assistant, plan.questions, k=k, set_name=plan.gold_set.name, llm=llm)
     return SuiteRun(tuple(results), tuple(s.name for s in gold_sets), skipped,
                     {plan.gold_set.name: plan.splits for plan in plans})
 
@@ -224,3 +259,31 @@ def type_rows(results: Sequence[QuestionResult]) -> list[dict]:
     return [{"set": name, "type": kind, "split": s, "questions": len(rows),
              "accuracy": mean([float(r.correct) for r in rows])} for (name, kind, s), rows in ordered]
 
+
+
+def generated_summary(results: Sequence[QuestionResult]) -> dict[str, float | int]:
+    """Extractive and generated figures side by side for results run with --llm."""
+    rows = [r for r in results if r.generated is not None]
+    answerable = [r for r in rows if r.answerable]
+    unanswerable = [r for r in rows if not r.answerable]
+    written = sum(r.generated.sentences for r in rows)
+    return {
+        "questions": len(rows),
+        "answer_extractive": mean([float(r.correct) for r in answerable]),
+        "answer_generated": mean([float(r.generated.correct) for r in answerable]),
+        "first_line_extractive": mean([float(r.first_line_ok) for r in answerable]),
+        "first_line_generated": mean([float(r.generated.first_line_ok) for r in answerable]),
+        "abstained_extractive": mean([float(r.abstained) for r in unanswerable]),
+        "abstained_generated": mean([float(r.generated.abstained) for r in unanswerable]),
+        "false_abst_extractive": mean([float(r.abstained) for r in answerable]),
+        "false_abst_generated": mean([float(r.generated.abstained) for r in answerable]),
+        "citations_extractive": mean([float(r.citations_ok) for r in rows]),
+        "citations_generated": mean([float(r.generated.citations_ok) for r in rows]),
+        "shown_generated": mean([float(r.generated.mode == "generated") for r in rows]),
+        "sentences_written": written,
+        "removed_share": (sum(r.generated.removed for r in rows) / written) if written else float("nan"),
+        "first_token_p50_ms": percentile([r.generated.first_token_ms for r in rows], 50),
+        "first_token_p95_ms": percentile([r.generated.first_token_ms for r in rows], 95),
+        "checked_p50_ms": percentile([r.generated.checked_ms for r in rows], 50),
+        "checked_p95_ms": percentile([r.generated.checked_ms for r in rows], 95),
+    }

@@ -13,6 +13,7 @@ from index import QAError, QuestionError
 from qa.assistant import DEFAULT_K, Assistant, clean_question
 from qa.timeline import DEFAULT_TIMELINE_K, NO_ENTRIES_TEXT, Entry, Timeline, clean_topic
 from qa.filters import SearchFilter
+from qa.llm import LLMSettings
 from qa.types import Answer
 
 
@@ -54,6 +55,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--source", metavar="NAME", action="append", default=None,
                         help="only articles of this outlet (case-insensitive, the whole name); repeat it or "
                              "give a comma-separated list for several")
+    parser.add_argument("--llm", metavar="URL", default=None,
+                        help="write the answer with the model at this OpenAI-compatible URL (e.g. "
+                             "http://127.0.0.1:8080/v1, or 'env' for $QA_LLM_URL); also $QA_LLM_MODEL, "
+                             "$QA_LLM_API_KEY, $QA_LLM_CONTEXT (default 4096). Every sentence is checked against "
+                             "the passages it cites; unsupported ones are removed, and the extractive answer "
+                             "is shown, with a note why, when none survives or the server fails")
     return parser.parse_args(argv)
 
 
@@ -81,10 +88,12 @@ def answer_command(args: argparse.Namespace) -> int:
         if args.k < 1:
             raise QuestionError(f"-k must be at least 1, got {args.k}")
         args.filters = SearchFilter.parse(since=args.since, until=args.until, sources=args.source)
+        args.llm = LLMSettings.from_env(None if args.llm == 'env' else args.llm) if args.llm is not None else None
         batch = list(read_batch(args.batch)) if args.batch else None
         assistant = Assistant(args.index_dir)
         if batch is None:
-            answer = assistant.ask(args.question, k=args.k, retrieve_only=args.retrieve_only, filters=args.filters)
+            answer = assistant.ask(args.question, k=args.k, retrieve_only=args.retrieve_only, filters=args.filters,
+                                   llm=args.llm)
             print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
             return 0
         for qid, question in batch:
@@ -169,7 +178,7 @@ def answer_or_error(assistant: Assistant, qid: object, question: object, args: a
     """One batch line's JSON: the answer, or an abstention carrying the error for a bad question."""
     try:
         return assistant.ask(question, k=args.k, retrieve_only=args.retrieve_only, qid=qid,
-                             filters=args.filters).to_json()
+                             filters=args.filters, llm=args.llm).to_json()
     except QuestionError as e:
         return {"id": qid, "question": printable(str(question)), "answer": "", "abstained": True, "citations": [],
                 "retrieved": [], "timings_ms": {}, "error": str(e)}
@@ -194,6 +203,8 @@ def terminal_safe(text: str) -> str:
 def format_answer(answer: Answer) -> str:
     """The answer as a person reads it in a terminal; article text cannot send control characters."""
     lines = [answer.text, ""]
+    if answer.note:
+        lines += [f"({answer.note})", ""]
     if answer.filters is not None:
         lines += [f"(searched only articles {answer.filters.describe()})", ""]
     for c in answer.citations:

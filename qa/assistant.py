@@ -23,6 +23,8 @@ from qa.candidates import ArticleText, gather_articles
 from qa.examples import MAX_EXAMPLES, example_questions
 from qa.filters import RowFacts, SearchFilter
 from qa.followup import Turn, rewrite_followup
+from qa.generate import generate_answer
+from qa.llm import LLMSettings
 from qa.periods import read_period, without_period
 from qa.question import analyse_question, inverse_document_frequency
 from qa.reader import ABSTAIN_TEXT, read_answer, with_kind_of
@@ -159,7 +161,8 @@ class Assistant:
         return hybrid_search(index, keywords, question, vector, k, self.retrieval, within=within), vector
 
     def ask(self, question: str, *, k: int = DEFAULT_K, retrieve_only: bool = False, qid: str | None = None,
-            history: Sequence[Turn] = (), filters: SearchFilter | None = None) -> Answer:
+            history: Sequence[Turn] = (), filters: SearchFilter | None = None, llm: LLMSettings | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer a question with cited quotes, or abstain when the articles do not support one.
 
         Args:
@@ -170,10 +173,24 @@ class Assistant:
             history: earlier turns of a conversation; a follow-up question is rewritten from the last.
             filters: only articles of these dates and outlets are searched and read. Without dates of
                 its own, a period the question names ("in January 2021", "last week") is applied.
+            llm: a model server to write the answer in plain sentences from the retrieved passages
+                (`mode` "generated"); every sentence is checked against what it cites, and the
+                extractive answer is kept, with a `note` saying why, when none survives or the
+                server fails.
+            on_text: with `llm`, called with the model's reply so far as it streams (unchecked).
 
         Raises:
             QuestionError: the question is empty, too long or not text.
         """
+        answer = self._ask_extractive(question, k=k, retrieve_only=retrieve_only, qid=qid, history=history,
+                                      filters=filters)
+        if llm is None or retrieve_only or not answer.retrieved:
+            return answer
+        return generate_answer(answer, answer.understood_question(), self.snapshot().index.articles, llm,
+                               history=history, on_text=on_text)
+
+    def _ask_extractive(self, question: str, *, k: int, retrieve_only: bool, qid: str | None,
+                        history: Sequence[Turn], filters: SearchFilter | None) -> Answer:
         started = time.perf_counter()
         asked = clean_question(question)
         snapshot = self.snapshot()

@@ -50,9 +50,10 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
     if not history or not is_followup(question):
         return question
     last = history[-1]
+    answer = last.answer.extractive or last.answer  # a generated answer's lead is the extractive one's
     parts = []
-    if not last.answer.abstained and last.answer.text:
-        lead = _MARKER.sub("", last.answer.text.splitlines()[0])
+    if not answer.abstained and answer.text:
+        lead = _MARKER.sub("", answer.text.splitlines()[0])
         if ": " not in lead:  # a lead line (names, figures), not a quote line
             parts.append(lead.strip())
     parts.append(_strip_context(last.understood))

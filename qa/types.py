@@ -75,6 +75,12 @@ class Answer:
     understood_as: str | None = None
     filters: SearchFilter | None = None  # the filter the search applied (given, or read from the question)
     titles: dict[str, str | None] = field(default_factory=dict, repr=False)
+    mode: str = "extractive"  # or "generated" (an LLM wrote it and qa.support checked every sentence)
+    model: str | None = None  # the model that wrote a generated answer
+    supported: list[dict] | None = None  # each generated sentence: its text, verdict and reason
+    removed: int | None = None  # generated sentences the check removed
+    note: str | None = None  # one line for the reader: what the check removed, or why the answer is extractive
+    extractive: Answer | None = field(default=None, repr=False)  # the extractive answer a generated one began from
 
     def understood_question(self) -> str:
         """The question as understood, without the note of a period read from it (what a follow-up builds on)."""
@@ -92,4 +98,9 @@ class Answer:
             row["understood_as"] = self.understood_as
         if self.filters is not None:
             row["filters"] = self.filters.to_json()
+        row["mode"] = self.mode
+        extra = {"model": self.model, "supported": self.supported, "removed": self.removed}
+        row |= {key: value for key, value in extra.items() if value is not None or self.mode == "generated"}
+        if self.note:
+            row["note"] = self.note
         return ({"id": self.id} | row) if self.id is not None else row

@@ -1,0 +1,123 @@
+"""Generated answers: the model writes from the retrieved passages, the check decides what is shown.
+
+Owns: turning an extractive answer (its retrieved passages) into a generated one: the prompt,
+the streamed reply, the check of every sentence (qa.support), the citations of the sentences
+that survive (each [n] an exact quote, by offsets), the count of removed sentences, and falling
+back to the extractive answer with one line saying why (server down, slow, garbage, nothing
+supported, the model found no answer). Does not: retrieve, or show anything.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from typing import Callable, Sequence
+
+from index import Article
+from qa.followup import Turn
+from qa.llm import LLMError, LLMSettings, reply_text, stream_chat
+from qa.prompt import CANNOT_ANSWER, build_messages, prompt_passages
+from qa.support import SentenceCheck, SupportSettings, check_reply
+from qa.types import Answer, Citation
+
+MAX_PROMPT_PASSAGES = 6
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def removed_note(removed: int) -> str:
+    """The line shown under a generated answer when the check removed sentences.
+
+    >>> removed_note(1)
+    '1 sentence removed: not supported by the sources'
+    """
+    return f"{removed} sentence{'s' if removed != 1 else ''} removed: not supported by the sources"
+
+
+def generate_answer(extractive: Answer, question: str, articles: dict[str, Article], llm: LLMSettings, *,
+                    history: Sequence[Turn] = (), on_text: Callable[[str], None] | None = None,
+                    support: SupportSettings = SupportSettings()) -> Answer:
+    """The generated answer built on an extractive one, or that extractive answer with a note why not.
+
+    Args:
+        extractive: the answer `Assistant.ask` composed; its `retrieved` passages are the model's sources.
+        question: the question as understood (a follow-up already rewritten).
+        articles: the index's articles, for quotes by offsets.
+        llm: the model server.
+        history: earlier turns, shown to the model as the conversation so far.
+        on_text: called with the reply so far each time a piece arrives (for streaming to a chat).
+        support: the check's settings.
+    """
+    started = time.perf_counter()
+    passages = prompt_passages(extractive.retrieved[:MAX_PROMPT_PASSAGES], articles)
+    messages, sent = build_messages(question, passages, history=history, context_tokens=llm.context,
+                                    reply_tokens=llm.max_tokens)
+    reply, first_token = "", None
+    try:
+        for piece in stream_chat(messages, llm):
+            first_token = first_token or time.perf_counter()
+            reply += piece
+            if on_text is not None:
+                on_text(reply)
+        reply = reply_text(reply, llm)
+    except LLMError as e:
+        return _fallback(extractive, f"Generated answer unavailable ({e}); showing the extractive answer.",
+                         llm, started, first_token)
+    written = time.perf_counter()
+    if not reply.strip() or CANNOT_ANSWER.rstrip(".").lower() in reply.lower() and not _MARKER.search(reply):
+        return _fallback(extractive, "The model found no answer in the passages; showing the extractive answer.",
+                         llm, started, first_token)
+    checks = check_reply(reply, sent, {p.doc_id: articles[p.doc_id].body for p in sent}, settings=support)
+    kept = [c for c in checks if c.supported]
+    timings = _timings(extractive, started, first_token, written)
+    if not kept:
+        why = (f"None of the model's {len(checks)} sentences is supported by the sources"
+               if checks else "The model's reply has no sentences") + "; showing the extractive answer."
+        answer = _fallback(extractive, why, llm, started, first_token)
+        answer.supported, answer.removed = [c.to_json() for c in checks], len(checks)
+        return answer
+    text, citations = cite_sentences(kept, articles)
+    removed = len(checks) - len(kept)
+    return Answer(question=extractive.question, text=text, abstained=False, citations=citations,
+                  retrieved=extractive.retrieved, timings_ms=timings, id=extractive.id,
+                  understood_as=extractive.understood_as, filters=extractive.filters, titles=extractive.titles,
+                  mode="generated", model=llm.model, supported=[c.to_json() for c in checks], removed=removed,
+                  note=removed_note(removed) if removed else None, extractive=extractive)
+
+
+def cite_sentences(kept: Sequence[SentenceCheck], articles: dict[str, Article]) -> tuple[str, list[Citation]]:
+    """The answer text of the supported sentences, each [n] renumbered to a citation of its exact quote.
+
+    Two sentences citing the same passage share a number only when the same sentence of it supports both.
+    """
+    numbers: dict[tuple[str, int, int], int] = {}
+    citations: list[Citation] = []
+    lines = []
+    for check in kept:
+        marks = []
+        for quote in check.quotes:
+            key = (quote.doc_id, quote.start, quote.end)
+            if key not in numbers:
+                numbers[key] = len(numbers) + 1
+                a = articles[quote.doc_id]
+                citations.append(Citation(n=numbers[key], doc_id=a.doc_id, quote=a.body[quote.start:quote.end],
+                                          start=quote.start, end=quote.end, score=check.coverage, title=a.title,
+                                          source=a.source, url=a.url, published=a.published))
+            marks.append(f"[{numbers[key]}]")
+        lines.append(f"{check.claim.rstrip()} {''.join(dict.fromkeys(marks))}")
+    return " ".join(lines), citations
+
+
+def _fallback(extractive: Answer, why: str, llm: LLMSettings, started: float, first_token: float | None) -> Answer:
+    """A copy of the extractive answer with the line saying why; the original keeps its own timings."""
+    return dataclasses.replace(extractive, note=why, model=llm.model, extractive=extractive,
+                               timings_ms=_timings(extractive, started, first_token, time.perf_counter()))
+
+
+def _timings(extractive: Answer, started: float, first_token: float | None, written: float) -> dict[str, float]:
+    base = dict(extractive.timings_ms)
+    before = base.get("total", 0.0)
+    done = time.perf_counter()
+    base |= {"first_token": before + ((first_token or done) - started) * 1000,
+             "generate": (written - started) * 1000, "check": (done - written) * 1000,
+             "total": before + (done - started) * 1000}
+    return base

@@ -1,0 +1,159 @@
+"""A model server that is down, stalls or answers garbage: the extractive answer and one line why.
+
+The real llama.cpp server cannot be made to misbehave on cue, so these use a tiny stub HTTP
+server in a thread (tests/qa/test_llm_server.py talks to the real one).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
+
+import pytest
+
+from index import Article, Chunk
+from qa.generate import generate_answer
+from qa.llm import LLMError, LLMSettings, stream_chat
+from qa.types import Answer, Citation, Passage
+
+BODY = ("A UN report says there are 200 to 500 al-Qaeda fighters in 11 provinces. "
+        "The spokesman said the reports were untrue.")
+ARTICLES = {"a": Article(doc_id="a", body=BODY, title="Ties", source="Herald")}
+EXTRACTIVE_TEXT = "Herald: A UN report says there are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
+
+
+def extractive() -> Answer:
+    quote = BODY[:73]
+    return Answer(question="how many fighters?", text=EXTRACTIVE_TEXT, abstained=False,
+                  citations=[Citation(1, "a", quote, 0, 73, 1.0, title="Ties", source="Herald")],
+                  retrieved=[Passage(Chunk("a#0", "a", BODY, 0, len(BODY)), 0.9, 0)])
+
+
+def sse(*pieces: str) -> bytes:
+    events = [f"data: {json.dumps({'choices': [{'delta': {'content': p}}]})}\n\n" for p in pieces]
+    return ("".join(events) + "data: [DONE]\n\n").encode()
+
+
+class Stub(BaseHTTPRequestHandler):
+    mode = "ok"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.mode == "stall":
+            time.sleep(5)
+            return
+        body = {"ok": sse("A UN report says there are ", "200 to 500 al-Qaeda fighters in 11 provinces [1]. ",
+                          "The spokesman said the reports were true [1]."),
+                "garbage": b"<html>Bad gateway</html>",
+                "nocite": sse("The Taliban are very strong and control everything."),
+                "cannot": sse("I cannot answer from these articles."),
+                "json": sse('{"sentences": [{"text": "There are 200 to 500 al-Qaeda fighters in 11 provinces.", ',
+                            '"sources": [1]}, {"text": "There are 900 fighters.", "sources": [1]}]}'),
+                "badjson": sse('{"answer": "200 to 500"}'),
+                "error": b'{"error": "model not loaded"}'}[self.mode]
+        self.send_response(500 if self.mode == "error" else 200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def stub() -> Iterator[callable]:
+    servers = []
+
+    def serve(mode: str) -> LLMSettings:
+        handler = type("Handler", (Stub,), {"mode": mode})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return LLMSettings(url=f"http://127.0.0.1:{server.server_address[1]}/v1", chunk_timeout=1.0,
+                           total_timeout=5.0)
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_streamed_reply_is_checked_and_what_is_wrong_removed_and_counted(stub):
+    seen: list[str] = []
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, stub("ok"), on_text=seen.append)
+    assert answer.mode == "generated" and len(seen) == 3 and seen[-1].endswith("true [1].")
+    assert answer.text == "A UN report says there are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
+    assert answer.removed == 1 and answer.note == "1 sentence removed: not supported by the sources"
+    row = answer.to_json()
+    assert row["mode"] == "generated" and [s["supported"] for s in row["supported"]] == [True, False]
+    assert all(BODY[c["start"]:c["end"]] == c["quote"] for c in row["citations"])
+
+
+@pytest.mark.parametrize("mode, why", [
+    ("garbage", "not JSON"),
+    ("error", "HTTP 500"),
+    ("nocite", "None of the model's 1 sentences is supported"),
+    ("cannot", "found no answer"),
+])
+def test_garbage_gives_the_extractive_answer_and_one_line(stub, mode, why):
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, stub(mode))
+    assert answer.mode == "extractive" and answer.text == EXTRACTIVE_TEXT
+    assert why in answer.note and "\n" not in answer.note
+    assert answer.to_json()["mode"] == "extractive"
+
+
+def test_a_json_reply_is_read_as_sentences_with_their_sources(stub):
+    settings = dataclasses.replace(stub("json"), json_reply=True)
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, settings)
+    assert answer.mode == "generated" and answer.removed == 1
+    assert answer.text == "There are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
+
+
+def test_a_json_reply_of_another_shape_gives_the_extractive_answer(stub):
+    settings = dataclasses.replace(stub("badjson"), json_reply=True)
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, settings)
+    assert answer.mode == "extractive" and "JSON reply is not" in answer.note
+
+
+def test_a_server_that_stalls_is_given_up_on_after_the_chunk_timeout(stub):
+    started = time.monotonic()
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, stub("stall"))
+    assert time.monotonic() - started < 4
+    assert answer.mode == "extractive" and "sent nothing for 1 s" in answer.note
+
+
+def test_a_server_that_is_down_gives_the_extractive_answer_at_once():
+    settings = LLMSettings(url=f"http://127.0.0.1:{closed_port()}/v1")
+    started = time.monotonic()
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, settings)
+    assert time.monotonic() - started < 3
+    assert answer.text == EXTRACTIVE_TEXT and "cannot be reached" in answer.note
+
+
+def test_the_client_raises_one_typed_error():
+    with pytest.raises(LLMError, match="cannot be reached"):
+        list(stream_chat([{"role": "user", "content": "hi"}], LLMSettings(url=f"http://127.0.0.1:{closed_port()}/v1")))
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("QA_LLM_URL", "http://127.0.0.1:11434/v1/")
+    monkeypatch.setenv("QA_LLM_MODEL", "llama3.2")
+    monkeypatch.setenv("QA_LLM_CONTEXT", "8192")
+    settings = LLMSettings.from_env()
+    assert (settings.url, settings.model, settings.context) == ("http://127.0.0.1:11434/v1", "llama3.2", 8192)
+    monkeypatch.delenv("QA_LLM_URL")
+    with pytest.raises(LLMError, match="--llm URL"):
+        LLMSettings.from_env()
+    with pytest.raises(LLMError, match="http://"):
+        LLMSettings.from_env("127.0.0.1:8080")
