@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import ui
 
@@ -23,7 +24,9 @@ def test_the_reply_streams_then_the_checked_answer_replaces_it():
     async def collect():
         return [step async for step in respond("when does the ferry stop?", [], [])]
 
-    steps = asyncio.run(collect())
+    # a thread of its own: a browser test earlier in the session may hold this thread's event loop
+    with ThreadPoolExecutor(1) as pool:
+        steps = pool.submit(asyncio.run, collect()).result(timeout=60)
     shown = [history[-1]["content"] for history, _, _ in steps]
     assert any(s.endswith(ui.STREAM_NOTE) and "The ferry" in s for s in shown[:-1])
     assert shown[-1].startswith("The ferry stops on Sundays.") and ui.STREAM_NOTE not in shown[-1]
