@@ -276,6 +276,7 @@ class ChatBackend:
         except Exception:  # the UI must answer; the traceback goes to the log, not the page
             log.exception("timeline of %r failed", str(topic)[:200])
             return "Something went wrong while making the timeline; the error was logged. Please try again."
+
     def outlets(self) -> list[str]:
         """The outlets of the indexed articles, for the chat's outlet filter (none before an index loads)."""
         self._load()
@@ -890,6 +891,8 @@ def _add_articles_tab(gr, desk: ArticleDesk, guarded: bool, tab) -> None:
     timer.tick(tick, None, [status, listing, chosen, timer], api_visibility="private", concurrency_limit=None,
                show_progress="hidden")
     tab.select(show_articles, None, [listing, chosen], api_visibility="private", concurrency_limit=None)
+
+
 def _outlet_choices(names: list[str]) -> list[tuple[str, str]]:
     """The outlet dropdown's choices: every outlet, after an empty choice that means all of them."""
     return [("All outlets", "")] + [(name, name) for name in names]

@@ -17,7 +17,7 @@ def test_passages_are_dropped_from_the_bottom_to_fit_the_context():
     messages, kept = build_messages("when does the ferry stop?", passages, context_tokens=1200, reply_tokens=300)
     assert [p.n for p in kept] == list(range(1, len(kept) + 1)) and 1 <= len(kept) < 8
     assert sum(count_llm_tokens(m["content"]) + 4 for m in messages) <= 1200 - 300
-    assert f'<passage n="1" title="Title 1" outlet="Island Post" date="2022-05-01">' in messages[-1]["content"]
+    assert '<passage n="1" title="Title 1" outlet="Island Post" date="2022-05-01">' in messages[-1]["content"]
 
 
 def test_a_passage_too_long_for_the_window_is_cut_between_sentences():
