@@ -1,6 +1,6 @@
 """Which gold sets exist, where their files are, and which corpus each one runs over.
 
-Owns: the registry of named gold sets (dev, seeds, lee, lee-own), reading a set's questions (a
+Owns: the registry of named gold sets (dev, seeds, lee, lee-own, lee-blind), reading a set's questions (a
 missing optional file is a note, not an error), and giving each corpus its index folder (the
 repository's own, or the Lee corpus prepared under .cache/lee). Does not: ask, score or print.
 """
@@ -36,6 +36,7 @@ GOLD_SETS = (
     GoldSet("seeds", GOLD_DIR / "seeds.jsonl", "corpus"),
     GoldSet("lee", SHARED_DIR / "bench" / "lee" / "gold.jsonl", "lee"),
     GoldSet("lee-own", GOLD_DIR / "lee-own.jsonl", "lee"),
+    GoldSet("lee-blind", GOLD_DIR / "lee-blind.jsonl", "lee"),
 )
 SET_NAMES = tuple(s.name for s in GOLD_SETS)
 
