@@ -8,6 +8,7 @@ Does not: look at text; the functions here only map a word to what the lists say
 """
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from index.terms import normalise
@@ -115,6 +116,46 @@ Sergeant Sgt Inspector Detective Constable Superintendent Commissioner Minister 
 
 # Words that stand for a person already named: a speaker given as one is resolved from the article.
 PERSON_PRONOUNS = frozenset("he she him her his hers i we they them".split())
+
+# British spellings and their American forms, so "defence" finds "defense" and "honour" finds
+# "honor" (news in either spelling, questions in either). Applied to both sides of a comparison
+# (question stems and article stems alike), after `normalise`.
+SPELLING_WORDS = {"defence": "defense", "offence": "offense", "licence": "license", "pretence": "pretense",
+                  "programme": "program", "grey": "gray", "aluminium": "aluminum", "jewellery": "jewelry",
+                  "plough": "plow", "sceptic": "skeptic", "sceptical": "skeptical", "catalogue": "catalog",
+                  "aeroplane": "airplane", "manoeuvre": "maneuver", "paediatric": "pediatric",
+                  "anaemia": "anemia", "oestrogen": "estrogen", "foetus": "fetus", "mould": "mold",
+                  "moustache": "mustache", "pyjama": "pajama", "draught": "draft", "kerb": "curb",
+                  "tonne": "ton"}
+# Roots spelled -our in British English (also inside "honourable", "neighbourhood", "favourite").
+OUR_ROOTS = ("colour", "honour", "labour", "favour", "neighbour", "behaviour", "harbour", "rumour", "vigour",
+             "humour", "flavour", "endeavour", "armour", "saviour", "parlour", "valour", "odour", "clamour",
+             "splendour", "fervour", "rancour", "glamour", "savour", "vapour", "tumour")
+# -tre nouns (British) and -ter (American): "centre", "metre", "theatre", "litre", "fibre".
+_TRE = re.compile(r"(?<=[a-z]{2})tre$")
+# -ise/-isation (British, and common in Australian news) against -ize/-ization: both become -is-.
+_IZE = re.compile(r"(?<=[a-z]{3})(i|y)z(?=e$|ed$|er$|es$|ing$|ation|$)")
+# a doubled l before -ed/-ing in British English ("travelled", "cancelled"), single in American
+_ELL = re.compile(r"(?<=[a-z]{3}[aeiou])ll$")
+
+
+def american_spelling(stem: str) -> str:
+    """One spelling for a word's British and American forms (a normalised stem in, a stem out).
+
+    >>> [american_spelling(w) for w in ("defence", "honourable", "centre", "organis", "organiz", "travell")]
+    ['defense', 'honorable', 'center', 'organis', 'organis', 'travel']
+    >>> [american_spelling(w) for w in ("enroll", "enrol", "small", "tell")]
+    ['enrol', 'enrol', 'small', 'tell']
+    """
+    if stem in SPELLING_WORDS:
+        return SPELLING_WORDS[stem]
+    for root in OUR_ROOTS:
+        if stem.startswith(root):
+            return root[:-2] + "r" + stem[len(root):]
+    stem = _TRE.sub("ter", stem)
+    stem = _IZE.sub(lambda m: m.group(1) + "s", stem)
+    return _ELL.sub("l", stem)
+
 
 # News verbs and nouns that stand for one another when a question is matched to a sentence.
 SYNONYM_GROUPS = (

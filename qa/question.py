@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, kind_of_noun
+from qa.lexicon import DENIAL_WORDS, american_spelling, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, kind_of_noun
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
 """spaCy's labels of names; a question's dates and figures are not names it must find."""
@@ -52,6 +52,8 @@ class Question:
     role: Literal["agent", "patient"] | None = None  # what the asked-for one does: "who beat X" an agent
     plural: bool = False  # the head noun is plural: "which five *provinces*" asks for a list
     head_words: tuple[str, ...] = ()  # the head noun and the nouns compounded with it ("*television* station")
+    unit_names: tuple[str, ...] = ()  # stems of the names a counted noun is qualified by ("how many *Uighur* fighters")
+    names: tuple[tuple[str, ...], ...] = ()  # the stems of each name of two words or more ("Melbourne Cup")
 
     @property
     def strict(self) -> bool:
@@ -110,7 +112,8 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     kind_words=kind_words, subject=subject, role=wh_role(text),
                     plural=head is not None and any(stem_of(t.lemma_.lower()) == head and t.tag_ in ("NNS", "NNPS")
                                                     for t in tokens),
-                    head_words=_head_words(tokens, head))
+                    head_words=_head_words(tokens, head), unit_names=_unit_names(tokens, lower, unit),
+                    names=_names(tokens, doc, terms))
 
 
 _DO_SUPPORT = re.compile(r"^\W*(?:whom?|which|what)\b[^?,]*?\b(?:did|does|do)\s+(?!not\b)\w", re.I)
@@ -149,10 +152,10 @@ def _head_words(tokens, head: str | None) -> tuple[str, ...]:
 def stem_of(word: str) -> str:
     """The stem a question word and an article word are compared by ("U.S." and "US" alike).
 
-    >>> stem_of("U.S."), stem_of("injured")
-    ('us', 'injur')
+    >>> stem_of("U.S."), stem_of("injured"), stem_of("defence") == stem_of("defense")
+    ('us', 'injur', True)
     """
-    return normalise(word.replace(".", "") if len(word) > 1 else word)
+    return american_spelling(normalise(word.replace(".", "") if len(word) > 1 else word))
 
 
 def _subject(tokens, terms: dict) -> tuple[str, ...]:
@@ -254,6 +257,47 @@ def _noun_after(tokens, lower: list[str], char_end: int, joined: str) -> str | N
         else:
             break
     return normalise(found.lemma_.lower()) if found is not None else None
+
+
+def _names(tokens, doc, terms: dict) -> tuple[tuple[str, ...], ...]:
+    """The question's names of two words or more, as stem sequences: spaCy's name entities, and
+    runs of proper nouns outside them (a hyphen kept inside, a possessive ending one, initials
+    and a leading nationality or adjective left out). "the 2001 *Melbourne Cup*" asks about the Cup, not about Melbourne and a cup."""
+    spans = [[t for t in ent] for ent in doc.ents if ent.label_ in NAME_LABELS]
+    inside = {t.i for span in spans for t in span}
+    run: list = []
+    for t in tokens + [None]:
+        if t is not None and t.pos_ == "PROPN" and t.i not in inside:
+            run.append(t)
+        elif not (t is not None and run and t.text in ("-", "–")):
+            spans.append(run)
+            run = []
+    found = []
+    for span in spans:
+        while len(span) > 1 and (span[0].pos_ == "ADJ" or span[0].ent_type_ == "NORP"):
+            span = span[1:]  # "*Afghan* Defence Ministry": the article may write "the Defence Ministry"
+        stems = [stem_of(t.text) for t in span if t.text not in ("-", "–", "'s", "’s")]
+        stems = [s for s in stems if s in terms and len(s) > 1]
+        if len(stems) >= 2:
+            found.append(tuple(stems))
+    return tuple(dict.fromkeys(found))
+
+
+def _unit_names(tokens, lower: list[str], unit: str | None) -> tuple[str, ...]:
+    """Stems of the proper nouns between "how many" and the noun it counts ("how many *Al-Qaeda*
+    fighters"): a figure of fighters qualified by another name counts other fighters."""
+    if unit is None or "how" not in lower:
+        return ()
+    start = next((i for i in range(len(lower) - 1) if lower[i] == "how" and lower[i + 1] == "many"), None)
+    if start is None:
+        return ()
+    names = []
+    for t in tokens[start + 2:]:
+        if normalise(t.lemma_.lower()) == unit:
+            return tuple(names)
+        if t.pos_ == "PROPN":
+            names.append(stem_of(t.text))
+    return ()
 
 
 def _head_noun(tokens, lower: list[str]) -> str | None:

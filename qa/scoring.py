@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from index.terms import normalise
+from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
 from qa.lexicon import SYNONYMS, same_meaning
 from qa.question import Question, stem_of
@@ -133,8 +133,11 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
     for article in articles:
         own = [stems_of(article, s.first, s.last) for s in article.sentences]
         whole = set().union(*own) if own else set()
-        title = {normalise(w) for w in re.findall(r"[\w'’-]+", (article.title or "").lower())}
+        title = {stem_of(w) for w in re.findall(r"[\w'’-]+", (article.title or "").lower())}
         whole_with_title = whole | title
+        # a name of two words counts only where the article writes it: "Melbourne Cup" is not
+        # "Melbourne" and "World Cup"
+        unnamed = {stem for name in question.names if not _writes(article, name) for stem in name}
         for n, sentence in enumerate(article.sentences):
             near = own[n] | (own[n - 1] if n else set()) | (own[n + 1] if n + 1 < len(own) else set())
             coverage = local = relation = names = 0.0
@@ -150,7 +153,7 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                 coverage += term.weight * credit
                 local += term.weight * here
                 if term.in_entity:
-                    names += term.weight * _matched(term.stem, whole_with_title)
+                    names += term.weight * (_matched(term.stem, whole_with_title) and term.stem not in unnamed)
                 else:
                     relation += term.weight * _matched(term.stem, near)
             predicate = (sum(_related(p, near) for p in question.predicates) / len(question.predicates)
@@ -177,6 +180,28 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
     return sorted(rows, key=lambda r: -r.score)
 
 
+def _writes(article: ArticleText, name: tuple[str, ...]) -> bool:
+    """Whether the article may be about a name of two words or more: it writes the words in a row
+    (initials, stopwords, hyphens and possessives aside; "@CBSNews" is "CBS News"), or it has the
+    name's last word other than as the end of another name. "Melbourne Cup" is not in an article
+    whose only cups are the "World Cup" and the "Hopman Cup"; "the Defence Ministry" may be the
+    "Afghan Defence Ministry"."""
+    sequences = [split_words(article.title or ""), [part for w in article.words for part in split_words(w.text)]]
+    n = len(name)
+    for seq in sequences:
+        seq = [stem for stem in map(stem_of, seq) if len(stem) > 1 and stem not in STOPWORDS]
+        for i, stem in enumerate(seq):
+            if stem == name[0] and tuple(seq[i:i + n]) == name:
+                return True
+    words = article.words
+    for i, w in enumerate(words):
+        if stem_of(w.text) == name[-1]:
+            before = words[i - 1] if i else None
+            if before is None or before.pos != "PROPN" or stem_of(before.text) == name[-2]:
+                return True
+    return False
+
+
 def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[Span | None, float]:
     """The sentence's span of the asked kind that fits best and sits nearest the question's words."""
     spans = find_spans(question, row.sentence, row.article)
@@ -190,7 +215,7 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
              for t in question.terms if t.stem not in question.kind_words}
     for i in range(row.sentence.first, row.sentence.last):
         w = article.words[i]
-        for stem in (normalise(w.lemma), normalise(w.text.lower())):
+        for stem in (stem_of(w.lemma), stem_of(w.text.lower())):
             weight = stems.get(stem) or next((v for s, v in stems.items() if same_meaning(s, stem)), None)
             if weight:
                 anchors.append((i, weight))

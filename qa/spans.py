@@ -16,7 +16,7 @@ from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, HONORIFICS, MEASURE_UNITS,
                         LIGHT_VERBS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
                         same_meaning)
-from qa.question import Question
+from qa.question import Question, stem_of
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ def _entity_spans(kind: str, sentence: Sentence, article: ArticleText) -> list[S
 
 
 OTHER_NOUN_FIT = 0.35  # a figure counting another noun than the one asked about (a bare figure fits 0.5)
+OTHER_NAME_FIT = 0.2  # the asked noun, qualified by other names only: below min_span, so never the answer
 _PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".split())
 # adjectives that only ever place what follows them: "left for *nearby* Mittagong"
 _PLACE_ADJECTIVES = frozenset("nearby neighbouring neighboring".split())
@@ -397,10 +398,14 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
         if question.unit and unit is not None and same_meaning(normalise(article.words[unit].lemma), question.unit):
             fit, counted = 1.0, _noun_run_end(article, unit)
             unit_seen = True
+            if _other_names_qualify(question, article, last, unit):
+                fit = OTHER_NAME_FIT  # "600 Al-Qaeda fighters" for "how many Uighur fighters": other fighters
         elif question.unit and unit is not None and article.words[unit].lemma in ("other", "more") and unit_seen:
             fit, counted = 1.0, unit  # "destroyed 40 homes and damaged 300 others": homes too
         elif question.unit and (noun := _attached_to(article, first, last, question.unit)) is not None:
             fit, counted = 0.95, (noun if last < noun <= last + 4 else None)
+            if _other_names_qualify(question, article, last, noun):
+                fit = OTHER_NAME_FIT
         elif unit is not None and normalise(article.words[unit].lemma) in DURATION_UNITS | MEASURE_UNITS:
             fit = 0.2
         elif "%" in article.body[article.words[last].end:article.words[last].end + 1] or (
@@ -408,9 +413,20 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
             fit = 0.2
         elif question.unit and unit is not None and article.words[unit].pos == "NOUN":
             fit = OTHER_NOUN_FIT  # "*one* step closer", "15 *votes*" for "how many members": it counts something else
+            if _other_names_qualify(question, article, last, unit):
+                fit = OTHER_NAME_FIT
         spans.append(_span_of(article, first, counted if counted is not None else last,
                               fit * _verb_fit(question, article, first)))
     return spans
+
+
+def _other_names_qualify(question: Question, article: ArticleText, last: int, unit: int) -> bool:
+    """Whether the question counts things of a name ("how many Uighur fighters") and the figure's
+    noun is qualified by other names only ("600 Al-Qaeda fighters")."""
+    if not question.unit_names:
+        return False
+    names = {stem_of(w.text) for w in article.words[last + 1:unit] if w.pos == "PROPN"}
+    return bool(names) and not names & set(question.unit_names)
 
 
 def _verb_fit(question: Question, article: ArticleText, i: int) -> float:
@@ -453,17 +469,24 @@ def _prev_is(article: ArticleText, i: int, words: frozenset[str]) -> bool:
 
 
 def _unit_after(article: ArticleText, last: int, sentence_words: list[Word]) -> int | None:
-    """The noun a figure counts: the first noun within three words after it."""
+    """The noun a figure counts: the first noun within four words after it, past the names that
+    only qualify it ("600 Al-Qaeda *fighters*")."""
     end = sentence_words[-1].end
     for i in range(last + 1, min(len(article.words), last + 5)):
         w = article.words[i]
         if w.start >= end:
             break
-        if w.pos in ("NOUN", "PROPN"):
+        if w.pos == "NOUN" or (w.pos == "PROPN" and not _qualifies_noun(article, i)):
             return i
-        if w.pos not in ("ADJ", "ADP", "DET", "NUM", "PUNCT") or w.text in (",", ";"):
+        if w.pos not in ("ADJ", "ADP", "DET", "NUM", "PUNCT", "PROPN") or w.text in (",", ";"):
             break
     return None
+
+
+def _qualifies_noun(article: ArticleText, i: int) -> bool:
+    """Whether a proper noun only qualifies a common noun after it ("600 *Al-Qaeda* fighters")."""
+    head = article.words[i].head
+    return article.words[i].dep == "compound" and i < head <= i + 4 and article.words[head].pos == "NOUN"
 
 
 def _attached_to(article: ArticleText, first: int, last: int, unit: str) -> int | None:

@@ -226,3 +226,27 @@ def test_an_attribution_quote_over_two_sentences_takes_the_speaker_named_in_the_
         "Families should prepare for that,\u201d said economist Laura Finch.")})
 
     assert first_line(text).startswith("Laura Finch")
+
+
+def test_a_british_spelling_in_the_question_finds_the_american_one_in_the_article(read):
+    text, _ = read("Which defence minister criticised the harbour plan?", {"base": (
+        "Finance Minister Paul Ames presented the plan for the new port on Monday. "
+        "Defense Minister Carla Munro criticized the harbor plan on Tuesday.")})
+
+    assert first_line(text).startswith("Carla Munro"), text
+
+
+def test_a_count_of_the_asked_noun_qualified_by_another_name_is_not_the_answer(read):
+    bodies = {"clash": ("Ostrava Brigade fighters and Kestrel Front fighters clashed in the northern valley on Monday. "
+                        "Security forces killed 40 Kestrel Front fighters near the pass, the army said.")}
+
+    assert read("How many Ostrava Brigade fighters did security forces kill?", bodies) == ("", [])
+    assert first_line(read("How many Kestrel Front fighters did security forces kill?", bodies)[0]).startswith("40")
+
+
+def test_a_name_of_two_words_is_not_found_in_its_words_apart(read):
+    bodies = {"cup": ("Marta Lind won the Harbour Cup sailing race on Sunday. "
+                      "She will sail at the regatta in Brenton next month.")}
+
+    assert read("Who won the Brenton Cup?", bodies) == ("", [])
+    assert first_line(read("Who won the Harbour Cup?", bodies)[0]).startswith("Marta Lind")
