@@ -8,11 +8,12 @@ name the article gives). Does not: score, choose or write anything.
 from __future__ import annotations
 
 import bisect
-
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from qa.types import Passage
+from index.terms import normalise
+from qa.lexicon import HONORIFICS, PERSON_NOUNS
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,8 @@ def _assemble(article, parts: list[tuple[object, object]]) -> ArticleText:
         covered = max(covered, fresh[-1][1])
     starts = [w.start for w in words]
     mentions = [_place_mention(m, words, starts) for m in mentions]
+    taken = {i for m in mentions for i in range(m.first, m.last + 1)}
+    mentions = [_whole_person(m, words, taken, article.body) for m in mentions]
     for sentence in sentences:
         sentence.first = _first_at(starts, sentence.start)
         sentence.last = _first_at(starts, sentence.end)
@@ -188,6 +191,25 @@ def _shift(span: tuple[int, int] | None, base: int) -> tuple[int, int] | None:
 
 def _first_at(starts: list[int], offset: int) -> int:
     return bisect.bisect_left(starts, offset)
+
+
+def _whole_person(m: Mention, words: list[Word], taken: set[int], body: str) -> Mention:
+    """A two-word person's name with the given name spaCy left out before it: "ambassador to
+    Pakistan Abdul [Salam Zaeef]" is Abdul Salam Zaeef. Only capitalised proper nouns compounded to the
+    name, in no other entity and neither a title ("Mullah", "Dr") nor a role ("Chief Executive",
+    "Sergeant"), are taken in."""
+    if m.label != "PERSON" or m.last - m.first != 1 or normalise(words[m.first].text) in PERSON_NOUNS:
+        return m  # a name of three words or more, or one led by a role ("Sergeant Brian Cody Prosser"), is whole
+    first = m.first
+    while (first > 0 and first - 1 not in taken and words[first - 1].pos == "PROPN"
+           and words[first - 1].dep == "compound" and m.first <= words[first - 1].head <= m.last
+           and words[first - 1].text[:1].isupper() and words[first - 1].text.rstrip(".") not in HONORIFICS
+           and normalise(words[first - 1].text) not in PERSON_NOUNS):
+        first -= 1
+    if first == m.first:
+        return m
+    start = words[first].start
+    return Mention(start, m.end, body[start:m.end], m.label, first, m.last)
 
 
 def _place_mention(m: Mention, words: list[Word], starts: list[int]) -> Mention:

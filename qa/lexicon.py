@@ -49,7 +49,8 @@ ORGANISATION_NOUNS = _stems("""organisation organization company firm business c
 paper magazine journal broadcaster channel network station agency bank airline carrier union council committee
 commission court ministry department government parliament university college school hospital charity band club
 team side league federation association institute foundation publisher label studio retailer supermarket store
-chain manufacturer maker insurer regulator authority army navy militia faction movement""")
+chain manufacturer maker insurer regulator authority army navy militia faction movement alliance coalition
+consortium bloc syndicate cartel network outfit organisation""")
 
 # Nouns naming a titled thing: a work, a product, an event, a law, a vessel.
 TITLE_NOUNS = _stems("""book novel film movie song album single play musical opera show series programme program

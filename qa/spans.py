@@ -104,7 +104,23 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
     if question.named:  # "the name of the hospital": a name attached to "hospital" where the sentence has one
         attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
-    return _new_information(question, article, _best_per_place(found))
+    return _new_information(question, article, _best_per_place([_with_long_form(article, s) for s in found]))
+
+
+def _with_long_form(article: ArticleText, span: Span) -> Span:
+    """An acronym in brackets widened to the name it abbreviates: "(MJC)" is "Muttahida Jihad
+    Council (MJC)"."""
+    words = article.words
+    if not (span.first == span.last and span.text.isupper() and len(span.text) >= 2
+            and span.first >= 2 and span.last + 1 < len(words)
+            and words[span.first - 1].text == "(" and words[span.last + 1].text == ")"
+            and words[span.first - 2].pos == "PROPN"):
+        return span
+    first, _ = _propn_run(article, span.first - 2)
+    if words[first].text.lower() == "the":
+        first += 1
+    return Span(words[first].start, words[span.last + 1].end, article.body[words[first].start:words[span.last + 1].end],
+                span.fit, first, span.last + 1)
 
 
 def _without_role(article: ArticleText, span: Span) -> Span:
@@ -253,6 +269,7 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
                 for i in _dependents(article, p, ("pobj",)):
                     if article.words[i].pos == "PROPN":
                         spans.append(_list_span(article, i, 0.95))
+        spans += _set_off(article, h)
     for i, w in enumerate(words):
         naming = w if w.text.lower() != "as" else (words[i - 1] if i else w)
         named_noun = article.words[naming.head]
@@ -268,6 +285,21 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
                 first, last = _propn_run(article, article.index_of(words[j]))
                 spans.append(_span_of(article, first, last, 0.9))
     return spans
+
+
+def _set_off(article: ArticleText, h: int) -> list[Span]:
+    """A noun phrase set off by commas right after the asked noun, which names it whatever the
+    parse says ("the bacteria, *pseudomonas*, was", "his yacht, *Kontrol*."): one to three nouns
+    or adjectives between a comma and a comma or full stop."""
+    words = article.words
+    if h + 2 >= len(words) or words[h + 1].text != ",":
+        return []
+    j = h + 2
+    while j < len(words) and j - h - 2 < 3 and words[j].pos in ("NOUN", "PROPN", "ADJ"):
+        j += 1
+    if j == h + 2 or j >= len(words) or words[j].text not in (",", ".", ";") or words[j - 1].pos == "ADJ":
+        return []
+    return [_span_of(article, h + 2, j - 1, 0.9)]
 
 
 def _dependents(article: ArticleText, h: int, labels: tuple[str, ...], reach: int = 8) -> list[int]:

@@ -250,3 +250,32 @@ def test_a_name_of_two_words_is_not_found_in_its_words_apart(read):
 
     assert read("Who won the Brenton Cup?", bodies) == ("", [])
     assert first_line(read("Who won the Harbour Cup?", bodies)[0]).startswith("Marta Lind")
+
+
+def test_class_2_a_thing_set_off_by_commas_after_the_asked_noun_is_the_answer(read):
+    text, _ = read("What bacteria had infected the woman moved to the Calder Hospital?", {"clinic": (
+        "An inquiry is under way into the transfer of a woman infected with a deadly bacteria. "
+        "The woman infected with the bacteria, klebsor, was moved from Mount Hill Hospital to the Intensive Care "
+        "Unit at the Calder Hospital. Four people receiving treatment in the unit have since been infected with "
+        "the bacteria.")})
+
+    assert first_line(text).startswith("klebsor"), text
+
+
+def test_an_organisation_speaker_given_by_its_acronym_is_shown_with_its_full_name(read):
+    text, _ = read("Which coalition of unions rejected the wage offer?", {"wages": (
+        "Unions have rejected the latest wage offer from the port operators. "
+        "\u201cThis offer is an insult to every worker,\u201d said the Harbour Workers Alliance (HWA), "
+        "a coalition of nine unions.")})
+
+    assert first_line(text).startswith("Harbour Workers Alliance (HWA)"), text
+
+
+def test_class_4_a_given_name_the_entity_left_out_is_part_of_the_name(read, nlp):
+    body = ("\u201cWe will hand the city to the elders,\u201d former envoy to Norway Abdul Salam Zaeef told "
+            "reporters on Monday.")
+    if [e.text for e in nlp(body).ents if e.label_ == "PERSON"] != ["Salam Zaeef"]:
+        pytest.skip("this spaCy model finds the whole name by itself")
+    text, _ = read("Which former envoy told reporters the city would be handed to the elders?", {"city": body})
+
+    assert first_line(text).startswith("Abdul Salam Zaeef"), text
