@@ -66,6 +66,10 @@ GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenshi
 MEASURE_NOUNS = _stems("""speed distance height length width depth weight temperature size area volume capacity
 altitude range magnitude""")
 
+# Nouns asking for a figure of any form, a rate, a sum, a measure or a bare number: "to what *level* …",
+# "what speed *limit* …" (asked as a quantity; see qa.spans).
+FIGURE_NOUNS = _stems("level rate limit threshold target ceiling cap")
+
 # Nouns asking for a sum of money: "what *fee* …", "what *price* …".
 MONEY_NOUNS = _stems("""fee price cost salary wage fine sum amount payment bill bid offer value budget prize money
 compensation damages ransom bail debt loss profit revenue turnover""")
@@ -199,7 +203,7 @@ def kind_of_noun(stem: str) -> AnswerKind | None:
     ['organisation', 'place', 'person', 'group', 'title', None]
     """
     for nouns, kind in ((PERSON_NOUNS, "person"), (PLACE_NOUNS, "place"), (ORGANISATION_NOUNS, "organisation"),
-                        (GROUP_NOUNS, "group"), (DATE_NOUNS, "date"), (MEASURE_NOUNS, "quantity"),
+                        (GROUP_NOUNS, "group"), (DATE_NOUNS, "date"), (MEASURE_NOUNS | FIGURE_NOUNS, "quantity"),
                         (MONEY_NOUNS, "money"), (COUNT_NOUNS, "count"), (AGE_NOUNS, "age"), (TITLE_NOUNS, "title")):
         if stem in nouns:
             return kind

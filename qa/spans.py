@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
-from qa.lexicon import (CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, HONORIFICS, MEASURE_UNITS,
+from qa.lexicon import (CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS, HONORIFICS, MEASURE_UNITS,
                         LIGHT_VERBS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
                         same_meaning)
 from qa.question import Question, stem_of
@@ -97,6 +97,9 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found += [s for s in _entity_spans("date", sentence, article) if _is_duration(s.text)]
     elif kind == "quantity":
         found += _measures(article, words, MEASURE_UNITS, 1.0)
+        if question.head in FIGURE_NOUNS:  # "to what level": a rate, a sum or a bare number as well
+            found += _percents(article, words) + [_scaled(s, 0.9) for s in _money(article, words)]
+            found += [_scaled(s, 1.2) for s in _numbers(question, article, words) if s.fit >= 0.3]
     elif kind == "percent":
         found += _percents(article, words)
     elif kind == "date":
@@ -104,7 +107,31 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
     if question.named:  # "the name of the hospital": a name attached to "hospital" where the sentence has one
         attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
+    if kind in ("count", "money", "percent", "quantity") and not re.search(r"\b(?:from|by)\b", question.text.lower()):
+        found = _resulting_values(article, found)
     return _new_information(question, article, _best_per_place([_with_long_form(article, s) for s in found]))
+
+
+_CHANGE_FROM = frozenset({"from", "by"})
+
+
+def _resulting_values(article: ArticleText, spans: list[Span]) -> list[Span]:
+    """Of "from 110 kilometres an hour to 80" or "by a quarter-point to 1.75 per cent", the value
+    after "to" is what the thing now is: it fits as well as the old value (whose unit it shares),
+    and the old value and the change fit less, unless the question asks for them ("from what",
+    "by how much")."""
+    words = article.words
+
+    def led_by(s: Span, leads: frozenset[str]) -> bool:
+        return bool({w.text.lower() for w in words[max(0, s.first - 2):s.first]} & leads)
+
+    after_to = [s for s in spans if led_by(s, frozenset({"to"}))]
+    changed = [s for s in spans if led_by(s, _CHANGE_FROM) and s not in after_to]
+    if not after_to or not changed:
+        return spans
+    best_old = max(s.fit for s in changed)
+    return [_scaled(s, 0.6) if s in changed else (Span(s.start, s.end, s.text, max(s.fit, best_old), s.first, s.last)
+                                                  if s in after_to else s) for s in spans]
 
 
 def _with_long_form(article: ArticleText, span: Span) -> Span:

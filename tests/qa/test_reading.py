@@ -279,3 +279,23 @@ def test_class_4_a_given_name_the_entity_left_out_is_part_of_the_name(read, nlp)
     text, _ = read("Which former envoy told reporters the city would be handed to the elders?", {"city": body})
 
     assert first_line(text).startswith("Abdul Salam Zaeef"), text
+
+
+def test_class_7_what_level_asks_for_a_figure_of_any_form(read):
+    text, _ = read("To what level did the central bank cut its cash rate?", {"rate": (
+        "The Reserve Bank of Norland met on Tuesday. "
+        "The Reserve Bank of Norland has cut its cash rate by a quarter-point to 3.5 per cent, "
+        "the lowest level in a decade.")})
+
+    assert first_line(text).startswith("3.5 per cent"), text
+
+
+@pytest.mark.parametrize("sentence", [
+    "On the Coast Road police have set the speed limit to 60, down from 100 kilometres an hour.",
+    "On the Coast Road police have set the speed limit from 100 kilometres an hour to 60.",
+])
+def test_class_5_of_a_change_from_one_figure_to_another_the_new_one_answers(read, sentence):
+    text, _ = read("What speed limit have police set on the Coast Road?", {"road": (
+        "Smoke from the fires has closed several roads. " + sentence)})
+
+    assert first_line(text).startswith("60"), text
