@@ -19,7 +19,7 @@ import numpy as np
 from index import Article
 from qa.candidates import ArticleText
 from qa.lexicon import DENIAL_WORDS, PERSON_PRONOUNS
-from qa.question import Question
+from qa.question import Question, stem_of
 from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, score_sentences
 from qa.spans import Span, find_spans, fullest_name, resolve_person
 from qa.types import Citation, Passage
@@ -64,6 +64,8 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
         fitting = denials + [row for row in fitting if not is_denial(row)]
     if not fitting or abstain_reason(question, fitting[0], settings) is not None:
         return []
+    if question.strict and embedded and _answer_elsewhere(question, fitting[0], embedded[0], settings):
+        return []
     best = fitting[0]
     statements: list[Statement] = []
     for row in fitting:
@@ -80,6 +82,22 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
     for row in embedded:  # the same report in other articles, even when it scored lower
         _fold_duplicate(row, statements)
     return statements
+
+
+def _answer_elsewhere(question: Question, typed: Scored, best: Scored, settings: ReadSettings) -> bool:
+    """Whether the sentence that best matches the question holds no answer of the asked kind,
+    and the best sentence that does is a weaker one without the asked relation: a near miss
+    ("the administrators have a buyer for the network" names no buyer; a company named further
+    on buys nothing). A span named by the question's own noun ("editor Rebekah Wade" for
+    "which editor") is kept."""
+    if typed is best or not question.predicates or typed.predicate > 0:
+        return False
+    if typed.score >= settings.elsewhere_ratio * best.score or typed.span is None:
+        return False
+    words = typed.article.words
+    near = words[max(0, typed.span.first - 2):typed.span.first] + words[typed.span.last + 1:typed.span.last + 2]
+    heads = set(question.head_words) or ({question.head} if question.head else set())
+    return not any(stem_of(w.lemma) in heads or stem_of(w.text) in heads for w in near)
 
 
 def _add_other_figures(rows: list[Scored], statements: list[Statement], settings: ReadSettings) -> None:

@@ -57,6 +57,9 @@ class ReadSettings:
             sentence holding a span of the asked kind is preferred when it scores at least this
             share of the best sentence.
         max_statements: most statements (and citations) in one answer.
+        elsewhere_ratio: a typed question abstains when the sentence best matching it has no span
+            of the asked kind, and the best that has one scores below this share of it and lacks
+            the asked relation (see qa.reader).
     """
 
     articles: int = 5
@@ -80,6 +83,7 @@ class ReadSettings:
     differ_ratio: float = 0.75
     prefer_typed_ratio: float = 0.7
     max_statements: int = 3
+    elsewhere_ratio: float = 0.8
 
 
 @dataclass
