@@ -59,6 +59,29 @@ plane jet rocket satellite shuttle spacecraft module operation mission tournamen
 festival law bill act treaty accord agreement report study painting poem drug medicine vaccine software website
 app virus""")
 
+# Nouns asking for a settlement, which a country cannot answer: "in which *city* …".
+SETTLEMENT_NOUNS = _stems("city town village suburb hamlet township municipality")
+
+# The world's countries by their usual English names (lower case), so that "which city" is not
+# answered with one.
+COUNTRIES = frozenset("""afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan
+bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan bolivia bosnia botswana brazil brunei
+bulgaria burkina burma burundi cambodia cameroon canada chad chile china colombia comoros congo croatia cuba
+cyprus czechia denmark djibouti dominica ecuador egypt eritrea estonia eswatini ethiopia fiji finland france gabon
+gambia georgia germany ghana greece grenada guatemala guinea guyana haiti honduras hungary iceland india indonesia
+iran iraq ireland israel italy jamaica japan jordan kazakhstan kenya kiribati kosovo kuwait kyrgyzstan laos latvia
+lebanon lesotho liberia libya liechtenstein lithuania luxembourg madagascar malawi malaysia maldives mali malta
+mauritania mauritius mexico micronesia moldova monaco mongolia montenegro morocco mozambique myanmar namibia nauru
+nepal netherlands holland nicaragua niger nigeria norway oman pakistan palau palestine panama paraguay peru
+philippines poland portugal qatar romania russia rwanda samoa senegal serbia seychelles singapore slovakia slovenia
+somalia spain sudan suriname sweden switzerland syria taiwan tajikistan tanzania thailand togo tonga tunisia turkey
+turkmenistan tuvalu uganda ukraine uruguay uzbekistan vanuatu venezuela vietnam yemen zambia zimbabwe britain
+england scotland wales america""".split()) | frozenset({"united states", "united kingdom", "new zealand",
+    "south africa", "south korea", "north korea", "saudi arabia", "sri lanka", "papua new guinea", "east timor",
+    "united arab emirates", "the united states", "the united kingdom", "the netherlands", "the philippines",
+    "costa rica", "el salvador", "ivory coast", "sierra leone", "czech republic", "dominican republic",
+    "great britain", "the us", "the uk", "us", "uk", "usa"})
+
 # Nouns asking for a group of people: "what *nationality* …".
 GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenship")
 

@@ -83,7 +83,7 @@ class ReadSettings:
     differ_ratio: float = 0.75
     prefer_typed_ratio: float = 0.7
     max_statements: int = 3
-    elsewhere_ratio: float = 0.8
+    elsewhere_ratio: float = 0.9
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
-from qa.lexicon import (CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS, HONORIFICS, MEASURE_UNITS,
+from qa.lexicon import (COUNTRIES, SETTLEMENT_NOUNS, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS, HONORIFICS, MEASURE_UNITS,
                         LIGHT_VERBS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
                         same_meaning)
 from qa.question import Question, stem_of
@@ -82,6 +82,9 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
                       for s in _name_runs(sentence, article, words) if s.fit >= 0.5]
         if kind == "place":
             found += _after_place_words(article, words)
+            if question.head in SETTLEMENT_NOUNS:  # "which city": not a country
+                found = [_scaled(s, 0.3) if _is_country(s.text) else s for s in found]
+            found = [s for s in found if not _names_person(article, s)]
         if kind == "thing":
             found += _objects(question, article, words)
     elif kind == "count":
@@ -178,6 +181,24 @@ OTHER_NAME_FIT = 0.2  # the asked noun, qualified by other names only: below min
 _PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".split())
 # adjectives that only ever place what follows them: "left for *nearby* Mittagong"
 _PLACE_ADJECTIVES = frozenset("nearby neighbouring neighboring".split())
+
+
+def _names_person(article: ArticleText, span: Span) -> bool:
+    """Whether a span overlaps a person's name of two words or more: "to President Joe Biden" is
+    no place (a one-word "person" may be a town spaCy mislabelled)."""
+    return any(m.label == "PERSON" and m.last > m.first and m.first <= span.last and span.first <= m.last
+               for m in article.mentions)
+
+
+def _is_country(text: str) -> bool:
+    """Whether a place span names a country (the lexicon's list), not a town or city.
+
+    >>> _is_country("the United States"), _is_country("the Islamic Republic of Afghanistan"), _is_country("Kabul")
+    (True, True, False)
+    """
+    name = re.sub(r"^the ", "", text.lower().strip())
+    name = re.sub(r"^(?:[a-z]+ )?(?:republic|kingdom|state|commonwealth|federation|emirate) of (?:the )?", "", name)
+    return name in COUNTRIES
 
 
 def _after_place_words(article: ArticleText, words: list[Word]) -> list[Span]:

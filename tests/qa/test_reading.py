@@ -299,3 +299,13 @@ def test_class_5_of_a_change_from_one_figure_to_another_the_new_one_answers(read
         "Smoke from the fires has closed several roads. " + sentence)})
 
     assert first_line(text).startswith("60"), text
+
+
+def test_class_7_which_city_is_not_answered_with_a_country_nor_a_person(read):
+    bodies = {"talks": ("Trade ministers will meet next week to discuss the tariff dispute with Norland. "
+                        "The ministers said the talks would decide the future of trade with Norland, "
+                        "and they will report to President Anna Kessel.")}
+    assert read("In which city will the trade ministers meet?", bodies) == ("", [])
+
+    bodies["talks"] += " The ministers will meet in Bergholm, the capital, on Monday."
+    assert first_line(read("In which city will the trade ministers meet?", bodies)[0]).startswith("Bergholm")
