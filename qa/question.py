@@ -54,6 +54,7 @@ class Question:
     head_words: tuple[str, ...] = ()  # the head noun and the nouns compounded with it ("*television* station")
     unit_names: tuple[str, ...] = ()  # stems of the names a counted noun is qualified by ("how many *Uighur* fighters")
     names: tuple[tuple[str, ...], ...] = ()  # the stems of each name of two words or more ("Melbourne Cup")
+    figures: tuple[tuple[str, str], ...] = ()  # (number, unit stem) the question gives ("the *100 metres* butterfly")
 
     @property
     def strict(self) -> bool:
@@ -113,7 +114,7 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     plural=head is not None and any(stem_of(t.lemma_.lower()) == head and t.tag_ in ("NNS", "NNPS")
                                                     for t in tokens),
                     head_words=_head_words(tokens, head), unit_names=_unit_names(tokens, lower, unit),
-                    names=_names(tokens, doc, terms))
+                    names=_names(tokens, doc, terms), figures=_figures(tokens))
 
 
 _DO_SUPPORT = re.compile(r"^\W*(?:whom?|which|what)\b[^?,]*?\b(?:did|does|do)\s+(?!not\b)\w", re.I)
@@ -281,6 +282,17 @@ def _names(tokens, doc, terms: dict) -> tuple[tuple[str, ...], ...]:
         if len(stems) >= 2:
             found.append(tuple(stems))
     return tuple(dict.fromkeys(found))
+
+
+def _figures(tokens) -> tuple[tuple[str, str], ...]:
+    """The figures with a unit the question gives, as (number, unit stem): "in the *100 metres*
+    butterfly" -> ("100", "metre"). A sentence giving the same unit with another number only is
+    about something else (the 50 metres)."""
+    found = []
+    for t, nxt in zip(tokens, tokens[1:]):
+        if t.like_num and re.fullmatch(r"\d[\d,.]*", t.text) and nxt.pos_ == "NOUN":
+            found.append((t.text.replace(",", ""), stem_of(nxt.lemma_.lower())))
+    return tuple(found)
 
 
 def _unit_names(tokens, lower: list[str], unit: str | None) -> tuple[str, ...]:

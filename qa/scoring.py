@@ -169,6 +169,8 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                                stems=frozenset(own[n])))
     for row in rows:
         row.span, row.span_score = best_span(question, row, settings)
+        if row.span is not None and question.figures and _other_figure(question, row):
+            row.span, row.span_score = None, 0.0  # the 50 metres' time does not answer for the 100 metres
     short = sorted(rows, key=lambda r: -(r.coverage + 0.3 * r.span_score + settings.retrieval_weight * r.sentence.retrieval))
     short = short[: settings.shortlist]
     if short:
@@ -182,6 +184,18 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
         if row.vector is None:
             row.score -= 1.0  # never embedded: never the answer
     return sorted(rows, key=lambda r: -r.score)
+
+
+def _other_figure(question: Question, row: Scored) -> bool:
+    """Whether the sentence gives a unit of the question's figures ("metres") with other numbers
+    only: "won the 50 metres in 24.21 seconds" is not about "the 100 metres"."""
+    words = row.article.words
+    for number, unit in question.figures:
+        given = {words[i].text.replace(",", "") for i in range(row.sentence.first, row.sentence.last - 1)
+                 if stem_of(words[i + 1].lemma) == unit and re.fullmatch(r"\d[\d,.]*", words[i].text)}
+        if given and number not in given:
+            return True
+    return False
 
 
 def _writes(article: ArticleText, name: tuple[str, ...]) -> bool:

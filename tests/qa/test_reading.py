@@ -309,3 +309,14 @@ def test_class_7_which_city_is_not_answered_with_a_country_nor_a_person(read):
 
     bodies["talks"] += " The ministers will meet in Bergholm, the capital, on Monday."
     assert first_line(read("In which city will the trade ministers meet?", bodies)[0]).startswith("Bergholm")
+
+
+def test_class_6_a_figure_for_another_distance_than_the_one_asked_is_no_answer(read):
+    question = "What time did Mara Holt swim in the 200 metres freestyle at the Lakeside meet?"
+    bodies = {"swim": ("Mara Holt set an Australian record in the 200 metres freestyle at the Lakeside meet. "
+                       "The crowd of 3,000 cheered the result. "
+                       "Mara Holt won the 100 metres freestyle at the Lakeside meet in 54.21 seconds.")}
+    assert read(question, bodies) == ("", [])
+
+    bodies["swim"] += " Holt swam the 200 metres freestyle at the Lakeside meet in 118.5 seconds."
+    assert first_line(read(question, bodies)[0]).startswith("118.5 seconds")
