@@ -83,7 +83,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         if kind == "place":
             found += _after_place_words(article, words)
             if question.head in SETTLEMENT_NOUNS:  # "which city": not a country
-                found = [_scaled(s, 0.3) if _is_country(s.text) else s for s in found]
+                found = [_scaled(s, 0.3) if _is_country(s.text) else _scaled(s, 0.6) if _is_region(article, s) else s
+                         for s in found]
             found = [s for s in found if not _names_person(article, s)]
         if kind == "thing":
             found += _objects(question, article, words)
@@ -188,6 +189,12 @@ def _names_person(article: ArticleText, span: Span) -> bool:
     no place (a one-word "person" may be a town spaCy mislabelled)."""
     return any(m.label == "PERSON" and m.last > m.first and m.first <= span.last and span.first <= m.last
                for m in article.mentions)
+
+
+def _is_region(article: ArticleText, span: Span) -> bool:
+    """Whether spaCy calls the span a location that is no settlement (LOC: a region, mountains, a
+    river), as opposed to a city, town or state (GPE)."""
+    return any(m.label == "LOC" and m.first == span.first and m.last == span.last for m in article.mentions)
 
 
 def _is_country(text: str) -> bool:

@@ -320,3 +320,13 @@ def test_class_6_a_figure_for_another_distance_than_the_one_asked_is_no_answer(r
 
     bodies["swim"] += " Holt swam the 200 metres freestyle at the Lakeside meet in 118.5 seconds."
     assert first_line(read(question, bodies)[0]).startswith("118.5 seconds")
+
+
+@pytest.mark.parametrize(("sentence", "town"), [
+    ("The storm caused damage in the Blue Mountains and in Katoomba on Monday.", "Katoomba"),
+    ("The storm caused damage across the Snowy Mountains, at Jindabyne.", "Jindabyne"),
+])
+def test_class_7_which_town_is_not_answered_with_a_region(read, sentence, town):
+    text, _ = read("In which town did the storm cause damage?", {"storm": sentence})
+
+    assert first_line(text).startswith(town), text
