@@ -116,6 +116,37 @@ def stems_of(article: ArticleText, first: int, last: int) -> set[str]:
     return found
 
 
+_ACRONYM_GLUE = frozenset({"of", "and", "for", "the", "&"})
+
+
+def spelled_acronyms(article: ArticleText, first: int, last: int) -> set[str]:
+    """The acronyms that runs of capitalised words spell ("United Nations" -> "un", "European
+    Union's" -> "eu"), in lower case, so that a question's "UN" finds an article's name. A run
+    joined by "of", "and", "for" spells both the whole ("Support and Sanctions Team" -> "sst")
+    and its parts."""
+    found: set[str] = set()
+    run: list[str] = []
+    part: list[str] = []
+
+    def close(letters: list[str]) -> None:
+        if 2 <= len(letters) <= 6:
+            found.add("".join(letters))
+
+    for w in article.words[first:last] + [None]:
+        if w is not None and w.text[:1].isupper() and w.text.isalpha() and w.text.lower() != "the":
+            run.append(w.text[0].lower())
+            part.append(w.text[0].lower())
+            continue
+        if w is not None and run and w.text.lower() in _ACRONYM_GLUE:
+            close(part)
+            part = []
+            continue
+        close(run)
+        close(part)
+        run, part = [], []
+    return found
+
+
 def _matched(stem: str, stems: set[str]) -> bool:
     return stem in stems or bool(SYNONYMS.get(stem, frozenset()) & stems)
 
@@ -135,7 +166,7 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
     other_weight = sum(t.weight for t in question.terms if not t.in_entity)
     rows: list[Scored] = []
     for article in articles:
-        own = [stems_of(article, s.first, s.last) for s in article.sentences]
+        own = [stems_of(article, s.first, s.last) | spelled_acronyms(article, s.first, s.last) for s in article.sentences]
         whole = set().union(*own) if own else set()
         title = {stem_of(w) for w in re.findall(r"[\w'’-]+", (article.title or "").lower())}
         whole_with_title = whole | title

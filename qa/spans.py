@@ -237,11 +237,16 @@ def _best_per_place(spans: list[Span]) -> list[Span]:
 
 
 def _new_information(question: Question, article: ArticleText, spans: list[Span]) -> list[Span]:
-    """The spans whose words are not all in the question (the answer is what the question lacks)."""
+    """The spans whose words are not all in the question (the answer is what the question lacks),
+    nor spell out one of its acronyms ("United Nations" for "UN")."""
     asked = question.stems() | {normalise(w) for w in re.findall(r"[\w'’-]+", question.text)}
+    acronyms = {w.replace(".", "") for w in re.findall(r"\b(?:[A-Z]\.?){2,}\b", question.text)}
     kept = []
     for span in spans:
         content = [normalise(w) for w in re.findall(r"[\w'’]+", span.text) if w.lower() not in ("the", "a", "an", "of")]
+        initials = "".join(w[0] for w in re.findall(r"[\w'’]+", span.text) if w[0].isupper() and w != "The")
+        if len(initials) >= 2 and initials in acronyms:
+            continue  # "the United Nations" for "which UN team": the question's own UN
         if content and not all(_asked(c, asked) for c in content):
             # a span holding a question word restates part of it ("the Harbour *Museum*" for
             # "in which county is the museum"): less likely the answer than one that does not

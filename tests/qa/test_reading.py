@@ -330,3 +330,25 @@ def test_class_7_which_town_is_not_answered_with_a_region(read, sentence, town):
     text, _ = read("In which town did the storm cause damage?", {"storm": sentence})
 
     assert first_line(text).startswith(town), text
+
+
+def test_class_1_a_name_spelling_out_the_questions_acronym_is_not_new(read):
+    text, _ = read("Which EU agency's report warned about the drought?", {"drought": (
+        "A report by the European Union's Joint Water Monitoring Agency warned about the drought in the south.")})
+
+    assert first_line(text).startswith("Joint Water Monitoring Agency"), text
+
+
+def test_a_questions_acronym_finds_the_name_it_abbreviates():
+    from qa.candidates import ArticleText, Word
+    from qa.scoring import spelled_acronyms
+
+    text = "The United Nations and the European Union's Joint Water Agency met."
+    words, at = [], 0
+    for token in ["The", "United", "Nations", "and", "the", "European", "Union", "'s", "Joint", "Water", "Agency", "met", "."]:
+        at = text.index(token, at)
+        words.append(Word(at, at + len(token), token, token.lower(), "PROPN", "dep", 0))
+        at += len(token)
+    article = ArticleText("d", None, text, words, [], [])
+
+    assert {"un", "eu", "jwa"} <= spelled_acronyms(article, 0, len(words))
