@@ -113,7 +113,24 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
     if kind in ("count", "money", "percent", "quantity") and not re.search(r"\b(?:from|by)\b", question.text.lower()):
         found = _resulting_values(article, found)
+    if question.head and kind in ("organisation", "place", "title", "thing"):
+        found = [_named_by_head(question, article, s) for s in found]
     return _new_information(question, article, _best_per_place([_with_long_form(article, s) for s in found]))
+
+
+def _named_by_head(question: Question, article: ArticleText, span: Span) -> Span:
+    """A capitalised name ending in the asked noun is a name of that kind ("which university":
+    "Australian National *University*"); a name joining two with "for the" is cut to the first
+    ("the Australian National University for the New South Wales Bureau")."""
+    words = article.words
+    for i in range(span.first + 1, span.last):
+        if words[i].text.lower() in ("for", "to", "with") and words[i + 1].text.lower() == "the":
+            span = _span_of(article, span.first, i - 1, span.fit)
+            break
+    last = words[span.last]
+    if span.last > span.first and last.text[:1].isupper() and stem_of(last.text) == question.head:
+        return Span(span.start, span.end, span.text, max(span.fit, 1.0), span.first, span.last)
+    return span
 
 
 _CHANGE_FROM = frozenset({"from", "by"})
@@ -171,7 +188,8 @@ def _entity_spans(kind: str, sentence: Sentence, article: ArticleText) -> list[S
     fits = LABEL_FIT.get(kind, {})
     spans = []
     for m in sentence.mentions:
-        if m.label in fits:
+        if m.label in fits and not (kind in NAME_KINDS and m.text[:1].islower() and not m.text.startswith("the ")):
+            # a name is capitalised: "non-Aboriginal" is no organisation, whatever spaCy says
             start = m.start - 1 if m.label == "MONEY" and article.body[m.start - 1:m.start] in CURRENCY_SIGNS else m.start
             spans.append(Span(start, m.end, article.body[start:m.end], fits[m.label], m.first, m.last))
     return spans
@@ -250,7 +268,9 @@ def _new_information(question: Question, article: ArticleText, spans: list[Span]
         if content and not all(_asked(c, asked) for c in content):
             # a span holding a question word restates part of it ("the Harbour *Museum*" for
             # "in which county is the museum"): less likely the answer than one that does not
-            restates = question.kind in NAME_KINDS and any(c in question.stems() for c in content)
+            # (the head noun inside a name is a good sign: "Australian National *University*")
+            restates = (question.kind in NAME_KINDS and content[-1] != question.head
+                        and any(c in question.stems() and c != question.head for c in content))
             kept.append(_scaled(span, 0.6) if restates else span)
     return kept
 

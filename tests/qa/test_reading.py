@@ -352,3 +352,12 @@ def test_a_questions_acronym_finds_the_name_it_abbreviates():
     article = ArticleText("d", None, text, words, [], [])
 
     assert {"un", "eu", "jwa"} <= spelled_acronyms(article, 0, len(words))
+
+
+def test_class_3_a_name_ending_in_the_asked_noun_is_cut_where_a_second_name_joins_it(read):
+    text, _ = read("Which university conducted the study of arrest rates among Aboriginal Australians?", {"study": (
+        "A new study shows that a third of Aboriginal people in Australia have been arrested in the past five years. "
+        "The study conducted by the Australian National University for the Northern Bureau of Crime Statistics "
+        "is the first to compare the arrest rates of the Aboriginal and non-Aboriginal population.")})
+
+    assert first_line(text).startswith("the Australian National University [1]"), text
