@@ -364,8 +364,11 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
         return "the article lacks the names the question gives"
     # a figure means nothing without its relation ("4 injured" is not "4 killed"); names answer
     # relations that news paraphrases freely, so only figures are held to the question's verb
+    # (unless the question asks for the figure by a noun the sentence has: "what speed *limit* have
+    # police imposed" is answered by "police have reduced the speed limit ... to 80")
     unrelated = (question.kind in FIGURE_KINDS and best.predicate < settings.min_predicate
-                 and best.semantic < settings.paraphrase_semantic)
+                 and best.semantic < settings.paraphrase_semantic
+                 and not (question.head is not None and question.head in best.stems))
     if best.relation < settings.min_relation or unrelated:
         return "the passage does not say what the question asks about its subject"
     # an age is a person's: "the champion 19-year-old" a sentence after "coach Doug Frost" is

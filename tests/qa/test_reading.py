@@ -361,3 +361,11 @@ def test_class_3_a_name_ending_in_the_asked_noun_is_cut_where_a_second_name_join
         "is the first to compare the arrest rates of the Aboriginal and non-Aboriginal population.")})
 
     assert first_line(text).startswith("the Australian National University [1]"), text
+
+
+def test_class_7_a_figure_asked_for_by_its_noun_needs_no_verb_of_the_question(read):
+    bodies = {"road": ("Smoke from the fires has closed several roads. "
+                       "On the Coast Road police have reduced the speed limit from 100 kilometres an hour to 60.")}
+
+    assert first_line(read("What speed limit have police imposed on the Coast Road?", bodies)[0]).startswith("60")
+    assert read("How many people have police evacuated from the Coast Road?", bodies) == ("", [])
