@@ -1,6 +1,6 @@
 """Which gold sets exist, where their files are, and which corpus each one runs over.
 
-Owns: the registry of named gold sets (dev, seeds, lee, lee-own, lee-blind), reading a set's questions (a
+Owns: the registry of named gold sets (dev, seeds, lee, lee-own, lee-blind, lee50), reading a set's questions (a
 missing optional file is a note, not an error), and giving each corpus its index folder (the
 repository's own, or the Lee corpus prepared under .cache/lee). Does not: ask, score or print.
 """
@@ -12,13 +12,13 @@ from typing import Literal, Sequence
 
 from eval.gold import DEFAULT_GOLD, GoldQuestion, load_gold
 from eval.lee import CACHE_DIR as LEE_CACHE_DIR
-from eval.lee import prepare_lee_index
+from eval.lee import SIMILARITY, prepare_lee_index
 from index import Embedder, QAError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOLD_DIR = DEFAULT_GOLD.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
-Corpus = Literal["corpus", "lee"]  # the repository's corpus/ with its normal index, or the Lee corpus
+Corpus = Literal["corpus", "lee", "lee50"]  # corpus/ with its normal index, or one of the Lee corpora (eval.lee)
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ GOLD_SETS = (
     GoldSet("lee", SHARED_DIR / "bench" / "lee" / "gold.jsonl", "lee"),
     GoldSet("lee-own", GOLD_DIR / "lee-own.jsonl", "lee"),
     GoldSet("lee-blind", GOLD_DIR / "lee-blind.jsonl", "lee"),
+    GoldSet("lee50", GOLD_DIR / "lee50.jsonl", "lee50"),
 )
 SET_NAMES = tuple(s.name for s in GOLD_SETS)
 
@@ -91,6 +92,8 @@ def corpus_index_dir(corpus: Corpus, *, index_dir: Path | None, embedder: Embedd
     """
     if corpus == "lee":
         return prepare_lee_index(LEE_CACHE_DIR, embedder=embedder, progress=progress)
+    if corpus == "lee50":
+        return prepare_lee_index(SIMILARITY.cache_dir, embedder=embedder, progress=progress, corpus=SIMILARITY)
     return index_dir
 
 
