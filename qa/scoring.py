@@ -163,7 +163,10 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
     """Every sentence of the articles scored, best first."""
     total = question.total_weight
     name_weight = sum(t.weight for t in question.terms if t.in_entity)
-    other_weight = sum(t.weight for t in question.terms if not t.in_entity)
+    # the asked noun names the answer's kind ("in which *suburb*"): the answer stands for it, so
+    # it is not a word of the relation the sentence must hold
+    kind_noun = {question.head} if question.head else set()
+    other_weight = sum(t.weight for t in question.terms if not t.in_entity and t.stem not in kind_noun)
     rows: list[Scored] = []
     for article in articles:
         own = [stems_of(article, s.first, s.last) | spelled_acronyms(article, s.first, s.last) for s in article.sentences]
@@ -189,7 +192,7 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                 local += term.weight * here
                 if term.in_entity:
                     names += term.weight * (_matched(term.stem, whole_with_title) and term.stem not in unnamed)
-                else:
+                elif term.stem not in kind_noun:
                     relation += term.weight * _matched(term.stem, near)
             predicate = (sum(_related(p, near) for p in question.predicates) / len(question.predicates)
                          if question.predicates else 1.0)
@@ -377,6 +380,18 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
         return "the passage gives an age but not of the person asked about"
     if question.strict and (best.span is None or best.span_score < settings.min_span):
         return f"no {question.kind} of the kind asked for is given there"
-    if best.semantic < settings.min_semantic or best.score < settings.min_score:
+    if (best.semantic < settings.min_semantic or best.score < settings.min_score) and not _introduced(question, best):
         return "the closest passage is not close enough"
     return None
+
+
+def _introduced(question: Question, row: Scored) -> bool:
+    """Whether the span comes right after the question's own words for it ("who is the chief
+    executive of AMP": "Chief executive *Paul Batchelor* said ..."), so the sentence answers
+    however little the rest of it is about the question."""
+    if row.span is None:
+        return False
+    asked = [t.stem for t in question.terms if not t.in_entity and t.stem not in question.kind_words]
+    before = row.article.words[max(0, row.span.first - 2):row.span.first]
+    nouns = [w for w in before if w.pos == "NOUN"]
+    return bool(asked) and bool(nouns) and all(stem_of(w.lemma) in asked or stem_of(w.text) in asked for w in nouns)

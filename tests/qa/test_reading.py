@@ -369,3 +369,21 @@ def test_class_7_a_figure_asked_for_by_its_noun_needs_no_verb_of_the_question(re
 
     assert first_line(read("What speed limit have police imposed on the Coast Road?", bodies)[0]).startswith("60")
     assert read("How many people have police evacuated from the Coast Road?", bodies) == ("", [])
+
+
+def test_class_7_the_asked_noun_need_not_be_in_the_answer_sentence(read):
+    text, _ = read("In which suburb is Kestrel Grammar School?", {"school": (
+        "A former student of a Melbourne school is taking legal action against it. "
+        "Tim, 16, said a teacher at Kestrel Grammar School in Elwood told him he was lazy, and bullying by "
+        "students made him leave.")})
+
+    assert first_line(text).startswith("Elwood"), text
+
+
+def test_a_name_given_right_after_the_questions_words_answers_however_unlike_the_sentence(read):
+    text, _ = read("Who is the chief executive of the mining group Norland Resources?", {"profit": (
+        "Cash-strapped mining group Norland Resources has shelved a plan to buy back shares and will raise "
+        "$750 million in fresh capital after profits crashed. Chief executive Paul Ames said the result was "
+        "\u201csolid\u201d in what he described as the worst conditions for stock markets in 20 years.")})
+
+    assert first_line(text).startswith("Paul Ames"), text
