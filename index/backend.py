@@ -77,9 +77,9 @@ class StoreConfig:
             QAError: an unknown store name, or a Milvus URI given with the faiss store.
         """
         kind = store or os.environ.get(STORE_VARIABLE) or "faiss"
+        if milvus_uri and kind != "milvus":
+            raise QAError(f"--milvus-uri {milvus_uri} is for the Milvus store; add --store milvus")
         uri = milvus_uri or os.environ.get(URI_VARIABLE) or None
-        if uri and kind != "milvus" and store is not None:
-            raise QAError(f"--milvus-uri {uri} is for the Milvus store; add --store milvus")
         return cls(kind=kind.strip().lower(), milvus_uri=uri if kind == "milvus" else None,  # type: ignore[arg-type]
                    milvus_token=os.environ.get(TOKEN_VARIABLE) or None,
                    collection=os.environ.get(COLLECTION_VARIABLE) or DEFAULT_COLLECTION)

@@ -30,6 +30,7 @@ Owns: the Milvus schema, `MilvusStore` (update, add, delete, load, stats) and `M
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -320,6 +321,7 @@ class MilvusStore:
             if summary.written is not None:
                 self.write_meta({"schema_version": SCHEMA_VERSION, "settings_fingerprint": fingerprint,
                                  "model": settings.model().as_dict(), "annotation": settings.annotator().as_dict(),
+                                 "chunking": dataclasses.asdict(settings.chunking),
                                  "bm25": BM25_PARAMS, "lexical": "our terms (index.terms), one token each",
                                  "updated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                                  "token": time.time_ns(), "article_count": stats.articles,
