@@ -118,15 +118,24 @@ def connect(config: StoreConfig, index_dir: Path):
         raise QAError("the Milvus store needs pymilvus and milvus-lite: `.venv/bin/pip install -r requirements.txt`") from e
     # query_iterator warns on every scan that Milvus Lite gives it no timestamp; reads are Strong anyway
     logging.getLogger("pymilvus").setLevel(logging.ERROR)
-    if not uri.startswith(("http://", "https://", "tcp://", "unix:")):
+    if is_lite(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
     try:
         client = MilvusClient(uri=uri, token=config.milvus_token or "", timeout=30)
     except Exception as e:  # pymilvus raises MilvusException and plain connection errors alike
+        if is_lite(uri):
+            raise QAError(f"cannot open the Milvus Lite file {uri} ({str(e)[:120]}); a Lite file opens in one process "
+                          f"at a time: stop the chat or command using it, or run a Milvus server and pass "
+                          f"--milvus-uri http://HOST:19530") from e
         raise QAError(f"cannot reach Milvus at {uri} ({type(e).__name__}: {str(e)[:200]}); check --milvus-uri "
                       f"(or $QA_MILVUS_URI), the server and $QA_MILVUS_TOKEN") from e
     _CLIENTS[key] = client
     return client
+
+
+def is_lite(uri: str) -> bool:
+    """True for a Milvus Lite file, False for a server's address."""
+    return not uri.startswith(("http://", "https://", "tcp://", "unix:"))
 
 
 def close_clients() -> None:
@@ -247,17 +256,22 @@ class MilvusStore:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def add(self, batch: ArticleBatch) -> None:
+    def add(self, batch: ArticleBatch, *, progress: bool = False) -> None:
         """Write new or changed articles: chunks first, then article rows, then their older content goes."""
+        from tqdm import tqdm
+
         positions: dict[str, int] = {}
         rows = []
         for chunk, vector, found, line in zip(batch.chunks, batch.vectors, batch.terms, batch.annotation_lines):
             positions[chunk.doc_id] = positions.get(chunk.doc_id, -1) + 1
             rows.append((chunk, vector, found, line, positions[chunk.doc_id]))
         by_id = {a.doc_id: a for a in batch.articles}
-        for start in range(0, len(rows), WRITE_GROUP):
-            self.client.upsert(self.chunks_name, [_chunk_row(by_id[c.doc_id], c, v, t, a, p)
-                                                  for c, v, t, a, p in rows[start : start + WRITE_GROUP]])
+        with tqdm(total=len(rows), unit="chunk", desc="writing to Milvus", file=sys.stderr, disable=not progress,
+                  dynamic_ncols=True) as bar:
+            for start in range(0, len(rows), WRITE_GROUP):
+                part = rows[start : start + WRITE_GROUP]
+                self.client.upsert(self.chunks_name, [_chunk_row(by_id[c.doc_id], c, v, t, a, p) for c, v, t, a, p in part])
+                bar.update(len(part))
         counts = {doc_id: n + 1 for doc_id, n in positions.items()}
         article_rows = [row for a in batch.articles for row in _article_rows(a, counts.get(a.doc_id, 0))]
         for start in range(0, len(article_rows), WRITE_GROUP):
@@ -313,8 +327,12 @@ class MilvusStore:
             if todo or deleted or meta is None or reason:
                 batch = make_batch(todo, settings=settings, embedder=embedder or Embedder(settings.backend),
                                    progress=progress, summary=summary, reuse=reuse)
-                self.add(batch)
+                self.add(batch, progress=progress)
                 self.delete(deleted)
+                # Sealed and indexed: a search over rows still in a growing segment is brute force
+                # (BM25 over SciFact's 19,112 chunks: 6.5 s a query before, 0.27 s after).
+                for name in (self.chunks_name, self.articles_name):
+                    self.client.flush(name)
                 summary.written = Path(self.where())
             stats = self.stats()
             summary.total_articles, summary.total_chunks = stats.articles, stats.chunks
