@@ -233,10 +233,18 @@ class MilvusStore:
         client.create_collection(self.articles_name, schema=_article_schema(client), index_params=params,
                                  consistency_level="Strong")
 
+    def not_built(self) -> IndexNotFoundError:
+        """The error for a store with nothing built yet, naming the command that builds it."""
+        error = IndexNotFoundError(self.index_dir)
+        uri = f" --milvus-uri {self.config.milvus_uri}" if self.config.milvus_uri else ""
+        error.args = (f"no index in the Milvus store at {self.where()}; build it with `.venv/bin/python -m index "
+                      f"--store milvus{uri} --index-dir {self.index_dir}`",)
+        return error
+
     def open(self) -> None:
         """Load both collections for search (a reopened Lite file starts them released)."""
         if not self.exists():
-            raise IndexNotFoundError(self.index_dir)
+            raise self.not_built()
         for name in (self.chunks_name, self.articles_name):
             self.client.load_collection(name)
 
@@ -322,8 +330,12 @@ class MilvusStore:
                 reuse = reuse or _faiss_beside(self.index_dir, fingerprint)
             self.open()
             summary = UpdateSummary(problems=corpus.problems, notes=corpus.notes, full_rebuild_reason=reason)
-            live = self.live_contents()
+            live, doubled = self._contents()
             todo, deleted = _diff(corpus.articles, corpus.problems, corpus_dir, live, summary)
+            # killed after writing new content, before deleting the old: finish that deletion now
+            unfinished = [a for a in corpus.articles if a.doc_id in doubled and a not in todo]
+            if unfinished:
+                self._delete_other_content(unfinished)
             if todo or deleted or meta is None or reason:
                 batch = make_batch(todo, settings=settings, embedder=embedder or Embedder(settings.backend),
                                    progress=progress, summary=summary, reuse=reuse)
@@ -351,12 +363,19 @@ class MilvusStore:
 
     def live_contents(self) -> dict[str, tuple[str, int]]:
         """For each doc id, the content hash a reader takes (its newest written) and when it was written."""
+        return self._contents()[0]
+
+    def _contents(self) -> tuple[dict[str, tuple[str, int]], set[str]]:
+        """live_contents, and the doc ids that also have older content left by a killed update."""
         live: dict[str, tuple[str, int]] = {}
+        doubled: set[str] = set()
         for row in self._scan(self.articles_name, "part == 0 and doc_id != \"\"",
                               ["doc_id", "article_hash", "written_at"]):
+            if row["doc_id"] in live:
+                doubled.add(row["doc_id"])
             if row["doc_id"] not in live or row["written_at"] > live[row["doc_id"]][1]:
                 live[row["doc_id"]] = (row["article_hash"], row["written_at"])
-        return live
+        return live, doubled
 
     def _scan(self, collection: str, expression: str, fields: list[str]) -> Iterable[dict]:
         iterator = self.client.query_iterator(collection, batch_size=READ_GROUP, filter=expression,
@@ -388,7 +407,7 @@ class MilvusStore:
         """
         meta = self.meta()
         if meta is None:
-            raise IndexNotFoundError(self.index_dir)
+            raise self.not_built()
         self.open()
         live = self.live_contents()
         bodies: dict[str, dict[int, str]] = {}

@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple, Sequence
 import faiss
 import numpy as np
 
-from index import (Article, Embedder, IndexMismatchError, IndexNotFoundError, QuestionError, load_index, model_identity,
+from index import (Article, Embedder, IndexMismatchError, QuestionError, load_index, model_identity,
                    resolve_index_dir)
 from index.backend import StoreConfig, open_store
 from index.embedding import BACKENDS, default_backend
@@ -127,7 +127,7 @@ class Assistant:
         store = open_store(self.store, self.index_dir)
         manifest = store.meta()
         if manifest is None:
-            raise IndexNotFoundError(self.index_dir)
+            raise store.not_built()
         if self._live is not None and manifest.get("token") == self._live.index.token:
             return False
         index = store.load()

@@ -179,6 +179,16 @@ def test_a_killed_update_leaves_every_article_as_it_was(tmp_path, embedder, monk
         assert run().changed == ["chess"]
         assert "fourteen games" in store.load().articles["chess"].body
         assert store.stats().chunks == len(store.load().chunks)
+
+        (corpus / "chess.md").write_text(TOPIC_ARTICLES["chess.md"], encoding="utf-8")
+        monkeypatch.setattr(MilvusStore, "_delete_other_content", killed)  # killed before the old content goes
+        with pytest.raises(KeyboardInterrupt):
+            run()
+        monkeypatch.undo()
+        assert "eleven games" in store.load().articles["chess"].body  # the newest whole content is read
+        assert store.stats().chunks > len(store.load().chunks)
+        assert run().written is None  # nothing to write, but the old content is deleted now
+        assert store.stats().chunks == len(store.load().chunks)
     finally:
         remove_lite_files(tmp_path)
 
@@ -211,7 +221,7 @@ def test_bad_store_options_get_one_line_errors(tmp_path, run_module):
 
 def test_an_unbuilt_milvus_store_says_what_to_run(tmp_path):
     try:
-        with pytest.raises(QAError, match="python -m index"):
+        with pytest.raises(QAError, match="build it with `.venv/bin/python -m index --store milvus --milvus-uri"):
             Assistant(tmp_path / "index", store=milvus_config(tmp_path))
     finally:
         remove_lite_files(tmp_path)
