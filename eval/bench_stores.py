@@ -66,8 +66,10 @@ def run_store_bench(*, corpus: Path | None, articles: int, questions: int, seed:
     answers = {store: _answer_figures(store, workdir / f"index-{store}", asked, milvus_uri, result) for store in STORES}
     overlaps = [len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(answers["faiss"]["top"], answers["milvus"]["top"])]
     differ = [q for q, a, b in zip(asked, answers["faiss"]["json"], answers["milvus"]["json"]) if a != b]
+    unlike = [q for q, a, b in zip(asked, answers["faiss"]["plain"], answers["milvus"]["plain"]) if a != b]
     result["agreement"] = {"questions": len(asked), "top": TOP, "overlap_mean": statistics.mean(overlaps),
-                           "overlap_min": min(overlaps), "answers_differ": len(differ), "differing": differ[:5]}
+                           "overlap_min": min(overlaps), "answers_differ": len(differ), "differing": differ[:5],
+                           "answers_differ_beyond_scores": len(unlike), "differing_beyond_scores": unlike[:5]}
     return result
 
 
@@ -82,7 +84,7 @@ def _answer_figures(store: str, index_dir: Path, asked: list[str], milvus_uri: s
     assistant = Assistant(index_dir, store=config)
     assistant.ask("warm-up question about the archive")
     load_s = time.perf_counter() - started
-    totals, retrieves, tops, rows = [], [], [], []
+    totals, retrieves, tops, rows, plain = [], [], [], [], []
     for question in asked:
         answer = assistant.ask(question)
         totals.append(answer.timings_ms["total"])
@@ -91,12 +93,15 @@ def _answer_figures(store: str, index_dir: Path, asked: list[str], milvus_uri: s
         row = answer.to_json()
         row.pop("timings_ms")
         rows.append(json.dumps(row, sort_keys=True))
+        for item in row["citations"] + row["retrieved"]:
+            item.pop("score")
+        plain.append(json.dumps(row, sort_keys=True))
     close_clients()
     result["stores"][store].update({
         "answer_p50_ms": percentile(totals, 50), "answer_p95_ms": percentile(totals, 95),
         "retrieve_p50_ms": percentile(retrieves, 50), "retrieve_p95_ms": percentile(retrieves, 95),
         "load_and_first_answer_s": load_s})
-    return {"top": tops, "json": rows}
+    return {"top": tops, "json": rows, "plain": plain}
 
 
 def format_store_bench(r: dict) -> str:
@@ -111,5 +116,6 @@ def format_store_bench(r: dict) -> str:
     lines += ["", "  (build, add one, no-change: fresh `python -m index` processes, wall-clock, medians of 3 for the "
               "last two; answers warm, in one process)",
               f"agreement over {a['questions']} questions: top-{a['top']} passage overlap mean {a['overlap_mean']:.3f}, "
-              f"min {a['overlap_min']:.3f}; answer JSON (timings aside) differs for {a['answers_differ']}"]
+              f"min {a['overlap_min']:.3f}; answer JSON (timings aside) differs for {a['answers_differ']}, "
+              f"and beyond the scores for {a['answers_differ_beyond_scores']}"]
     return "\n".join(lines)
