@@ -15,6 +15,7 @@ from index.embedding import BACKEND_VARIABLE, BACKENDS, DEFAULT_BACKEND
 from index.backend import StoreConfig, add_store_options, open_store
 from index.errors import QAError
 from index.store import IndexSettings, resolve_index_dir
+from index.update import update_index
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,8 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        summary = open_store(store, resolve_index_dir(args.index_dir)).update(
-            args.corpus, settings=settings, full=args.full, progress=not args.quiet)
+        if store.kind == "faiss":
+            summary = update_index(args.corpus, resolve_index_dir(args.index_dir), settings=settings,
+                                   full=args.full, progress=not args.quiet)
+        else:
+            summary = open_store(store, resolve_index_dir(args.index_dir)).update(
+                args.corpus, settings=settings, full=args.full, progress=not args.quiet)
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
