@@ -33,6 +33,7 @@ from urllib.parse import quote as url_quote
 from starlette.requests import Request
 
 from index import Article, Embedder, IndexNotFoundError, QAError, QuestionError, set_offline_mode
+from index.backend import STORE_VARIABLE, URI_VARIABLE, StoreConfig, add_store_options
 from index.importer import MAX_INPUT_BYTES, ImportReport, RemoveReport, import_files, pasted_draft, remove_articles
 from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, FilterError, LLMSettings, SearchFilter, Timeline, Turn
 
@@ -928,7 +929,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="write answers with the model at this OpenAI-compatible URL (e.g. http://127.0.0.1:8080/v1; "
                              "'env' for $QA_LLM_URL), streamed, every sentence checked against its sources; also "
                              "$QA_LLM_MODEL, $QA_LLM_API_KEY, $QA_LLM_CONTEXT")
+    add_store_options(parser)
     return parser.parse_args(argv)
+
+
+def use_store(store: StoreConfig) -> None:
+    """Make --store and --milvus-uri the process's $QA_STORE and $QA_MILVUS_URI: the assistant reads
+    through that store and articles added in the chat are indexed into it."""
+    os.environ[STORE_VARIABLE] = store.kind
+    if store.milvus_uri:
+        os.environ[URI_VARIABLE] = store.milvus_uri
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -937,6 +947,7 @@ def main(argv: list[str] | None = None) -> int:
         logins = resolve_logins(args.host, allow_remote=args.allow_remote, auth_file=args.auth_file)
         limits = ChatLimits(workers=args.workers, waiting=args.max_waiting)
         llm = LLMSettings.from_env(None if args.llm == "env" else args.llm) if args.llm is not None else None
+        use_store(StoreConfig.from_options(store=args.store, milvus_uri=args.milvus_uri))
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

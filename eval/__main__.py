@@ -14,6 +14,7 @@ from eval.report import format_report, report_json
 from eval.run import SPLIT_CHOICES, run_sets
 from eval.sets import GOLD_SETS, SET_NAMES, display_path, gold_set_from_file, select_sets
 from index import QAError
+from index.backend import StoreConfig, add_store_options
 from index.embedding import BACKENDS
 from qa import DEFAULT_K, LLMSettings
 
@@ -115,12 +116,14 @@ def main_beir(argv: list[str]) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="embedding backend to index and query with (default: $QA_EMBED_BACKEND or onnx-int8)")
+    add_store_options(parser)
     args = parser.parse_args(argv)
     from eval.beir import run_beir
 
     try:
+        store = StoreConfig.from_options(store=args.store, milvus_uri=args.milvus_uri)
         print(run_beir(args.folder, split=args.split, as_json=args.json, progress=not args.quiet,
-                       backend=args.backend))
+                       backend=args.backend, store=store))
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -503,6 +503,12 @@ def main(argv: list[str]) -> int:
                         help="measure the two encoders only, skipping the index, answer and search figures")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it (default: a temp folder)")
+    parser.add_argument("--store", choices=("faiss", "milvus"), default="faiss",
+                        help="milvus: measure the two index stores side by side instead (build, add one, no-change "
+                             "update, answer p50/p95, and how far their passages and answers agree; see "
+                             "eval/bench_stores.py)")
+    parser.add_argument("--milvus-uri", default=None, metavar="URI",
+                        help="with --store milvus: the Milvus to measure (default: a Milvus Lite file in the work folder)")
     args = parser.parse_args(argv)
     if args.corpus is not None and not args.corpus.is_dir():
         print(f"error: {args.corpus} is not a folder of articles", file=sys.stderr)
@@ -513,6 +519,8 @@ def main(argv: list[str]) -> int:
         return 2
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="qa-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.store == "milvus":
+        return _main_stores(args, workdir)
     try:
         result = run_bench(corpus=args.corpus, articles=args.articles, sample_articles=args.sample_articles,
                            questions=args.questions, scales=scales, seed=args.seed, workdir=workdir,
@@ -524,6 +532,24 @@ def main(argv: list[str]) -> int:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(result, indent=2) if args.json else format_bench(result))
+    return 0
+
+
+def _main_stores(args: argparse.Namespace, workdir: Path) -> int:
+    """`--store milvus`: eval.bench_stores, printed as a table or JSON."""
+    from eval.bench_stores import format_store_bench, run_store_bench
+    from index import QAError
+
+    try:
+        result = run_store_bench(corpus=args.corpus, articles=args.articles, questions=args.questions, seed=args.seed,
+                                 workdir=workdir, milvus_uri=args.milvus_uri)
+    except (RuntimeError, OSError, QAError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(result, indent=2) if args.json else format_store_bench(result))
     return 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from index.articles import MAX_ARTICLE_BYTES, MAX_BYTES_VARIABLE
 from index.chunking import ChunkSettings
 from index.embedding import BACKEND_VARIABLE, BACKENDS, DEFAULT_BACKEND
+from index.backend import StoreConfig, add_store_options, open_store
 from index.errors import QAError
 from index.store import IndexSettings, resolve_index_dir
 from index.update import update_index
@@ -50,6 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"embedding backend (default ${BACKEND_VARIABLE} or {DEFAULT_BACKEND}: MiniLM in int8 under "
                              "onnxruntime; torch-fp32 is the same model in sentence-transformers). A different "
                              "backend than the index was built with rebuilds it in full")
+    add_store_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -68,12 +70,17 @@ def main(argv: list[str] | None = None) -> int:
         chunking = ChunkSettings(max_tokens=args.max_tokens, overlap_sentences=args.overlap_sentences,
                                  overlap_max_tokens=overlap_max)
         settings = IndexSettings(chunking=chunking, **({"backend": args.backend} if args.backend else {}))
-    except ValueError as e:
+        store = StoreConfig.from_options(store=args.store, milvus_uri=args.milvus_uri)
+    except (ValueError, QAError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        summary = update_index(args.corpus, resolve_index_dir(args.index_dir), settings=settings,
-                               full=args.full, progress=not args.quiet)
+        if store.kind == "faiss":
+            summary = update_index(args.corpus, resolve_index_dir(args.index_dir), settings=settings,
+                                   full=args.full, progress=not args.quiet)
+        else:
+            summary = open_store(store, resolve_index_dir(args.index_dir)).update(
+                args.corpus, settings=settings, full=args.full, progress=not args.quiet)
     except QAError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -31,6 +31,7 @@ from index.chunking import ChunkSettings
 from index.embedding import BACKENDS, Embedder
 from index.errors import CorpusError, QAError
 from index.store import IndexSettings, current_version_path, read_articles, read_manifest
+from index.backend import StoreConfig, open_store
 from index.update import UpdateSummary, update_index
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024  # one input file, 10 MiB (HTML carries markup); checked before reading
@@ -543,13 +544,19 @@ def _indexed_bodies(index_dir: Path | str | None) -> dict[str, str]:
 def index_settings_for(index_dir: Path) -> IndexSettings:
     """The settings the live index was built with (backend, chunking), so an import never rebuilds it all;
     the defaults where there is no index yet."""
-    manifest = read_manifest(index_dir) or {}
+    manifest = read_manifest(index_dir) or milvus_manifest(index_dir) or {}
     backend = manifest.get("model", {}).get("backend")
     try:
         chunking = ChunkSettings(**manifest["chunking"])
     except (KeyError, TypeError, ValueError):
         chunking = ChunkSettings()
     return IndexSettings(chunking=chunking, **({"backend": backend} if backend in BACKENDS else {}))
+
+
+def milvus_manifest(index_dir: Path) -> dict | None:
+    """The Milvus store's manifest row when $QA_STORE names it, else None."""
+    store = StoreConfig.from_options()
+    return open_store(store, index_dir).meta() if store.kind == "milvus" else None
 
 
 def _update(corpus_dir: Path, index_dir: Path | str | None, embedder: Embedder | None,
@@ -560,6 +567,9 @@ def _update(corpus_dir: Path, index_dir: Path | str | None, embedder: Embedder |
     settings = index_settings_for(folder)
     if embedder is not None and embedder.backend != settings.backend:
         embedder = None
+    store = StoreConfig.from_options()  # $QA_STORE: the Milvus store is updated from the corpus the same way
+    if store.kind == "milvus":
+        return open_store(store, folder).update(corpus_dir, settings=settings, embedder=embedder, progress=progress)
     return update_index(corpus_dir, folder, settings=settings, embedder=embedder, progress=progress)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from index import QAError, QuestionError
+from index.backend import StoreConfig, add_store_options
 from qa.assistant import DEFAULT_K, Assistant, clean_question
 from qa.timeline import DEFAULT_TIMELINE_K, NO_ENTRIES_TEXT, Entry, Timeline, clean_topic
 from qa.filters import SearchFilter
@@ -61,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "$QA_LLM_API_KEY, $QA_LLM_CONTEXT (default 4096). Every sentence is checked against "
                              "the passages it cites; unsupported ones are removed, and the extractive answer "
                              "is shown, with a note why, when none survives or the server fails")
+    add_store_options(parser)
     return parser.parse_args(argv)
 
 
@@ -90,7 +92,7 @@ def answer_command(args: argparse.Namespace) -> int:
         args.filters = SearchFilter.parse(since=args.since, until=args.until, sources=args.source)
         args.llm = LLMSettings.from_env(None if args.llm == 'env' else args.llm) if args.llm is not None else None
         batch = list(read_batch(args.batch)) if args.batch else None
-        assistant = Assistant(args.index_dir)
+        assistant = Assistant(args.index_dir, store=store_config(args))
         if batch is None:
             answer = assistant.ask(args.question, k=args.k, retrieve_only=args.retrieve_only, filters=args.filters,
                                    llm=args.llm)
@@ -107,6 +109,11 @@ def answer_command(args: argparse.Namespace) -> int:
         return 1
 
 
+def store_config(args: argparse.Namespace) -> StoreConfig:
+    """The store --store and --milvus-uri name (else $QA_STORE, $QA_MILVUS_URI)."""
+    return StoreConfig.from_options(store=args.store, milvus_uri=args.milvus_uri)
+
+
 def timeline_command(args: argparse.Namespace) -> int:
     """`--timeline TOPIC`: print the timeline (JSON or text); raises QAError on bad input."""
     if args.question is not None or args.batch is not None or args.retrieve_only:
@@ -114,7 +121,7 @@ def timeline_command(args: argparse.Namespace) -> int:
     clean_topic(args.timeline)
     if args.k is not None and args.k < 1:
         raise QuestionError(f"-k must be at least 1, got {args.k}")
-    timeline = Assistant(args.index_dir).timeline(args.timeline, k=args.k)
+    timeline = Assistant(args.index_dir, store=store_config(args)).timeline(args.timeline, k=args.k)
     print(json.dumps(timeline.to_json(), ensure_ascii=False) if args.json else format_timeline(timeline))
     return 0
 

@@ -15,20 +15,22 @@ from typing import Callable, NamedTuple, Sequence
 import faiss
 import numpy as np
 
-from index import Article, Embedder, QuestionError, load_index, model_identity, resolve_index_dir
+from index import (Article, Embedder, IndexMismatchError, QuestionError, load_index, model_identity,
+                   resolve_index_dir)
+from index.backend import StoreConfig, open_store
 from index.embedding import BACKENDS, default_backend
 from index.store import IndexVersion, RowSubset, current_version_path, read_manifest
 from index.annotate import load_pipeline
 from qa.candidates import ArticleText, gather_articles
 from qa.examples import MAX_EXAMPLES, example_questions
-from qa.filters import RowFacts, SearchFilter
+from qa.filters import MilvusRowFacts, RowFacts, SearchFilter
 from qa.followup import Turn, rewrite_followup
 from qa.generate import generate_answer
 from qa.llm import LLMSettings
 from qa.periods import read_period, without_period
 from qa.question import analyse_question, inverse_document_frequency
 from qa.reader import ABSTAIN_TEXT, read_answer, with_kind_of
-from qa.retrieve import KeywordIndex, Retrieval, RetrieveSettings, hybrid_search
+from qa.retrieve import KeywordIndex, MilvusKeywordIndex, Retrieval, RetrieveSettings, hybrid_search
 from qa.scoring import ReadSettings
 from qa.timeline import Timeline, TimelineSettings, build_timeline, clean_topic
 from qa.types import Answer, Passage
@@ -74,11 +76,14 @@ class Snapshot(NamedTuple):
 
 
 class Assistant:
-    """Answers questions from one index folder; loads the model and index once, reloads on change."""
+    """Answers questions from one index folder (or the Milvus store `store` names); loads the model
+    and index once, reloads on change."""
 
     def __init__(self, index_dir: Path | str | None = None, *, embedder: Embedder | None = None,
-                 settings: ReadSettings | None = None, retrieval: RetrieveSettings | None = None) -> None:
+                 settings: ReadSettings | None = None, retrieval: RetrieveSettings | None = None,
+                 store: StoreConfig | None = None) -> None:
         self.index_dir = resolve_index_dir(index_dir)
+        self.store = store or StoreConfig.from_options()  # the FAISS files unless $QA_STORE says milvus
         self.embedder = embedder  # made to match the index's backend on first refresh when not given
         self.settings = settings or ReadSettings()
         self._nlp = load_pipeline()
@@ -97,6 +102,8 @@ class Assistant:
         The new version is loaded and checked completely before it replaces the old one. Questions
         are embedded by the backend that built the index (its manifest says which).
         """
+        if self.store.kind == "milvus":
+            return self._refresh_milvus()
         live = current_version_path(self.index_dir)
         if self._live is not None and live == self._live.index.path:
             return False
@@ -113,6 +120,32 @@ class Assistant:
         facts = RowFacts(index.chunks, index.articles)
         with self._lock:
             self._live, self.embedder = Snapshot(index, idf, keywords, rows_of, facts), embedder
+        return True
+
+    def _refresh_milvus(self) -> bool:
+        """refresh() for the Milvus store: reload when its manifest row's token changed."""
+        store = open_store(self.store, self.index_dir)
+        manifest = store.meta()
+        if manifest is None:
+            raise store.not_built()
+        if self._live is not None and manifest.get("token") == self._live.index.token:
+            return False
+        index = store.load()
+        backend = index.manifest.get("model", {}).get("backend")
+        backend = backend if backend in BACKENDS else default_backend()
+        built, wanted = index.manifest.get("model", {}), model_identity(backend).as_dict()
+        if built != wanted:
+            raise IndexMismatchError(self.index_dir, {f"model.{k}": (built.get(k), v) for k, v in wanted.items()
+                                                      if built.get(k) != v})
+        idf = inverse_document_frequency(index.document_frequencies(), len(index.chunks))
+        embedder = self.embedder if self.embedder is not None and self.embedder.backend == backend else Embedder(backend)
+        rows_of: dict[str, list[int]] = {}
+        for row, chunk in enumerate(index.chunks):
+            rows_of.setdefault(chunk.doc_id, []).append(row)
+        facts = MilvusRowFacts(index.chunks, index.articles)
+        with self._lock:
+            self._live = Snapshot(index, idf, MilvusKeywordIndex(index), rows_of, facts)
+            self.embedder = embedder
         return True
 
     def examples(self, limit: int = MAX_EXAMPLES) -> list[str]:

@@ -240,6 +240,39 @@ class RowFacts:
         return text + " Widen or clear the filter."
 
 
+class MilvusRowFacts(RowFacts):
+    """RowFacts for the Milvus store: each allowed subset also carries the Milvus filter expression
+    that selects the same chunks (fields `day` and `outlet` of index.milvus_store), so the search
+    is filtered inside Milvus."""
+
+    def allowed(self, search_filter: SearchFilter) -> RowSubset:
+        from index.milvus_store import MilvusRows, quoted
+
+        subset = super().allowed(search_filter)
+        if isinstance(subset, MilvusRows):
+            return subset
+        return MilvusRows(rows=subset.rows, bitmap=subset.bitmap, selector=subset.selector,
+                          expression=milvus_expression(search_filter, self.outlet_ids, quote=quoted))
+
+
+def milvus_expression(search_filter: SearchFilter, outlet_ids: Mapping[str, int], *, quote) -> str:
+    """The Milvus filter expression of a filter, over the chunk fields `day` (0: undated) and `outlet`.
+
+    >>> milvus_expression(SearchFilter.parse(since="2021", sources="A, b"), {}, quote=repr)
+    "day >= 737791 and outlet in ['a', 'b']"
+    """
+    parts = []
+    if search_filter.since:
+        parts.append(f"day >= {search_filter.since.toordinal()}")
+    if search_filter.until:
+        parts.append(f"day <= {search_filter.until.toordinal()} and day > 0")
+    if search_filter.sources:
+        names = dict.fromkeys(" ".join(n.split()).casefold() for value in search_filter.sources
+                              for n in outlet_names(value, outlet_ids))
+        parts.append(f"outlet in [{', '.join(quote(n) for n in names)}]")
+    return " and ".join(parts)
+
+
 def _ordinal(published: str | None) -> int:
     """The day number of an ISO date (0 for none or one that does not read)."""
     try:

@@ -62,6 +62,17 @@ class KeywordIndex:
         return _top_scores(scores, k)
 
 
+class MilvusKeywordIndex:
+    """The same search as KeywordIndex (our terms, expanded), scored by Milvus's BM25 in the engine."""
+
+    def __init__(self, version) -> None:
+        self._version = version  # an index.milvus_store.MilvusVersion
+
+    def search(self, question: str, k: int, *, within: RowSubset | None = None) -> list[tuple[int, float]]:
+        """(chunk row, BM25 score) of the k best chunks with a positive score, best first."""
+        return self._version.search_terms(sorted(expand_query(question)), k, within=within)
+
+
 def _top_scores(scores: np.ndarray, k: int, *, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
     """(row, score) of the k best positive scores, best first; `rows` names the row of each score."""
     size = len(scores)
