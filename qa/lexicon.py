@@ -54,7 +54,7 @@ consortium bloc syndicate cartel network outfit organisation""")
 
 # Nouns naming a titled thing: a work, a product, an event, a law, a vessel.
 TITLE_NOUNS = _stems("""book novel film movie song album single play musical opera show series programme program
-game title name word term phrase slogan nickname product brand model car vehicle ship boat vessel yacht aircraft
+game title name word term phrase slogan nickname codename alias pseudonym product brand model car vehicle ship boat vessel yacht aircraft
 plane jet rocket satellite shuttle spacecraft module operation mission tournament event race cup trophy prize award
 festival law bill act treaty accord agreement report study painting poem drug medicine vaccine software website
 app virus""")
@@ -81,6 +81,9 @@ england scotland wales america""".split()) | frozenset({"united states", "united
     "united arab emirates", "the united states", "the united kingdom", "the netherlands", "the philippines",
     "costa rica", "el salvador", "ivory coast", "sierra leone", "czech republic", "dominican republic",
     "great britain", "the us", "the uk", "us", "uk", "usa"})
+
+# Nouns asking for what something is called: "what *name* does he go by", "the *codename* of the taskforce".
+NAMING_NOUNS = _stems("name codename nickname alias pseudonym")
 
 # Nouns asking for a group of people: "what *nationality* …".
 GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenship")

@@ -326,6 +326,11 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
         return "name"
     if rest and rest[0].lower_ == "of":  # "which of the three soldiers …"
         rest = rest[1:]
+    # "what is the *codename* of the taskforce", "what was the *cost* of the bridge": past the copula
+    if len(rest) > 2 and rest[0].lower_ in ("is", "was", "are", "were") and rest[1].lower_ in ("the", "a", "an"):
+        found = _first_noun(rest[2:])
+        if found is not None and kind_of_noun(found) is not None:
+            return found
     return _first_noun(rest)
 
 

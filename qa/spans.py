@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
-from qa.lexicon import (COUNTRIES, SETTLEMENT_NOUNS, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS, HONORIFICS, MEASURE_UNITS,
+from qa.lexicon import (NAMING_NOUNS, COUNTRIES, SETTLEMENT_NOUNS, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS, HONORIFICS, MEASURE_UNITS,
                         LIGHT_VERBS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
                         same_meaning)
 from qa.question import Question, stem_of
@@ -75,7 +75,7 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found += _head_attached(question, article, words)
         if kind in ("title", "thing"):
             found += _quoted(sentence, article)
-        if question.head == "name":  # "what name does he go by": whatever he is called
+        if question.head in NAMING_NOUNS:  # "what name does he go by": whatever he is called
             found += _called(article, words)
         if kind in ("title", "organisation", "place"):
             found += [Span(s.start, s.end, s.text, 0.45, s.first, s.last)
@@ -111,8 +111,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
     if question.named:  # "the name of the hospital": a name attached to "hospital" where the sentence has one
         attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
-    if kind in ("count", "money", "percent", "quantity") and not re.search(r"\b(?:from|by)\b", question.text.lower()):
-        found = _resulting_values(article, found)
+    if kind in ("count", "money", "percent", "quantity"):
+        found = _earlier_values(article, found) if _ASKS_OLD_VALUE.search(question.text) else _resulting_values(article, found)
     if question.head and kind in ("organisation", "place", "title", "thing"):
         found = [_named_by_head(question, article, s) for s in found]
     return _new_information(question, article, _best_per_place([_with_long_form(article, s) for s in found]))
@@ -134,6 +134,19 @@ def _named_by_head(question: Question, article: ArticleText, span: Span) -> Span
 
 
 _CHANGE_FROM = frozenset({"from", "by"})
+# a question about the value before a change: "by how much", "from what", "the previous year's"
+_ASKS_OLD_VALUE = re.compile(r"\b(?:from|by|previous|previously|before|earlier|prior|former|formerly|originally|"
+                             r"initially|used to)\b", re.I)
+
+
+def _earlier_values(article: ArticleText, spans: list[Span]) -> list[Span]:
+    """For a question about the value before a change ("the previous year's profit"), the value
+    after "from" of "up from 2.4 billion" fits best; the others fit less when there is one."""
+    words = article.words
+    earlier = [s for s in spans if s.first and words[s.first - 1].text.lower() == "from"]
+    if not earlier:
+        return spans
+    return [s if s in earlier else _scaled(s, 0.6) for s in spans]
 
 
 def _resulting_values(article: ArticleText, spans: list[Span]) -> list[Span]:
@@ -356,7 +369,8 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
         if not (normalise(named_noun.lemma) == question.head or (
                 i >= 2 and normalise(words[i - 1 if w.text.lower() != "as" else i - 2].lemma) == question.head)):
             continue  # "an area called Dismal Swamp" names an area, not the pilot asked about
-        if w.text.lower() in ("called", "named", "dubbed", "nicknamed", "titled", "entitled") or (
+        if w.text.lower() in ("called", "named", "dubbed", "nicknamed", "codenamed", "code-named", "titled",
+                              "entitled") or (
                 w.text.lower() == "as" and i and words[i - 1].text.lower() == "known"):
             j = i + 1
             while j < len(words) and words[j].pos == "DET":
@@ -420,7 +434,7 @@ _NAME_JOINS = frozenset({"of", "and", "for", "&"})
 
 
 _CALLED = re.compile(r"(?:\bcalls? (?:himself|herself|itself|themselves)|\bgoes by|\bknown as|\bcalled|\bnamed|"
-                     r"\bdubbed|\bnicknamed|\bunder the name(?: of)?)\s+(?:the\s+)?$", re.I)
+                     r"\bdubbed|\bnicknamed|\bcode-?named|\bunder the name(?: of)?)\s+(?:the\s+)?$", re.I)
 
 
 def _called(article: ArticleText, words: list[Word]) -> list[Span]:

@@ -387,3 +387,21 @@ def test_a_name_given_right_after_the_questions_words_answers_however_unlike_the
         "\u201csolid\u201d in what he described as the worst conditions for stock markets in 20 years.")})
 
     assert first_line(text).startswith("Paul Ames"), text
+
+
+def test_class_7_what_is_the_noun_of_asks_for_that_noun_and_a_codename_is_a_name(read):
+    text, _ = read("What is the codename of the taskforce investigating the port thefts?", {"port": (
+        "Detectives have asked the ombudsman to look at the taskforce investigating the port thefts. "
+        "The taskforce, codenamed Harrow, will check the bank records of 12 dock workers.")})
+
+    assert first_line(text).startswith("Harrow"), text
+
+
+def test_class_5_the_previous_value_is_asked_for_by_previous(read):
+    bodies = {"bank": ("The Norland Bank reported a net profit of 3.1 billion dollars in the year to June, "
+                       "up from 2.8 billion dollars a year earlier.")}
+
+    assert first_line(read("What was the Norland Bank's net profit in the previous year?", bodies)[0]).startswith(
+        "2.8 billion")
+    assert first_line(read("What net profit did the Norland Bank report in the year to June?", bodies)[0]).startswith(
+        "3.1 billion")
