@@ -111,6 +111,17 @@ class LLMSettings:
         return replace(settings, **overrides) if overrides else settings
 
 
+def settings_help() -> str:
+    """The QA_LLM_* variables for a command's --help, with their defaults."""
+    d = LLMSettings(url="")
+    return (f"also ${MODEL_VARIABLE}, ${KEY_VARIABLE}, ${CONTEXT_VARIABLE} (default {d.context} tokens), "
+            f"${PROMPT_VARIABLE} ({' or '.join(PROMPT_STYLES)}; completion for a base model such as make llm's), "
+            f"${JSON_VARIABLE}=1 (a reply held to a JSON schema), and in seconds "
+            f"${TIMEOUT_VARIABLES['connect_timeout']} (default {d.connect_timeout:g}), "
+            f"${TIMEOUT_VARIABLES['chunk_timeout']} (each streamed chunk, default {d.chunk_timeout:g}), "
+            f"${TIMEOUT_VARIABLES['total_timeout']} (the whole reply, default {d.total_timeout:g})")
+
+
 def _seconds(variable: str) -> float:
     value = os.environ[variable]
     try:
