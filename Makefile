@@ -15,7 +15,9 @@ LLM_STAMP := $(LLM_VENV)/.installed
 LLM_PORT ?= 8080
 LLM_MODEL_FILE := $(LLM_VENV)/models/gemma-3-270m-q4_k_m.gguf
 LLM_SERVE = HF_HUB_OFFLINE=1 $(LLM_VENV)/bin/python -m llama_cpp.server --model $(LLM_MODEL_FILE) \
-	--host 127.0.0.1 --port $(LLM_PORT) --n_ctx 4096 --n_threads $$(nproc) --model_alias gemma-3-270m --chat_format gemma
+	--host 127.0.0.1 --port $(LLM_PORT) --n_ctx 4096 --n_threads $$(nproc) --model_alias gemma-3-270m --chat_format gemma --interrupt_requests False
+# Gemma 3 270M is a base model: the chat sends it a few-shot text to continue (README "Generated answers").
+LLM_CHAT_ENV := QA_LLM_PROMPT=completion QA_LLM_MODEL=gemma-3-270m
 
 .PHONY: chat test index eval contract clean help llm
 
@@ -43,7 +45,12 @@ index: $(STAMP)
 chat: index
 ifeq ($(LLM),local)
 	$(MAKE) --no-print-directory $(LLM_STAMP)
-	$(LLM_SERVE) & server=$$!; trap "kill $$server" EXIT; QA_LLM_JSON=1 $(PY) ui.py --llm http://127.0.0.1:$(LLM_PORT)/v1
+	@# Both in the background, stopped together: on Ctrl-C (the trap), when either exits, and when make
+	@# itself is killed (the loop sees its parent, make, gone); a server still busy is killed after 5 s.
+	$(LLM_SERVE) & server=$$!; \
+	$(LLM_CHAT_ENV) $(PY) ui.py --llm http://127.0.0.1:$(LLM_PORT)/v1 & chat=$$!; \
+	trap 'kill $$chat $$server 2>/dev/null; sleep 5; kill -9 $$server 2>/dev/null; exit 0' EXIT INT TERM HUP; \
+	while kill -0 $$PPID 2>/dev/null && kill -0 $$chat 2>/dev/null && kill -0 $$server 2>/dev/null; do sleep 1; done
 else
 	$(PY) ui.py
 endif

@@ -36,6 +36,7 @@ from index import Article, Embedder, IndexNotFoundError, QAError, QuestionError,
 from index.backend import STORE_VARIABLE, URI_VARIABLE, StoreConfig, add_store_options
 from index.importer import MAX_INPUT_BYTES, ImportReport, RemoveReport, import_files, pasted_draft, remove_articles
 from qa import NO_ENTRIES_TEXT, Answer, Assistant, Entry, FilterError, LLMSettings, SearchFilter, Timeline, Turn
+from qa.llm import settings_help
 
 log = logging.getLogger("ui")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
@@ -927,8 +928,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              f"(default {ChatLimits.waiting})")
     parser.add_argument("--llm", metavar="URL", default=None,
                         help="write answers with the model at this OpenAI-compatible URL (e.g. http://127.0.0.1:8080/v1; "
-                             "'env' for $QA_LLM_URL), streamed, every sentence checked against its sources; also "
-                             "$QA_LLM_MODEL, $QA_LLM_API_KEY, $QA_LLM_CONTEXT")
+                             "'env' for $QA_LLM_URL), streamed, every sentence checked against its sources; "
+                             + settings_help())
     add_store_options(parser)
     return parser.parse_args(argv)
 

@@ -17,6 +17,7 @@ from index import QAError
 from index.backend import StoreConfig, add_store_options
 from index.embedding import BACKENDS
 from qa import DEFAULT_K, LLMSettings
+from qa.llm import settings_help
 
 SETS_HELP = "; ".join(f"{s.name}: {display_path(s.gold)} over {'corpus/' if s.corpus == 'corpus' else 'the Lee corpus'}"
                       + (" (skipped while missing)" if s.optional else "") for s in GOLD_SETS)
@@ -64,7 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="also answer every question in generated mode with the model at this OpenAI-compatible "
                              "URL ('env': $QA_LLM_URL), and print it beside the extractive figures: answer, first "
                              "line, abstention, citation integrity, share of generated sentences removed, time to "
-                             "first token and to the checked answer")
+                             "first token and to the checked answer; " + settings_help())
     args = parser.parse_args(argv)
     if args.gold is not None and args.sets:
         parser.error("--gold runs one file on its own; leave out --set, or leave out --gold")

@@ -14,7 +14,7 @@ from index.backend import StoreConfig, add_store_options
 from qa.assistant import DEFAULT_K, Assistant, clean_question
 from qa.timeline import DEFAULT_TIMELINE_K, NO_ENTRIES_TEXT, Entry, Timeline, clean_topic
 from qa.filters import SearchFilter
-from qa.llm import LLMSettings
+from qa.llm import LLMSettings, settings_help
 from qa.types import Answer
 
 
@@ -58,8 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "give a comma-separated list for several")
     parser.add_argument("--llm", metavar="URL", default=None,
                         help="write the answer with the model at this OpenAI-compatible URL (e.g. "
-                             "http://127.0.0.1:8080/v1, or 'env' for $QA_LLM_URL); also $QA_LLM_MODEL, "
-                             "$QA_LLM_API_KEY, $QA_LLM_CONTEXT (default 4096). Every sentence is checked against "
+                             f"http://127.0.0.1:8080/v1, or 'env' for $QA_LLM_URL); {settings_help()}. "
+                             "Every sentence is checked against "
                              "the passages it cites; unsupported ones are removed, and the extractive answer "
                              "is shown, with a note why, when none survives or the server fails")
     add_store_options(parser)

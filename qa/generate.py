@@ -15,12 +15,13 @@ from typing import Callable, Sequence
 
 from index import Article
 from qa.followup import Turn
-from qa.llm import LLMError, LLMSettings, reply_text, stream_chat
-from qa.prompt import CANNOT_ANSWER, build_messages, prompt_passages
+from qa.llm import LLMError, LLMSettings, partial_text, reply_text, stream_chat, stream_completion
+from qa.prompt import CANNOT_ANSWER, build_completion_prompt, build_messages, prompt_passages
 from qa.support import SentenceCheck, SupportSettings, check_reply
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, Passage
 
 MAX_PROMPT_PASSAGES = 6
+COMPLETION_PASSAGES = 4  # a base model reads a short prompt faster, and recites less of it
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -44,20 +45,28 @@ def generate_answer(extractive: Answer, question: str, articles: dict[str, Artic
         articles: the index's articles, for quotes by offsets.
         llm: the model server.
         history: earlier turns, shown to the model as the conversation so far.
-        on_text: called with the reply so far each time a piece arrives (for streaming to a chat).
+        on_text: called with the reply's text so far each time a piece arrives (for streaming to a
+            chat): its sentences as read so far, never the raw JSON or numbered lines.
         support: the check's settings.
     """
     started = time.perf_counter()
-    passages = prompt_passages(extractive.retrieved[:MAX_PROMPT_PASSAGES], articles)
-    messages, sent = build_messages(question, passages, history=history, context_tokens=llm.context,
-                                    reply_tokens=llm.max_tokens)
-    reply, first_token = "", None
+    limit = COMPLETION_PASSAGES if llm.prompt == "completion" else MAX_PROMPT_PASSAGES
+    passages = prompt_passages(order_for_prompt(extractive, limit=limit), articles)
+    if llm.prompt == "completion":
+        prompt, sent = build_completion_prompt(question, passages, context_tokens=llm.context,
+                                               reply_tokens=llm.max_tokens)
+        pieces, reply = stream_completion(prompt, llm), "["  # the prompt ends with the answer's first "["
+    else:
+        messages, sent = build_messages(question, passages, history=history, context_tokens=llm.context,
+                                        reply_tokens=llm.max_tokens)
+        pieces, reply = stream_chat(messages, llm), ""
+    first_token = None
     try:
-        for piece in stream_chat(messages, llm):
+        for piece in pieces:
             first_token = first_token or time.perf_counter()
             reply += piece
             if on_text is not None:
-                on_text(reply)
+                on_text(partial_text(reply, llm))
         reply = reply_text(reply, llm)
     except LLMError as e:
         return _fallback(extractive, f"Generated answer unavailable ({e}); showing the extractive answer.",
@@ -82,6 +91,26 @@ def generate_answer(extractive: Answer, question: str, articles: dict[str, Artic
                   understood_as=extractive.understood_as, filters=extractive.filters, titles=extractive.titles,
                   mode="generated", model=llm.model, supported=[c.to_json() for c in checks], removed=removed,
                   note=removed_note(removed) if removed else None, extractive=extractive)
+
+
+def order_for_prompt(extractive: Answer, *, limit: int = MAX_PROMPT_PASSAGES) -> list[Passage]:
+    """The passages the model is shown: those holding the extractive answer's quotes first, in its
+    order, then the rest by rank; a passage whose text repeats one already chosen is left out.
+
+    The extractive reader has already found the sentences that answer best; a small model reads
+    the first passages most, so they go first. An abstained answer keeps the retrieval order.
+    """
+    cited = [] if extractive.abstained else extractive.citations
+    first = [p for c in cited for p in extractive.retrieved
+             if p.chunk.doc_id == c.doc_id and p.chunk.start <= c.start and c.end <= p.chunk.end]
+    chosen: list[Passage] = []
+    seen: set[str] = set()
+    for p in [*first, *extractive.retrieved]:
+        text = " ".join(p.chunk.text.split())
+        if text not in seen:
+            seen.add(text)
+            chosen.append(p)
+    return chosen[:limit]
 
 
 def cite_sentences(kept: Sequence[SentenceCheck], articles: dict[str, Article]) -> tuple[str, list[Citation]]:

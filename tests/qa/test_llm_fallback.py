@@ -38,14 +38,21 @@ def sse(*pieces: str) -> bytes:
     return ("".join(events) + "data: [DONE]\n\n").encode()
 
 
+def sse_text(*pieces: str) -> bytes:
+    """A `/completions` stream: each event's piece is in choices[0].text."""
+    events = [f"data: {json.dumps({'choices': [{'text': p, 'index': 0}]})}\n\n" for p in pieces]
+    return ("".join(events) + "data: [DONE]\n\n").encode()
+
+
 class Stub(BaseHTTPRequestHandler):
     mode = "ok"
+    requests: list[tuple[str, dict]] = []  # (path, body) of every request, for the tests to read
 
     def log_message(self, *args: object) -> None:
         pass
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.requests.append((self.path, json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))))
         if self.mode == "stall":
             time.sleep(5)
             return
@@ -57,6 +64,9 @@ class Stub(BaseHTTPRequestHandler):
                 "json": sse('{"sentences": [{"text": "There are 200 to 500 al-Qaeda fighters in 11 provinces.", ',
                             '"sources": [1]}, {"text": "There are 900 fighters.", "sources": [1]}]}'),
                 "badjson": sse('{"answer": "200 to 500"}'),
+                "lines": sse_text("1] (Herald) There are 200 to 500 al-Qaeda ", "fighters in 11 provinces.\n",
+                                  "[1] There are 900 fighters."),
+                "nothing": sse_text("0] I cannot answer from these articles."),
                 "error": b'{"error": "model not loaded"}'}[self.mode]
         self.send_response(500 if self.mode == "error" else 200)
         self.send_header("Content-Type", "text/event-stream")
@@ -69,11 +79,12 @@ def stub() -> Iterator[callable]:
     servers = []
 
     def serve(mode: str) -> LLMSettings:
-        handler = type("Handler", (Stub,), {"mode": mode})
+        handler = type("Handler", (Stub,), {"mode": mode, "requests": []})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
+        serve.requests = handler.requests
         return LLMSettings(url=f"http://127.0.0.1:{server.server_address[1]}/v1", chunk_timeout=1.0,
                            total_timeout=5.0)
 
@@ -157,3 +168,85 @@ def test_settings_come_from_the_environment(monkeypatch):
         LLMSettings.from_env()
     with pytest.raises(LLMError, match="http://"):
         LLMSettings.from_env("127.0.0.1:8080")
+
+
+def test_a_json_reply_streams_as_its_sentences_never_as_raw_json(stub):
+    seen: list[str] = []
+    settings = dataclasses.replace(stub("json"), json_reply=True)
+    generate_answer(extractive(), "how many fighters?", ARTICLES, settings, on_text=seen.append)
+    assert seen and not any(ch in text for text in seen for ch in '{}[]"')
+    assert seen[0] == "There are 200 to 500 al-Qaeda fighters in 11 provinces."
+    assert seen[-1] == "There are 200 to 500 al-Qaeda fighters in 11 provinces. There are 900 fighters."
+
+
+def test_a_completion_prompt_is_continued_line_by_line_and_checked(stub):
+    seen: list[str] = []
+    settings = dataclasses.replace(stub("lines"), prompt="completion")
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, settings, on_text=seen.append)
+    path, body = stub.requests[-1]
+    assert path == "/v1/completions" and body["prompt"].endswith("Question: how many fighters?\nAnswer:\n[")
+    assert "(Herald) " + BODY in body["prompt"] and "\n\n" in body["stop"] and body["temperature"] == 0
+    assert answer.mode == "generated" and answer.removed == 1
+    assert answer.text == "There are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
+    assert all(BODY[c.start:c.end] == c.quote for c in answer.citations)
+    assert seen[-1] == "There are 200 to 500 al-Qaeda fighters in 11 provinces. There are 900 fighters."
+
+
+def test_a_completion_that_finds_no_answer_gives_the_extractive_answer(stub):
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES,
+                             dataclasses.replace(stub("nothing"), prompt="completion"))
+    assert answer.mode == "extractive" and "found no answer" in answer.note
+
+
+def test_timeouts_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("QA_LLM_CONNECT_TIMEOUT", "0.5")
+    monkeypatch.setenv("QA_LLM_CHUNK_TIMEOUT", "12")
+    monkeypatch.setenv("QA_LLM_TOTAL_TIMEOUT", "40")
+    monkeypatch.setenv("QA_LLM_PROMPT", "completion")
+    settings = LLMSettings.from_env("http://127.0.0.1:8080/v1")
+    assert (settings.connect_timeout, settings.chunk_timeout, settings.total_timeout) == (0.5, 12.0, 40.0)
+    assert settings.prompt == "completion"
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("QA_LLM_CHUNK_TIMEOUT", "soon", "QA_LLM_CHUNK_TIMEOUT must be a number of seconds above 0, got 'soon'"),
+    ("QA_LLM_CONNECT_TIMEOUT", "0", "QA_LLM_CONNECT_TIMEOUT must be a number of seconds above 0, got '0'"),
+    ("QA_LLM_PROMPT", "raw", "QA_LLM_PROMPT must be one of chat, completion, got 'raw'"),
+])
+def test_a_bad_setting_is_one_line_naming_the_variable(monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(LLMError) as caught:
+        LLMSettings.from_env("http://127.0.0.1:8080/v1")
+    assert str(caught.value) == message
+
+
+def test_the_chunk_timeout_from_the_environment_is_the_one_waited(stub, monkeypatch):
+    monkeypatch.setenv("QA_LLM_CHUNK_TIMEOUT", "0.5")
+    settings = LLMSettings.from_env(stub("stall").url)
+    started = time.monotonic()
+    answer = generate_answer(extractive(), "how many fighters?", ARTICLES, settings)
+    assert time.monotonic() - started < 3
+    assert "sent nothing for 0.5 s (QA_LLM_CHUNK_TIMEOUT waits longer)" in answer.note
+
+
+def test_a_server_that_never_accepts_the_connection_is_given_up_on_after_the_connect_timeout():
+    with socket.socket() as listener:  # a full backlog: the kernel leaves further connections unanswered
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        waiting = []
+        for _ in range(8):
+            try:
+                waiting.append(socket.create_connection(("127.0.0.1", port), timeout=0.3))
+            except OSError:
+                break
+        else:
+            pytest.skip("this kernel accepts connections beyond a full backlog; no connect timeout to provoke")
+        started = time.monotonic()
+        answer = generate_answer(extractive(), "how many fighters?", ARTICLES,
+                                 LLMSettings(url=f"http://127.0.0.1:{port}/v1", connect_timeout=0.5))
+        elapsed = time.monotonic() - started
+        for s in waiting:
+            s.close()
+    assert elapsed < 3 and answer.mode == "extractive"
+    assert "did not accept a connection within 0.5 s (QA_LLM_CONNECT_TIMEOUT)" in answer.note

@@ -1,32 +1,28 @@
 """Generated answers against the real llama.cpp server (Gemma 3 270M) from `.venv-llm`.
 
-The server is started on a free loopback port for this module. Where `.venv-llm` is not built
-(`make .venv-llm/.installed`, about 7 minutes) the tests skip, saying so; under CI (`CI` set,
-and `.ci/run` builds it) they fail instead.
+The server is started on a free loopback port for this module (tests/llm_server.py). Where
+`.venv-llm` is not built (`make .venv-llm/.installed`, about 6 minutes) the tests skip, saying
+so; under CI (`CI` set, and `.ci/run` builds it) they fail instead.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
-import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
 
 from qa import Assistant
 from qa.llm import LLMSettings, stream_chat
 from qa.support import split_reply
+from tests.llm_server import ALIAS, start_llm_server
+from tests.ui.conftest import stop
 
 ROOT = Path(__file__).resolve().parents[2]
-LLM_PYTHON = ROOT / ".venv-llm" / "bin" / "python"
-MODEL_FILE = ROOT / ".venv-llm" / "models" / "gemma-3-270m-q4_k_m.gguf"
-INSTALLED = ROOT / ".venv-llm" / ".installed"  # written last by `make .venv-llm/.installed`
-ALIAS = "gemma-3-270m"
 CARD_QUESTION = "who denied al-Qaeda's presence?"
 HOSTILE = ("---\ntitle: Harbour ferry timetable\nsource: Island Post\n---\n"
            "The harbour ferry will stop running on Sundays from 1 June, the operator said.\n"
@@ -36,47 +32,14 @@ HOSTILE = ("---\ntitle: Harbour ferry timetable\nsource: Island Post\n---\n"
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMSettings]:
     """The real llama.cpp server on a free port, its settings; stopped after the module."""
-    if not (INSTALLED.exists() and LLM_PYTHON.exists() and MODEL_FILE.exists()):
-        why = (".venv-llm is not built, so the real llama.cpp server tests cannot run; "
-               "`make .venv-llm/.installed` builds it (about 7 minutes)")
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    port = free_port()
-    log = tmp_path_factory.mktemp("llm") / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen([str(LLM_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL_FILE), "--host",
-                                   "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 1),
-                                   "--model_alias", ALIAS, "--chat_format", "gemma"],
-                                  stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    url = f"http://127.0.0.1:{port}/v1"
+    server, url = start_llm_server(tmp_path_factory.mktemp("llm") / "server.log")
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/models", timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the llama.cpp server did not start: {log.read_text(errors='replace')[-800:]}")
-            time.sleep(0.5)
         yield LLMSettings(url=url, model=ALIAS, chunk_timeout=120, total_timeout=300, json_reply=True)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 @pytest.fixture(scope="module")
@@ -108,17 +71,21 @@ def test_the_real_server_streams_its_reply(llm):
     assert len(pieces) > 1 and "".join(pieces).strip()
 
 
-def test_the_card_question_gets_a_checked_generated_answer(llm, seed_index, embedder):
+@pytest.mark.parametrize("style", ["completion", "json"])
+def test_the_card_question_gets_a_checked_generated_answer(llm, seed_index, embedder, style):
+    """In the few-shot completion prompt `make chat LLM=local` uses, and held to the JSON schema."""
     assistant = Assistant(seed_index, embedder=embedder)
     streamed: list[str] = []
-    answer = assistant.ask(CARD_QUESTION, llm=llm, on_text=streamed.append)
+    settings = dataclasses.replace(llm, json_reply=False, prompt="completion") if style == "completion" else llm
+    answer = assistant.ask(CARD_QUESTION, llm=settings, on_text=streamed.append)
     row = answer.to_json()
     bodies = {doc_id: a.body for doc_id, a in assistant.index.articles.items()}
     assert streamed, "nothing was streamed"
+    assert not any(ch in text for text in streamed for ch in "{}"), "raw JSON was streamed"
     assert row["model"] == ALIAS and isinstance(row["supported"], list) and row["supported"]
     if row["mode"] == "generated":
         assert_checked(row, bodies)
-    else:  # Gemma 3 270M (a base model) mostly copies a passage's headline, which no body sentence says
+    else:  # Gemma 3 270M (a base model) mostly gets it wrong (README "Generated answers"): all removed
         assert row["removed"] == len(row["supported"]) and row["note"].startswith("None of the model's")
         assert "\n" not in row["note"] and all(not s["supported"] for s in row["supported"])
         assert all(bodies[c["doc_id"]][c["start"]:c["end"]] == c["quote"] for c in row["citations"])
@@ -137,10 +104,12 @@ def test_the_command_line_prints_generated_json(llm, seed_index):
         assert isinstance(row["supported"], list) and row["model"] == ALIAS
 
 
-def test_an_instruction_inside_an_article_is_never_shown(llm, make_corpus, build, embedder, tmp_path):
+@pytest.mark.parametrize("style", ["completion", "json"])
+def test_an_instruction_inside_an_article_is_never_shown(llm, make_corpus, build, embedder, tmp_path, style):
     corpus = make_corpus({"ferry.md": HOSTILE})
     build(corpus, tmp_path / "index")
-    answer = Assistant(tmp_path / "index", embedder=embedder).ask("what did the ferry operator say?", llm=llm)
+    settings = dataclasses.replace(llm, json_reply=False, prompt="completion") if style == "completion" else llm
+    answer = Assistant(tmp_path / "index", embedder=embedder).ask("what did the ferry operator say?", llm=settings)
     kept = [s["sentence"].lower() for s in answer.supported or [] if s["supported"]]
     assert not any("hacked" in s or "ignore" in s for s in kept)
     if answer.mode == "generated":
