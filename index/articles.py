@@ -14,8 +14,10 @@ import datetime as dt
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Mapping, NamedTuple
 
 import yaml
@@ -63,11 +65,24 @@ class CorpusNote(NamedTuple):
 
 
 class CorpusLoad(NamedTuple):
-    """What `load_corpus` found: the good articles, one error per broken file, one note per file to check."""
+    """What `load_corpus` found: the good articles, one error per broken file, one note per file to check.
+
+    With `known` given, `unread` holds the content hash, by id, of each article whose file was not
+    read because its size and mtime were as recorded (those are not in `articles`), and `listing`
+    holds [size, mtime_ns, content hash] for every good file by its path in the corpus folder, for
+    the next update to pass as `known` (files changed in the last RACY_SECONDS are left out).
+    """
 
     articles: list[Article]
     problems: list[CorpusError]
     notes: list[CorpusNote] = []
+    unread: dict[str, str] = {}
+    listing: dict[str, list] = {}
+
+
+RACY_SECONDS = 2.0
+"""A file modified this close to the listing is not listed: a second write within the same mtime
+tick, keeping the size, would otherwise pass for unchanged (git calls this a racy entry)."""
 
 
 def hash_content(raw: bytes) -> str:
@@ -275,7 +290,7 @@ def max_article_bytes() -> int:
 
 
 def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None,
-                reuse: Mapping[str, Article] | None = None) -> CorpusLoad:
+                reuse: Mapping[str, Article] | None = None, known: Mapping[str, list] | None = None) -> CorpusLoad:
     """Load every article file of a corpus folder; a broken file becomes a problem, not a crash.
 
     Two files with one id (`a.md`, `a.txt`): the first in sorted path order is loaded, the other
@@ -286,6 +301,8 @@ def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None,
         max_bytes: the size limit for one file (default: `max_article_bytes()`).
         reuse: articles already parsed (the live index's), by id: a UTF-8 file whose bytes hash to
             the same content hash is not parsed again (front matter parsing dominates big archives).
+        known: the last update's listing ([size, mtime_ns, content hash] by path in the folder): a
+            regular file with that size and mtime is not read; its id and hash go into `unread`.
 
     Raises:
         CorpusError: the folder itself is missing.
@@ -300,7 +317,22 @@ def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None,
     files, folder_links = _scan(corpus_dir)
     problems = _links_to_outside_folders(corpus_dir, folder_links)
     notes: list[CorpusNote] = []
+    unread: dict[str, str] = {}
+    listing: dict[str, list] = {}
+    root = os.fspath(corpus_dir)
+    settled = (time.time() - RACY_SECONDS) * 1e9
     for path in files:
+        rel = os.fspath(path)[len(root) + 1 :]
+        stat = _plain_file_stat(path) if known is not None else None
+        entry = known.get(rel) if stat is not None else None
+        if entry is not None and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+            doc_id = os.path.splitext(rel)[0].replace(os.sep, "/")
+            if doc_id in articles or doc_id in unread:
+                problems.append(CorpusError(path, f"has the same id '{doc_id}' as {first_path[doc_id]}, "
+                                                  f"which is indexed instead; rename or remove one of them"))
+                continue
+            unread[doc_id], first_path[doc_id], listing[rel] = entry[2], path, entry
+            continue
         if path.is_dir():  # a link to a folder: never followed, refused above when it leaves the corpus
             continue
         try:
@@ -308,14 +340,25 @@ def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None,
         except CorpusError as e:
             problems.append(e)
             continue
-        if article.doc_id in articles:
+        if article.doc_id in articles or article.doc_id in unread:
             problems.append(CorpusError(path, f"has the same id '{article.doc_id}' as {first_path[article.doc_id]}, "
                                               f"which is indexed instead; rename or remove one of them"))
             continue
         articles[article.doc_id], first_path[article.doc_id] = article, path
+        if stat is not None and stat.st_mtime_ns < settled:
+            listing[rel] = [stat.st_size, stat.st_mtime_ns, article.content_hash]
         if note:
             notes.append(CorpusNote(path, note))
-    return CorpusLoad(list(articles.values()), problems, notes)
+    return CorpusLoad(list(articles.values()), problems, notes, unread, listing)
+
+
+def _plain_file_stat(path: Path) -> os.stat_result | None:
+    """The file's stat when it is a regular file and not a link (links are always read), else None."""
+    try:
+        stat = os.lstat(path)
+    except OSError:
+        return None
+    return stat if S_ISREG(stat.st_mode) else None
 
 
 def _links_to_outside_folders(corpus_dir: Path, folder_links: list[Path]) -> list[CorpusError]:

@@ -1,0 +1,211 @@
+"""`python -m eval bench --articles 100000`: adding to a big archive, with derived vectors and a cheap annotator.
+
+Owns: the update figures at archive scale, where the real encoder and spaCy cannot run in the time
+(100,000 articles are about 570,000 chunks: hours of embedding and annotating on 2 cores). Every
+`python -m index` run of this bench (the full build, each add, each no-change update, and the full
+rebuild it is compared with) goes through `worker_index`, which swaps in
+  * `DerivedEmbedder`: a chunk's vector is its lower-cased words (regex \\w+) hashed (CRC-32) into
+    4,096 buckets, counted, and multiplied by a fixed random 4,096 x 384 Gaussian matrix (seed 0),
+    then normalised: texts that share words get near vectors, as with a real encoder, at about
+    20,000 chunks/s; questions are encoded the same way;
+  * `cheap_annotation_lines`: each chunk's sentences (index.chunking.split_sentences) and nothing
+    else (no entities, noun chunks, tokens or reports).
+Everything else (listing, hashing, chunking with the real tokenizer, BM25 terms, the store) is the
+code `python -m index` runs. The figures: full build, add one article (median of 3), no-change
+update (median of 3), each a fresh process, and whether the answers to a fixed set of questions
+(the planted questions of the first articles) equal those of a full rebuild of the same corpus.
+Does not: measure the real encoder or spaCy (see `python -m eval bench` at its default size).
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUCKETS = 4096
+_WORD = re.compile(r"\w+")
+
+
+class DerivedEmbedder:
+    """Vectors derived from a text's terms (hashing trick and a fixed random projection); see the module doc."""
+
+    def __init__(self, backend: str | None = None) -> None:
+        from index.embedding import default_backend, model_identity
+
+        self.backend = backend or default_backend()
+        self.dimension = model_identity(self.backend).dimension
+        self.projection = np.random.default_rng(0).standard_normal((BUCKETS, self.dimension)).astype(np.float32)
+        self.buckets: dict[str, int] = {}
+
+    @property
+    def model(self) -> "DerivedEmbedder":
+        return self
+
+    def _bucket(self, term: str) -> int:
+        bucket = self.buckets.get(term)
+        if bucket is None:
+            bucket = self.buckets[term] = zlib.crc32(term.encode("utf-8")) % BUCKETS
+        return bucket
+
+    def embed_passages(self, texts: Sequence[str], *, group: int = 256) -> np.ndarray:
+        rows, buckets = [], []
+        for row, text in enumerate(texts):
+            found = [self._bucket(w) for w in _WORD.findall(text.lower())]
+            rows.extend([row] * len(found))
+            buckets.extend(found)
+        flat = np.asarray(rows, dtype=np.int64) * BUCKETS + np.asarray(buckets, dtype=np.int64)
+        counts = np.bincount(flat, minlength=len(texts) * BUCKETS).astype(np.float32).reshape(len(texts), BUCKETS)
+        vectors = counts @ self.projection
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_passages(list(texts))
+
+
+def cheap_annotation_lines(texts: Sequence[str], **options) -> list[str]:
+    """Each text's annotation line holding its sentences only (see the module doc)."""
+    from index.annotate import ChunkAnnotation
+    from index.chunking import split_sentences
+
+    return [ChunkAnnotation(tuple(split_sentences(t)), (), (), (), ()).to_json() for t in texts]
+
+
+def patch_models() -> None:
+    """Make `python -m index` in this process use the derived vectors and the cheap annotator."""
+    import index.update
+
+    index.update.Embedder = DerivedEmbedder
+    index.update.annotate_lines = cheap_annotation_lines
+
+
+def worker_index(argv: list[str]) -> int:
+    """`python -m index ARGV` with the swaps of `patch_models`."""
+    patch_models()
+    from index.__main__ import main
+
+    return main(argv)
+
+
+def worker_answers(index_dir: Path, questions_file: Path) -> list[dict]:
+    """The answer JSON (timings left out) of each question, through the Assistant with derived query vectors."""
+    from qa import Assistant
+
+    assistant = Assistant(index_dir, embedder=DerivedEmbedder())
+    out = []
+    for question in json.loads(questions_file.read_text(encoding="utf-8")):
+        answer = assistant.ask(question).to_json()
+        answer.pop("timings_ms", None)
+        out.append(answer)
+    return out
+
+
+def _run_index(*args: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "eval.bench_update", "--worker", "index", *args], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"`python -m index {' '.join(args)}` failed ({done.returncode}): {done.stderr.strip()[-800:]}")
+    return seconds, done.stdout.strip()
+
+
+def _answers(index_dir: Path, questions_file: Path) -> list[dict]:
+    done = subprocess.run([sys.executable, "-m", "eval.bench_update", "--worker", "answers", str(index_dir),
+                           str(questions_file)], cwd=REPO_ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"answering failed ({done.returncode}): {done.stderr.strip()[-800:]}")
+    return json.loads(done.stdout)
+
+
+def _log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def run_update_bench(*, articles: int, workdir: Path, seed: int = 0, questions: int = 20, adds: int = 3,
+                     corpus: Path | None = None) -> dict:
+    """Build an archive's index, add one article `adds` times and update with no change after each,
+    then compare the answers with a full rebuild's. Returns the figures (see format_update_bench)."""
+    from eval.bench import _new_article
+    from eval.synthetic import write_archive
+
+    if corpus is None:
+        corpus = workdir / "corpus"
+        _log(f"writing a synthetic archive of {articles:,} articles (seed {seed})")
+        planted = write_archive(corpus, articles, seed=seed)
+        asked = [q.question for q in random.Random(seed).sample(planted, min(questions, len(planted)))]
+    else:
+        asked = [f"What happened in {p}?" for p in ("Kandahar", "Mosul", "Aleppo", "Herat")][:questions]
+    index_dir = workdir / "index"
+    _log("full build (derived vectors, cheap annotator)")
+    build_s, build_line = _run_index("--corpus", str(corpus), "--index-dir", str(index_dir), "--full", "--quiet")
+    add_s, nochange_s, lines = [], [], []
+    for n in range(adds):
+        _new_article(corpus, n, seed)
+        seconds, line = _run_index("--corpus", str(corpus), "--index-dir", str(index_dir), "--quiet")
+        add_s.append(seconds)
+        lines.append(line)
+        seconds, _ = _run_index("--corpus", str(corpus), "--index-dir", str(index_dir), "--quiet")
+        nochange_s.append(seconds)
+        _log(f"add {n + 1}: {add_s[-1]:.2f} s, no-change update {nochange_s[-1]:.2f} s")
+    manifest = _manifest(index_dir)
+    rebuilt = workdir / "index-rebuilt"
+    _log("full rebuild of the same corpus in a fresh folder, to compare answers")
+    rebuild_s, _ = _run_index("--corpus", str(corpus), "--index-dir", str(rebuilt), "--full", "--quiet")
+    questions_file = workdir / "questions.json"
+    questions_file.write_text(json.dumps(asked), encoding="utf-8")
+    got, want = _answers(index_dir, questions_file), _answers(rebuilt, questions_file)
+    differ = [a["question"] for a, b in zip(got, want) if a != b]
+    return {"articles": manifest["article_count"], "chunks": manifest["chunk_count"],
+            "segments": len(manifest.get("segments", [None])), "build_s": build_s, "build_summary": build_line,
+            "add_one_article_s": {"median": statistics.median(add_s), "runs": add_s, "summary": lines[-1]},
+            "no_change_update_s": {"median": statistics.median(nochange_s), "runs": nochange_s},
+            "rebuild_s": rebuild_s, "questions": len(asked), "answers_identical": len(asked) - len(differ),
+            "answers_differing": differ,
+            "how": "vectors: lower-cased words hashed (CRC-32) into 4,096 buckets times a fixed Gaussian matrix (seed 0), normalised; "
+                   "annotations: sentences only (split_sentences)"}
+
+
+def _manifest(index_dir: Path) -> dict:
+    name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    return json.loads((index_dir / name / "manifest.json").read_text(encoding="utf-8"))
+
+
+def format_update_bench(r: dict) -> str:
+    """The figures as a few lines a person reads."""
+    a, c = r["add_one_article_s"], r["no_change_update_s"]
+    runs = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
+    return "\n".join([
+        f"update at scale: {r['articles']:,} articles, {r['chunks']:,} chunks, {r['segments']} segment(s) live",
+        f"  how: {r['how']}",
+        f"  full build                 {r['build_s']:8.1f} s wall",
+        f"  add one article            {a['median']:8.2f} s wall  (median of {len(a['runs'])}: {runs(a['runs'])})",
+        f"  no-change update           {c['median']:8.2f} s wall  (median of {len(c['runs'])}: {runs(c['runs'])})",
+        f"  full rebuild, same corpus  {r['rebuild_s']:8.1f} s wall",
+        f"  answers equal to the full rebuild's: {r['answers_identical']} of {r['questions']} questions",
+        f"  last add: {a['summary']}"])
+
+
+def main(argv: list[str]) -> int:
+    if argv[:2] == ["--worker", "index"]:
+        return worker_index(argv[2:])
+    if argv[:2] == ["--worker", "answers"]:
+        print(json.dumps(worker_answers(Path(argv[2]), Path(argv[3]))))
+        return 0
+    print("usage: python -m eval bench --articles N (this module is its worker)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
