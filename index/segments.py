@@ -12,6 +12,8 @@ A segment folder (`s-<time>-<rand>/` in the index folder) holds some articles an
                             of the version, so `SegmentedBm25` computes them with the version's statistics
     articles.jsonl          the segment's articles, metadata and bodies
     rows.json               per article, in order: [doc_id, first row, chunk count, tokens, LLM tokens, title]
+    reuse.npy               per row, a 64-bit hash of its title and text (index.titles.reuse_key), so that an
+                            update finds a chunk it need not embed again without reading the chunk table
 Articles are in id order and each article's chunks are consecutive rows, so a version's global
 row order (every live article in id order, its chunks in order) is the order a full build gives.
 
@@ -22,6 +24,7 @@ CURRENT (index.store).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -34,6 +37,7 @@ import numpy as np
 
 from index.articles import Article
 from index.chunking import Chunk
+from index.titles import reuse_key
 from index.keywords import EMPTY, K1, B, TermRows, load_segment_keywords, save_segment_keywords
 
 _JSON_LINE = json.JSONEncoder(ensure_ascii=False).encode
@@ -57,7 +61,9 @@ class SegmentRows:
         return cls(list(columns[0]), *(np.asarray(c, dtype=np.int64) for c in columns[1:5]), list(columns[5]))
 
     def title_of(self, doc_id: str) -> str | None:
-        return self.titles[self.doc_ids.index(doc_id)]
+        if not hasattr(self, "_title"):
+            self._title = dict(zip(self.doc_ids, self.titles))
+        return self._title[doc_id]
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -115,10 +121,18 @@ def write_segment(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     write_lines_with_offsets(tmp / "annotations.jsonl", annotation_lines)
     save_segment_keywords(term_rows, tmp / "keywords")
     (tmp / "rows.json").write_text(json.dumps(_rows_table(chunks, articles)), encoding="utf-8")
+    titles = {a.doc_id: a.title for a in articles}
+    np.save(tmp / "reuse.npy", np.array([reuse_hash(titles.get(c.doc_id), c.text) for c in chunks], dtype=np.uint64))
     files = fsync_tree(tmp)
     os.replace(tmp, index_dir / name)
     return {"name": name, "chunk_count": len(chunks), "article_count": len(articles), "faiss": info,
             "files": files, "deleted": []}
+
+
+def reuse_hash(title: str | None, text: str) -> int:
+    """A 64-bit hash of a chunk's reuse key (its title and text): equal for chunks that share a vector."""
+    key = json.dumps(reuse_key(title, text), ensure_ascii=False).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
 
 
 def _rows_table(chunks: list[Chunk], articles: list[Article]) -> list[list]:

@@ -302,6 +302,8 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
             segments.append(segment)
             chunk_lists.append(chunks)
             articles.update(found)
+        if wrong:
+            raise IndexMismatchError(index_dir, wrong)
         segment_of, local_of, global_of = _row_order(segments)
         chunks = [chunk_lists[s][l] for s, l in zip(segment_of.tolist(), local_of.tolist())]
         keyword_index = (SegmentedBm25([(load_parts(s.path), g) for s, g in zip(segments, global_of)], len(chunks))

@@ -28,7 +28,7 @@ from index.embed_cache import EmbeddingCache, text_key
 from index.embedding import Embedder, count_llm_tokens, load_token_counter
 from index.errors import CorpusError, IndexBusyError, QAError
 from index.keywords import TermRows
-from index.segments import SegmentRows, read_lines_at, write_segment
+from index.segments import SegmentRows, read_lines_at, reuse_hash, write_segment
 from index.titles import chunk_terms, embedding_text, reuse_key
 from index.store import (FORMAT_VERSION, IndexSettings, build_manifest, current_version_path, read_listing,
                          read_manifest, read_segment_articles, remove_stale_versions, terms_line, write_version)
@@ -438,27 +438,37 @@ def _clear_stale_cache(index_dir: Path, settings: IndexSettings) -> None:
     AnnotationCache(index_dir / "annotate-cache", settings.annotator()).clear()
 
 
-@dataclass
-class OldRows:
-    """The previous version's chunks of the changed articles, whose vectors and annotations an edit can keep."""
+def _reusable_rows(previous: PreviousState | None, chunks: list[Chunk],
+                   titles: dict[str, str | None]) -> list[tuple[int, int] | None]:
+    """For each new chunk, a (segment, row) of the previous version with the same title and text, or None.
 
-    by_key: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # reuse_key -> (segment, row)
-
-    @classmethod
-    def of(cls, previous: PreviousState | None, doc_ids: list[str]) -> OldRows:
-        found = cls()
-        for doc_id in doc_ids:
-            place = previous.where(doc_id) if previous else None
-            if place is None:
-                continue
-            number, first, count = place
-            folder = previous.segment_path(number)
-            offsets = np.load(folder / "chunks.offsets.npy", mmap_mode="r")
-            title = previous.rows[number].title_of(doc_id)
-            for row, line in zip(range(first, first + count), read_lines_at(folder / "chunks.jsonl", offsets,
-                                                                            range(first, first + count))):
-                found.by_key.setdefault(reuse_key(title, json.loads(line)["text"]), (number, row))
+    Looked up by each segment's reuse.npy hashes, then confirmed by reading that row's chunk line
+    and its article's title, so a hash collision cannot borrow a wrong vector. Rows of deleted
+    articles count: the vector of a text under a title does not depend on the article.
+    """
+    found: list[tuple[int, int] | None] = [None] * len(chunks)
+    if previous is None or not chunks:
         return found
+    wanted = np.array([reuse_hash(titles[c.doc_id], c.text) for c in chunks], dtype=np.uint64)
+    for number in range(len(previous.rows)):
+        folder = previous.segment_path(number)
+        hashes = np.load(folder / "reuse.npy", mmap_mode="r")
+        hits = np.flatnonzero(np.isin(wanted, hashes))
+        hits = [i for i in hits if found[i] is None]
+        if not hits:
+            continue
+        rows_of = {}
+        for row in np.flatnonzero(np.isin(hashes, wanted[hits])).tolist():
+            rows_of.setdefault(int(hashes[row]), row)
+        offsets = np.load(folder / "chunks.offsets.npy", mmap_mode="r")
+        candidates = [(i, rows_of[int(wanted[i])]) for i in hits]
+        lines = read_lines_at(folder / "chunks.jsonl", offsets, [row for _, row in candidates])
+        table = previous.rows[number]
+        for (i, row), line in zip(candidates, lines):
+            old = json.loads(line)
+            if reuse_key(table.title_of(old["doc_id"]), old["text"]) == reuse_key(titles[chunks[i].doc_id], chunks[i].text):
+                found[i] = (number, row)
+    return found
 
 
 def _new_chunks(articles: list[Article], previous: PreviousState | None, settings: IndexSettings, embedder: Embedder,
@@ -467,8 +477,8 @@ def _new_chunks(articles: list[Article], previous: PreviousState | None, setting
     """The new segment's chunks, their vectors, terms and annotation lines.
 
     A vector and an annotation line come, in this order of preference, from: the previous
-    version's row for a chunk of the same article with the same text under the same title (an
-    edited article keeps its untouched passages'); the caches of an interrupted build (keyed by
+    version's row for a chunk with the same text under the same title (an edited article keeps
+    its untouched passages'); the caches of an interrupted build (keyed by
     the exact model input, and by the text); the model and the annotator. Terms are counted afresh.
     """
     token_spans = load_token_counter()
@@ -476,8 +486,7 @@ def _new_chunks(articles: list[Article], previous: PreviousState | None, setting
               for chunk in chunk_article(article, settings=settings.chunking, token_spans=token_spans,
                                          count_llm_tokens=count_llm_tokens)]
     titles = {a.doc_id: a.title for a in articles}
-    old = OldRows.of(previous, summary.changed)
-    sources = [old.by_key.get(reuse_key(titles[c.doc_id], c.text)) for c in chunks]
+    sources = _reusable_rows(previous, chunks, titles)
     summary.reused_by_text = sum(s is not None for s in sources)
     vectors = np.zeros((len(chunks), settings.model().dimension), dtype=np.float32)
     lines = [""] * len(chunks)
