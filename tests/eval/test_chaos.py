@@ -5,9 +5,8 @@ The heavy run (`python -m eval chaos --trials 50`) stays in eval; here two trial
 """
 from __future__ import annotations
 
-import json
-
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
