@@ -59,16 +59,16 @@ class DerivedEmbedder:
         return bucket
 
     def embed_passages(self, texts: Sequence[str], *, group: int = 256) -> np.ndarray:
-        rows, buckets = [], []
+        """One text at a time, in a fixed order of additions: a text's vector does not depend on its batch
+        (a matrix product over a batch would differ in the last bits, as a real encoder's batches do)."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            found = [self._bucket(w) for w in _WORD.findall(text.lower())]
-            rows.extend([row] * len(found))
-            buckets.extend(found)
-        flat = np.asarray(rows, dtype=np.int64) * BUCKETS + np.asarray(buckets, dtype=np.int64)
-        counts = np.bincount(flat, minlength=len(texts) * BUCKETS).astype(np.float32).reshape(len(texts), BUCKETS)
-        vectors = counts @ self.projection
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+            buckets, counts = np.unique(np.fromiter((self._bucket(w) for w in _WORD.findall(text.lower())),
+                                                    dtype=np.int64), return_counts=True)
+            if len(buckets):
+                vector = (self.projection[buckets] * counts[:, None].astype(np.float32)).sum(axis=0)
+                out[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        return out
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed_passages(list(texts))

@@ -52,6 +52,7 @@ FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit
 EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
 RECALL_TARGET = 0.97  # the approximate index's nprobe is raised until recall@10 against exact reaches this
 RECALL_QUERIES = 200
+REFINE_FACTOR = 4  # an IVF segment returns 4 x k candidates, scored exactly, of which the best k are kept
 ANNOTATION_MEMO = 2048  # parsed annotation records an IndexVersion keeps (about 3 MB)
 
 
@@ -167,38 +168,47 @@ class IndexVersion:
 
     def search(self, query_vectors: np.ndarray, k: int, *,
                within: RowSubset | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none).
+        """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none), best
+        first, equal scores in row order.
 
-        Each segment is searched for its k best live rows (inside FAISS, with an ID selector when
-        some are deleted or `within` restricts them) and the results merged by score. An IVF index
-        probes only `nprobe` lists, which may hold fewer than k allowed rows; such a query is
-        searched exactly over the allowed rows' vectors instead.
+        Each segment is searched for its best live rows (inside FAISS, with an ID selector when some
+        are deleted or `within` restricts them): k from an exact index, REFINE_FACTOR x k from an IVF
+        one. An IVF index probes only `nprobe` lists, which may hold fewer than k allowed rows; such a
+        query is searched exactly over the allowed rows' vectors instead. Every candidate is then
+        scored exactly from the stored float32 vectors (IVF scores come from 8-bit codes), so a
+        chunk's score does not depend on which segment holds it or how that segment was trained:
+        a version of several segments ranks as a full build of the same articles does.
         """
         query_vectors = np.ascontiguousarray(query_vectors, dtype=np.float32)
-        if self.identity:
-            segment = self.segments[0]
-            return _search_segment(segment, query_vectors, k, within, None if within is None else within.rows)
-        wanted = np.zeros(len(self.chunks), dtype=bool)
-        if within is not None:
+        wanted = None
+        if within is not None and not self.identity:
+            wanted = np.zeros(len(self.chunks), dtype=bool)
             wanted[within.rows] = True
         found_scores, found_rows = [], []
         for number, segment in enumerate(self.segments):
             rows = self.global_of[number]
-            if within is None:
+            if self.identity:
+                subset = within
+            elif wanted is None:
                 subset = None if segment.live.all() else RowSubset.from_mask(segment.live)
             else:
                 subset = RowSubset.from_mask((rows >= 0) & wanted[np.maximum(rows, 0)])
                 if not len(subset):
                     continue
-            scores, local = _search_segment(segment, query_vectors, k, subset, None if subset is None else subset.rows)
-            found_scores.append(scores)
+            fetch = k * REFINE_FACTOR if faiss.try_extract_index_ivf(segment.search_index) is not None else k
+            _, local = _search_segment(segment, query_vectors, fetch, subset, None if subset is None else subset.rows)
+            found_scores.append(_exact_scores(segment.matrix, local, query_vectors))
             found_rows.append(np.where(local >= 0, rows[np.maximum(local, 0)], -1))
         if not found_scores:
             return np.full((len(query_vectors), k), -np.inf, dtype=np.float32), np.full((len(query_vectors), k), -1)
         scores, rows = np.concatenate(found_scores, axis=1), np.concatenate(found_rows, axis=1)
-        scores = np.where(rows >= 0, scores, -np.inf).astype(np.float32)
-        best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(scores, best, axis=1), np.take_along_axis(rows, best, axis=1)
+        out_scores = np.full((len(query_vectors), k), -np.inf, dtype=np.float32)
+        out_rows = np.full((len(query_vectors), k), -1, dtype=np.int64)
+        for q in range(len(query_vectors)):
+            order = np.lexsort((rows[q], -scores[q]))[:k]  # by score, then by row
+            order = order[rows[q][order] >= 0]
+            out_scores[q, : len(order)], out_rows[q, : len(order)] = scores[q][order], rows[q][order]
+        return out_scores, out_rows
 
     def all_vectors(self) -> np.ndarray:
         """Every live vector, row i for chunk i (memory-mapped when one segment holds them all, else gathered once)."""
@@ -215,6 +225,20 @@ class IndexVersion:
                     out[mine] = segment.matrix[self.local_of[mine]]
             self._gathered = out
         return self._gathered
+
+
+def _exact_scores(matrix: np.ndarray | None, local: np.ndarray, query_vectors: np.ndarray) -> np.ndarray:
+    """Inner products of each query with its candidate rows' stored vectors (-inf for -1), one row at a
+    time in the same order of additions whatever the batch, so equal inputs give equal scores."""
+    scores = np.full(local.shape, -np.inf, dtype=np.float32)
+    if matrix is None:
+        return scores
+    for q in range(len(local)):
+        present = local[q] >= 0
+        if present.any():
+            vectors = np.asarray(matrix[local[q][present]], dtype=np.float32)
+            scores[q][present] = np.sum(vectors * query_vectors[q], axis=1, dtype=np.float32)
+    return scores
 
 
 def _search_segment(segment: LoadedSegment, query_vectors: np.ndarray, k: int, subset: RowSubset | None,

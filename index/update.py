@@ -274,7 +274,14 @@ class PreviousState:
     index_dir: Path
     manifest: dict
     listing: dict[str, list]
-    rows: list[SegmentRows]
+    _rows: list[SegmentRows] | None = None
+
+    @property
+    def rows(self) -> list[SegmentRows]:
+        """Each live segment's rows.json, read when first needed (a no-change update never does)."""
+        if self._rows is None:
+            self._rows = [SegmentRows.read(self.index_dir / e["name"]) for e in self.manifest["segments"]]
+        return self._rows
 
     def known_listing(self) -> dict[str, list]:
         """The listing entries that agree with the manifest's hashes (the others are read again)."""
@@ -340,10 +347,9 @@ def _previous_state(index_dir: Path, live: dict | None, settings: IndexSettings,
                  or (index_dir / name if name.startswith("s-") else version / name).stat().st_size != size]
         if wrong:
             return None, f"the previous index could not be read: {wrong[0]} is missing or has another size"
-        rows = [SegmentRows.read(index_dir / e["name"]) for e in live["segments"]]
     except (OSError, ValueError, KeyError, TypeError) as e:
         return None, f"the previous index could not be read: {type(e).__name__}: {str(e)[:200]}"
-    return PreviousState(index_dir, live, read_listing(version), rows), None
+    return PreviousState(index_dir, live, read_listing(version)), None
 
 
 def _up_to_date(index_dir: Path, previous: PreviousState, current: dict[str, str], problems: list[CorpusError],
