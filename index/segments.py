@@ -34,6 +34,7 @@ from typing import BinaryIO, Iterable, Sequence
 
 import faiss
 import numpy as np
+import orjson
 
 from index.articles import Article
 from index.chunking import Chunk
@@ -56,7 +57,7 @@ class SegmentRows:
 
     @classmethod
     def read(cls, folder: Path) -> SegmentRows:
-        table = json.loads((folder / "rows.json").read_text(encoding="utf-8"))
+        table = orjson.loads((folder / "rows.json").read_bytes())
         columns = list(zip(*table)) if table else [[], [], [], [], [], []]
         return cls(list(columns[0]), *(np.asarray(c, dtype=np.int64) for c in columns[1:5]), list(columns[5]))
 
@@ -120,13 +121,14 @@ def write_segment(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], 
     write_lines(tmp / "terms.jsonl", term_lines)
     write_lines_with_offsets(tmp / "annotations.jsonl", annotation_lines)
     save_segment_keywords(term_rows, tmp / "keywords")
-    (tmp / "rows.json").write_text(json.dumps(_rows_table(chunks, articles)), encoding="utf-8")
+    (tmp / "rows.json").write_bytes(orjson.dumps(_rows_table(chunks, articles)))
     titles = {a.doc_id: a.title for a in articles}
     np.save(tmp / "reuse.npy", np.array([reuse_hash(titles.get(c.doc_id), c.text) for c in chunks], dtype=np.uint64))
     files = fsync_tree(tmp)
     os.replace(tmp, index_dir / name)
-    return {"name": name, "chunk_count": len(chunks), "article_count": len(articles), "faiss": info,
-            "files": files, "deleted": []}
+    return {"name": name, "chunk_count": len(chunks), "article_count": len(articles),
+            "token_count": sum(c.n_tokens for c in chunks), "llm_token_count": sum(c.n_llm_tokens for c in chunks),
+            "faiss": info, "files": files, "deleted": []}
 
 
 def reuse_hash(title: str | None, text: str) -> int:

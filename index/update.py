@@ -160,7 +160,7 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
         hashes = {doc_id: h for doc_id, h in (live or {}).get("articles", {}).items()
                   if previous is not None and doc_id not in set(summary.deleted)}
         hashes.update((a.doc_id, a.content_hash) for a in fresh)
-        counts = _live_counts(index_dir, entries)
+        counts = _live_counts(entries)
         manifest = build_manifest(model=settings.model(), settings=settings, segments=entries,
                                   articles=dict(sorted(hashes.items())), counts=counts,
                                   stats={"embedded_chunks": summary.embedded_chunks,
@@ -209,15 +209,15 @@ def plan_compaction(entries: list[dict], max_segments: int) -> list[int]:
     """
     if len(entries) < 2:
         return []
-    live = [e["chunk_count"] - e.get("deleted_chunks", 0) for e in entries]
+    live = [e["chunk_count"] - e.get("deleted_chunk_count", 0) for e in entries]
     largest = max(range(len(entries)), key=live.__getitem__)
     mostly_dead = [i for i, e in enumerate(entries) if e["chunk_count"] and
-                   e.get("deleted_chunks", 0) > MAX_DEAD_SHARE * e["chunk_count"]]
+                   e.get("deleted_chunk_count", 0) > MAX_DEAD_SHARE * e["chunk_count"]]
     if len(entries) > max_segments:
         chosen = [i for i in range(len(entries)) if i != largest or i in mostly_dead]
     else:
         chosen = mostly_dead
-    return chosen if len(chosen) >= 2 or (chosen and entries[chosen[0]].get("deleted_chunks")) else []
+    return chosen if len(chosen) >= 2 or (chosen and entries[chosen[0]].get("deleted_chunk_count")) else []
 
 
 def merge_segments(index_dir: Path, entries: list[dict], settings: IndexSettings) -> dict:
@@ -254,17 +254,10 @@ def _lines(path: Path) -> list[str]:
         return [line.rstrip("\n") for line in f]
 
 
-def _live_counts(index_dir: Path, entries: list[dict]) -> dict[str, int]:
-    """Chunk and token counts over the live articles of these segments (from their rows.json)."""
-    totals = {"chunk_count": 0, "token_count": 0, "llm_token_count": 0}
-    for entry in entries:
-        rows = SegmentRows.read(index_dir / entry["name"])
-        gone = set(entry.get("deleted", []))
-        keep = np.array([doc_id not in gone for doc_id in rows.doc_ids], dtype=bool)
-        for key, column in (("chunk_count", rows.count), ("token_count", rows.tokens),
-                            ("llm_token_count", rows.llm_tokens)):
-            totals[key] += int(column[keep].sum()) if len(column) else 0
-    return totals
+def _live_counts(entries: list[dict]) -> dict[str, int]:
+    """Chunk and token counts over the live articles of these segments (their totals less the deleted)."""
+    return {key: sum(e[key] - e.get(f"deleted_{key}", 0) for e in entries)
+            for key in ("chunk_count", "token_count", "llm_token_count")}
 
 
 @dataclass
@@ -290,15 +283,16 @@ class PreviousState:
                 if isinstance(entry, list) and len(entry) == 3
                 and hashes.get(os.path.splitext(path)[0].replace(os.sep, "/")) == entry[2]}
 
-    def where(self, doc_id: str) -> tuple[int, int, int] | None:
-        """(segment number, first row, chunk count) of a live article, or None."""
+    def where(self, doc_id: str) -> tuple[int, int, int, int, int] | None:
+        """(segment number, first row, chunk count, tokens, LLM tokens) of a live article, or None."""
         if not hasattr(self, "_where"):
             found = {}
             for number, (entry, rows) in enumerate(zip(self.manifest["segments"], self.rows)):
                 gone = set(entry.get("deleted", []))
-                for doc, first, count in zip(rows.doc_ids, rows.first.tolist(), rows.count.tolist()):
+                for doc, *place in zip(rows.doc_ids, rows.first.tolist(), rows.count.tolist(), rows.tokens.tolist(),
+                                       rows.llm_tokens.tolist()):
                     if doc not in gone:
-                        found[doc] = (number, first, count)
+                        found[doc] = (number, *place)
             self._where = found
         return self._where.get(doc_id)
 
@@ -308,8 +302,10 @@ class PreviousState:
         for doc_id in replaced:
             place = self.where(doc_id)
             if place is not None:
-                entries[place[0]]["deleted"].append(doc_id)
-                entries[place[0]]["deleted_chunks"] = entries[place[0]].get("deleted_chunks", 0) + place[2]
+                entry = entries[place[0]]
+                entry["deleted"].append(doc_id)
+                for key, value in zip(("chunk_count", "token_count", "llm_token_count"), place[2:]):
+                    entry[f"deleted_{key}"] = entry.get(f"deleted_{key}", 0) + value
         for entry in entries:
             entry["deleted"].sort()
         return entries
@@ -456,18 +452,17 @@ def _reusable_rows(previous: PreviousState | None, chunks: list[Chunk],
     if previous is None or not chunks:
         return found
     wanted = np.array([reuse_hash(titles[c.doc_id], c.text) for c in chunks], dtype=np.uint64)
-    for number in range(len(previous.rows)):
-        folder = previous.segment_path(number)
+    for number, entry in enumerate(previous.manifest["segments"]):
+        folder = previous.index_dir / entry["name"]
         hashes = np.load(folder / "reuse.npy", mmap_mode="r")
-        hits = np.flatnonzero(np.isin(wanted, hashes))
-        hits = [i for i in hits if found[i] is None]
-        if not hits:
-            continue
-        rows_of = {}
-        for row in np.flatnonzero(np.isin(hashes, wanted[hits])).tolist():
+        rows_of: dict[int, int] = {}
+        for row in np.flatnonzero(np.isin(hashes, wanted)).tolist():
             rows_of.setdefault(int(hashes[row]), row)
+        candidates = [(i, rows_of[int(wanted[i])]) for i in range(len(chunks))
+                      if found[i] is None and int(wanted[i]) in rows_of]
+        if not candidates:
+            continue
         offsets = np.load(folder / "chunks.offsets.npy", mmap_mode="r")
-        candidates = [(i, rows_of[int(wanted[i])]) for i in hits]
         lines = read_lines_at(folder / "chunks.jsonl", offsets, [row for _, row in candidates])
         table = previous.rows[number]
         for (i, row), line in zip(candidates, lines):
