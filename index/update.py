@@ -60,13 +60,16 @@ class UpdateSummary:
     annotations_from_cache: int = 0
     annotate_seconds: float = 0.0
     compacted: int = 0  # segments merged into one by this update
+    listing_refreshed: int = 0  # unchanged files read, whose sizes and mtimes a new listing records
     written: Path | None = None
 
     def line(self) -> str:
         """One line a person reads at the end of `python -m index`."""
         if self.written is None:
+            refreshed = (f"; {self.listing_refreshed} unchanged files read, their sizes and mtimes recorded"
+                         if self.listing_refreshed else "")
             return (f"index: up to date ({self.total_articles} articles, {self.total_chunks} chunks); "
-                    f"nothing embedded in {self.seconds:.1f} s")
+                    f"nothing embedded in {self.seconds:.1f} s{refreshed}")
         how = f"full rebuild ({self.full_rebuild_reason})" if self.full_rebuild_reason else "updated"
         rate = (f" ({self.embedded_chunks / self.embed_seconds:.1f} chunks/s, "
                 f"{self.embedded_tokens / self.embed_seconds:,.0f} tokens/s, model load {self.model_load_seconds:.1f} s)"
@@ -358,11 +361,20 @@ def _up_to_date(index_dir: Path, previous: PreviousState, current: dict[str, str
     return set(indexed) <= present
 
 
+LISTING_REFRESH = 1000
+"""A no-change update that had to read at least this many unchanged files (touched, copied, checked
+out again) writes a version with the same segments and the new listing, so the next one reads none."""
+
+
 def _nothing_to_do(index_dir: Path, settings: IndexSettings, corpus, previous: PreviousState,
                    current: dict[str, str], started: float) -> UpdateSummary:
     manifest = previous.manifest
     summary = UpdateSummary(problems=corpus.problems, notes=corpus.notes, total_chunks=manifest["chunk_count"],
                             total_articles=manifest["article_count"])
+    if len(corpus.articles) >= LISTING_REFRESH and corpus.listing != previous.listing:
+        write_version(index_dir, manifest={k: v for k, v in manifest.items() if k != "files"}, listing=corpus.listing)
+        remove_stale_versions(index_dir)
+        summary.listing_refreshed = len(corpus.articles)
     summary.unchanged = len(current)
     summary.kept_broken = sorted(set(manifest["articles"]) - set(current))
     summary.seconds = time.perf_counter() - started
