@@ -332,7 +332,7 @@ def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None,
     for name, stat in files:
         rel = name[len(root) + 1 :]
         entry = known.get(rel) if stat is not None else None
-        if entry is not None and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+        if entry is not None and entry[:2] == [stat.st_size, stat.st_mtime_ns] and len(entry) == 3:
             doc_id = os.path.splitext(rel)[0].replace(os.sep, "/")
             if doc_id in articles or doc_id in unread:
                 problems.append(CorpusError(Path(name), f"has the same id '{doc_id}' as {first_path[doc_id]}, "

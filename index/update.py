@@ -136,7 +136,7 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
         remove_stale_versions(index_dir)
         live = read_manifest(index_dir)  # the live version's manifest, or None
         previous, reason = _previous_state(index_dir, live, settings, full)
-        corpus = load_corpus(corpus_dir, known=previous.known_listing() if previous else {})
+        corpus = _load_corpus(corpus_dir, previous)
         current = {**corpus.unread, **{a.doc_id: a.content_hash for a in corpus.articles}}
         if previous is not None and _up_to_date(index_dir, previous, current, corpus.problems, corpus_dir):
             return _nothing_to_do(index_dir, settings, corpus, previous, current, started)
@@ -279,12 +279,6 @@ class PreviousState:
             self._rows = [SegmentRows.read(self.index_dir / e["name"]) for e in self.manifest["segments"]]
         return self._rows
 
-    def known_listing(self) -> dict[str, list]:
-        """The listing entries that agree with the manifest's hashes (the others are read again)."""
-        hashes = self.manifest["articles"]
-        return {path: entry for path, entry in self.listing.items()
-                if isinstance(entry, list) and len(entry) == 3
-                and hashes.get(os.path.splitext(path)[0].replace(os.sep, "/")) == entry[2]}
 
     def where(self, doc_id: str) -> tuple[int, int, int, int, int] | None:
         """(segment number, first row, chunk count, tokens, LLM tokens) of a live article, or None."""
@@ -315,6 +309,21 @@ class PreviousState:
 
     def segment_path(self, number: int) -> Path:
         return self.index_dir / self.manifest["segments"][number]["name"]
+
+
+def _load_corpus(corpus_dir: Path, previous: PreviousState | None):
+    """The corpus, each file whose size and mtime the live listing records left unread.
+
+    A listing is written with its manifest, so their hashes agree; should one not (a listing from
+    another version, edited by hand), every file is read, since an unread article the diff took
+    for changed would have no text to index.
+    """
+    corpus = load_corpus(corpus_dir, known=previous.listing if previous else {})
+    if previous is not None and corpus.unread:
+        hashes = previous.manifest["articles"]
+        if any(hashes.get(doc_id) != h for doc_id, h in corpus.unread.items()):
+            corpus = load_corpus(corpus_dir, known={})
+    return corpus
 
 
 def _previous_state(index_dir: Path, live: dict | None, settings: IndexSettings,

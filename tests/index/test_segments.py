@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 
 import index.articles
@@ -169,3 +170,27 @@ def test_an_index_of_the_previous_format_is_rebuilt_with_the_reason(corpus, inde
     assert summary.full_rebuild_reason == (f"the previous index was built differently: format_version "
                                            f"{FORMAT_VERSION - 1} -> {FORMAT_VERSION}")
     assert load_index(index_dir).manifest["format_version"] == FORMAT_VERSION
+
+
+@pytest.mark.slow
+def test_a_listing_that_disagrees_with_its_manifest_makes_the_update_read_every_file(corpus, index_dir, build,
+                                                                                   monkeypatch):
+    build(corpus, index_dir, settings=SETTINGS)
+    settled = 1_000_000_000
+    for path in corpus.rglob("*.*"):
+        os.utime(path, ns=(settled, settled))
+    (corpus / "space.md").write_text(SPACE, encoding="utf-8")
+    os.utime(corpus / "space.md", ns=(settled, settled))
+    build(corpus, index_dir, settings=SETTINGS)
+    listing_path = current_version_path(index_dir) / "listing.json"
+    listing = json.loads(listing_path.read_text(encoding="utf-8"))
+    listing["chess.md"][2] = "0" * 64  # as if chess.md had changed while its size and mtime had not
+    listing_path.write_bytes(orjson.dumps(listing))  # the same size, as the manifest records
+    read = []
+    real = index.articles._load_file
+    monkeypatch.setattr(index.articles, "_load_file", lambda path, *a: read.append(path.name) or real(path, *a))
+
+    summary = build(corpus, index_dir, settings=SETTINGS)
+
+    assert summary.full_rebuild_reason is None and len(read) == 4
+    assert summary.written is None and summary.unchanged == 4 and "chess" in load_index(index_dir).articles
