@@ -513,6 +513,11 @@ def main(argv: list[str]) -> int:
                         help=f"measure only a full build, adding one article and a no-change update, with derived "
                              f"vectors and a cheap annotator, and compare answers with a full rebuild's (the default "
                              f"from --articles {UPDATE_ONLY_FROM:,} up; see eval/bench_update.py)")
+    parser.add_argument("--article-paragraphs", type=int, default=None, metavar="N",
+                        help="with the update figures: cut each synthetic article to its first N paragraphs, so that "
+                             "the first build of a big archive takes minutes rather than hours (default: whole)")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="with the update figures: skip the full rebuild and the comparison of answers")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it (default: a temp folder)")
     args = parser.parse_args(argv)
@@ -548,7 +553,8 @@ def _update_only(args: argparse.Namespace, workdir: Path) -> int:
         if args.corpus is not None:
             shutil.copytree(args.corpus, workdir / "corpus", dirs_exist_ok=True)
         result = run_update_bench(articles=args.articles, workdir=workdir, seed=args.seed,
-                                  corpus=workdir / "corpus" if args.corpus is not None else None)
+                                  corpus=workdir / "corpus" if args.corpus is not None else None,
+                                  paragraphs=args.article_paragraphs, rebuild=not args.no_rebuild)
     except (RuntimeError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

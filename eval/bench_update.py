@@ -134,17 +134,36 @@ def _log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
+def write_short_archive(folder: Path, articles: int, *, seed: int, paragraphs: int) -> list:
+    """eval.synthetic.write_archive, each article cut to its first `paragraphs` paragraphs (the lead
+    fact, which its question asks about, is in the first)."""
+    from eval.synthetic import write_archive
+
+    planted = write_archive(folder, articles, seed=seed)
+    for path in folder.glob("*.md"):
+        front, _, body = path.read_text(encoding="utf-8").partition("\n---\n\n")
+        path.write_text(front + "\n---\n\n" + "\n\n".join(body.split("\n\n")[:paragraphs]).rstrip("\n") + "\n",
+                        encoding="utf-8")
+    return planted
+
+
 def run_update_bench(*, articles: int, workdir: Path, seed: int = 0, questions: int = 20, adds: int = 3,
-                     corpus: Path | None = None) -> dict:
+                     corpus: Path | None = None, paragraphs: int | None = None, rebuild: bool = True) -> dict:
     """Build an archive's index, add one article `adds` times and update with no change after each,
-    then compare the answers with a full rebuild's. Returns the figures (see format_update_bench)."""
+    then compare the answers with a full rebuild's. Returns the figures (see format_update_bench).
+
+    paragraphs: cut each synthetic article to this many paragraphs (a full build of 100,000 whole
+    articles takes over an hour of one core here; the added articles are whole).
+    """
     from eval.bench import _new_article
     from eval.synthetic import write_archive
 
     if corpus is None:
         corpus = workdir / "corpus"
-        _log(f"writing a synthetic archive of {articles:,} articles (seed {seed})")
-        planted = write_archive(corpus, articles, seed=seed)
+        how = f", each cut to its first {paragraphs} paragraph(s)" if paragraphs else ""
+        _log(f"writing a synthetic archive of {articles:,} articles (seed {seed}){how}")
+        planted = (write_short_archive(corpus, articles, seed=seed, paragraphs=paragraphs) if paragraphs
+                   else write_archive(corpus, articles, seed=seed))
         asked = [q.question for q in random.Random(seed).sample(planted, min(questions, len(planted)))]
         time.sleep(RACY_SECONDS)  # files younger than this at the build are left out of its listing (re-read later)
     else:
@@ -162,6 +181,14 @@ def run_update_bench(*, articles: int, workdir: Path, seed: int = 0, questions: 
         nochange_s.append(seconds)
         _log(f"add {n + 1}: {add_s[-1]:.2f} s, no-change update {nochange_s[-1]:.2f} s")
     manifest = _manifest(index_dir)
+    result = {"articles": manifest["article_count"], "chunks": manifest["chunk_count"],
+              "segments": len(manifest.get("segments", [None])), "build_s": build_s, "build_summary": build_line,
+              "paragraphs_per_article": paragraphs,
+              "add_one_article_s": {"median": statistics.median(add_s), "runs": add_s, "summary": lines[-1]},
+              "no_change_update_s": {"median": statistics.median(nochange_s), "runs": nochange_s}}
+    (workdir / "update-figures.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    if not rebuild:
+        return {**result, "rebuild_s": None, "questions": 0, "answers_identical": None, "answers_differing": []}
     rebuilt = workdir / "index-rebuilt"
     _log("full rebuild of the same corpus in a fresh folder, to compare answers")
     rebuild_s, _ = _run_index("--corpus", str(corpus), "--index-dir", str(rebuilt), "--full", "--quiet")
@@ -169,11 +196,7 @@ def run_update_bench(*, articles: int, workdir: Path, seed: int = 0, questions: 
     questions_file.write_text(json.dumps(asked), encoding="utf-8")
     got, want = _answers(index_dir, questions_file), _answers(rebuilt, questions_file)
     differ = [a["question"] for a, b in zip(got, want) if a != b]
-    return {"articles": manifest["article_count"], "chunks": manifest["chunk_count"],
-            "segments": len(manifest.get("segments", [None])), "build_s": build_s, "build_summary": build_line,
-            "add_one_article_s": {"median": statistics.median(add_s), "runs": add_s, "summary": lines[-1]},
-            "no_change_update_s": {"median": statistics.median(nochange_s), "runs": nochange_s},
-            "rebuild_s": rebuild_s, "questions": len(asked), "answers_identical": len(asked) - len(differ),
+    return {**result, "rebuild_s": rebuild_s, "questions": len(asked), "answers_identical": len(asked) - len(differ),
             "answers_differing": differ,
             "how": "vectors: lower-cased words hashed (CRC-32) into 4,096 buckets times a fixed Gaussian matrix (seed 0), normalised; "
                    "annotations: sentences only (split_sentences)"}
@@ -188,14 +211,18 @@ def format_update_bench(r: dict) -> str:
     """The figures as a few lines a person reads."""
     a, c = r["add_one_article_s"], r["no_change_update_s"]
     runs = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
+    cut = (f" (archive articles cut to {r['paragraphs_per_article']} paragraph(s); the added ones whole)"
+           if r.get("paragraphs_per_article") else "")
+    compared = (f"  answers equal to the full rebuild's: {r['answers_identical']} of {r['questions']} questions"
+                if r["rebuild_s"] is not None else "  no full rebuild to compare answers with (--no-rebuild)")
     return "\n".join([
-        f"update at scale: {r['articles']:,} articles, {r['chunks']:,} chunks, {r['segments']} segment(s) live",
+        f"update at scale: {r['articles']:,} articles, {r['chunks']:,} chunks{cut}, {r['segments']} segment(s) live",
         f"  how: {r['how']}",
         f"  full build                 {r['build_s']:8.1f} s wall",
         f"  add one article            {a['median']:8.2f} s wall  (median of {len(a['runs'])}: {runs(a['runs'])})",
         f"  no-change update           {c['median']:8.2f} s wall  (median of {len(c['runs'])}: {runs(c['runs'])})",
-        f"  full rebuild, same corpus  {r['rebuild_s']:8.1f} s wall",
-        f"  answers equal to the full rebuild's: {r['answers_identical']} of {r['questions']} questions",
+        *([f"  full rebuild, same corpus  {r['rebuild_s']:8.1f} s wall"] if r["rebuild_s"] is not None else []),
+        compared,
         f"  last add: {a['summary']}"])
 
 
