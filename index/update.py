@@ -1,10 +1,13 @@
 """Bring the built index in line with the corpus, embedding and annotating only what changed.
 
-Owns: the diff between the corpus and the live index (by content hash), when to rebuild fully
-(model, annotation pipeline or settings changed, or asked), the one-update-at-a-time lock, and
-the summary line.
+Owns: the diff between the corpus and the live index (by content hash; files whose size and
+mtime the live listing records are not read), what goes into the new segment (the new and
+changed articles) and into the deletion lists, when to compact segments and which (see
+plan_compaction), when to rebuild fully (model, annotation pipeline or settings changed, or
+asked), the one-update-at-a-time lock, and the summary line.
 Does not: parse files (index.articles), cut text (index.chunking), annotate (index.annotate) or
-write files (index.store).
+write files (index.store, index.segments); it never loads the live version's chunks or vectors,
+only its manifest, listing and, when articles changed or went, its segments' row tables.
 """
 from __future__ import annotations
 
