@@ -46,7 +46,7 @@ class DerivedEmbedder:
 
         self.backend = backend or default_backend()
         self.dimension = model_identity(self.backend).dimension
-        self.projection = np.random.default_rng(0).standard_normal((BUCKETS, self.dimension)).astype(np.float32)
+        self.projection = np.random.default_rng(0).standard_normal((BUCKETS, self.dimension), dtype=np.float32)
         self.buckets: dict[str, int] = {}
 
     @property

@@ -258,28 +258,28 @@ def _scan(corpus_dir: Path, *, stat: bool = False) -> tuple[list[tuple[str, os.s
         except (PermissionError, FileNotFoundError, NotADirectoryError):  # as rglob: an unreadable folder is skipped
             continue
         for entry in found:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
             if entry.is_symlink():
                 if entry.is_dir():
                     folder_links.append(entry.path)
-                if os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES:
+                if name.lower().endswith(ARTICLE_SUFFIXES):
                     files.append((entry.path, None))
             elif entry.is_dir(follow_symlinks=False):
                 pending.append(entry.path)
-            elif os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES:
-                files.append((entry.path, _entry_stat(entry) if stat else None))
+            elif name.lower().endswith(ARTICLE_SUFFIXES):
+                if not stat:
+                    files.append((entry.path, None))
+                    continue
+                try:
+                    found_stat = entry.stat(follow_symlinks=False)
+                except OSError:
+                    found_stat = None
+                files.append((entry.path, found_stat if found_stat and S_ISREG(found_stat.st_mode) else None))
     # Path's own order (by parts) on strings: the separator as the lowest character (paths hold no NUL)
     files.sort(key=lambda item: item[0].replace(os.sep, "\0"))
     return files, sorted(map(Path, folder_links), key=lambda path: path.parts)
-
-
-def _entry_stat(entry: os.DirEntry) -> os.stat_result | None:
-    try:
-        found = entry.stat(follow_symlinks=False)
-    except OSError:
-        return None
-    return found if S_ISREG(found.st_mode) else None
 
 
 def max_article_bytes() -> int:
@@ -333,7 +333,7 @@ def load_corpus(corpus_dir: Path | str, *, max_bytes: int | None = None,
         rel = name[len(root) + 1 :]
         entry = known.get(rel) if stat is not None else None
         if entry is not None and entry[:2] == [stat.st_size, stat.st_mtime_ns] and len(entry) == 3:
-            doc_id = os.path.splitext(rel)[0].replace(os.sep, "/")
+            doc_id = rel.rpartition(".")[0].replace(os.sep, "/")  # the name has an article suffix
             if doc_id in articles or doc_id in unread:
                 problems.append(CorpusError(Path(name), f"has the same id '{doc_id}' as {first_path[doc_id]}, "
                                                         f"which is indexed instead; rename or remove one of them"))
