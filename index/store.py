@@ -732,9 +732,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_versions(index_dir: Path) -> int:
+def remove_stale_versions(index_dir: Path, *, live: dict | None = None) -> int:
     """Delete leftovers of killed updates, superseded versions and segments no live version names;
-    returns how many went.
+    returns how many went. `live`: the live manifest, if already read.
 
     A reader that loaded a removed version keeps working: it holds its segments' files open or
     memory-mapped, which outlive their names.
@@ -742,8 +742,11 @@ def remove_stale_versions(index_dir: Path) -> int:
     if not index_dir.is_dir():
         return 0
     try:
+        manifest = live
         live = current_version_path(index_dir)
-        referenced = _segment_names(live) if live is not None else set()
+        if manifest is None and live is not None:
+            manifest = read_json(live / "manifest.json")  # missing or damaged: keep everything (below)
+        referenced = {s["name"] for s in manifest["segments"]} if live is not None else set()
         keep_versions = False
     except (QAError, OSError, ValueError, KeyError, TypeError):  # a damaged CURRENT or manifest: keep all until a new one is live
         live, referenced, keep_versions = None, set(), True
@@ -756,10 +759,3 @@ def remove_stale_versions(index_dir: Path) -> int:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
             removed += 1
     return removed
-
-
-def _segment_names(version: Path) -> set[str]:
-    if not (version / "manifest.json").is_file():
-        return set()
-    manifest = read_json(version / "manifest.json")
-    return {s["name"] for s in manifest.get("segments", [])}

@@ -136,8 +136,8 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
     _check_fits_model(settings)
     max_segments = max_segments or max_segments_setting()
     with update_lock(index_dir):
-        remove_stale_versions(index_dir)
         live = read_manifest(index_dir)  # the live version's manifest, or None
+        remove_stale_versions(index_dir, live=live)
         previous, reason = _previous_state(index_dir, live, settings, full)
         corpus = _load_corpus(corpus_dir, previous)
         current = {**corpus.unread, **{a.doc_id: a.content_hash for a in corpus.articles}}
@@ -323,8 +323,7 @@ def _load_corpus(corpus_dir: Path, previous: PreviousState | None):
     """
     corpus = load_corpus(corpus_dir, known=previous.listing if previous else {})
     if previous is not None and corpus.unread:
-        hashes = previous.manifest["articles"]
-        if any(hashes.get(doc_id) != h for doc_id, h in corpus.unread.items()):
+        if not corpus.unread.items() <= previous.manifest["articles"].items():  # a subset test in C
             corpus = load_corpus(corpus_dir, known={})
     return corpus
 
