@@ -102,9 +102,29 @@ def worker_index(argv: list[str]) -> int:
     return main(argv)
 
 
-def worker_answers(index_dir: Path, questions_file: Path) -> list[dict]:
+def use_exact_search() -> None:
+    """Make every segment load as exact search (a Flat index over its stored vectors) instead of its IVF
+    index: what the answers of two versions share when approximate search is taken out."""
+    import faiss
+
+    import index.store
+
+    def read_flat(path: Path) -> faiss.Index:
+        vectors = np.load(Path(path).with_name("vectors.npy"))
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return flat
+
+    index.store.read_faiss = read_flat
+
+
+def worker_answers(index_dir: Path, questions_file: Path, *, exact: bool = False) -> list[dict]:
     """The answer JSON (timings left out) of each question, through the Assistant with derived query vectors."""
     from qa import Assistant
+
+    if exact:
+        use_exact_search()
 
     assistant = Assistant(index_dir, embedder=DerivedEmbedder())
     out = []
@@ -136,9 +156,10 @@ def _run_index(*args: str) -> tuple[float, str]:
     return seconds, done.stdout.strip()
 
 
-def _answers(index_dir: Path, questions_file: Path) -> list[dict]:
+def _answers(index_dir: Path, questions_file: Path, *, exact: bool = False) -> list[dict]:
     done = subprocess.run([sys.executable, "-m", "eval.bench_update", "--worker", "answers", str(index_dir),
-                           str(questions_file)], cwd=REPO_ROOT, capture_output=True, text=True)
+                           str(questions_file), *(["exact"] if exact else [])], cwd=REPO_ROOT, capture_output=True,
+                          text=True)
     if done.returncode != 0:
         raise RuntimeError(f"answering failed ({done.returncode}): {done.stderr.strip()[-800:]}")
     return json.loads(done.stdout)
@@ -207,16 +228,25 @@ def run_update_bench(*, articles: int, workdir: Path, seed: int = 0, questions: 
                                      "cpu_median": statistics.median(nochange_cpu), "cpu_runs": nochange_cpu}}
     (workdir / "update-figures.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     if not rebuild:
-        return {**result, "rebuild_s": None, "questions": 0, "answers_identical": None, "answers_differing": []}
+        return {**result, "rebuild_s": None, "questions": 0}
     rebuilt = workdir / "index-rebuilt"
     _log("full rebuild of the same corpus in a fresh folder, to compare answers")
     rebuild_s, _ = _run_index("--corpus", str(corpus), "--index-dir", str(rebuilt), "--full", "--quiet")
     questions_file = workdir / "questions.json"
     questions_file.write_text(json.dumps(asked), encoding="utf-8")
+    return {**result, "rebuild_s": rebuild_s, **compare_answers(index_dir, rebuilt, questions_file)}
+
+
+def compare_answers(index_dir: Path, rebuilt: Path, questions_file: Path) -> dict:
+    """How many answers (the whole answer JSON but timings) two indexes give alike: as built (IVF
+    segments probe nprobe lists, so two differently trained indexes can find different candidates),
+    and with exact search in both (what segments themselves change)."""
     got, want = _answers(index_dir, questions_file), _answers(rebuilt, questions_file)
     differ = [a["question"] for a, b in zip(got, want) if a != b]
-    return {**result, "rebuild_s": rebuild_s, "questions": len(asked), "answers_identical": len(asked) - len(differ),
-            "answers_differing": differ}
+    got, want = _answers(index_dir, questions_file, exact=True), _answers(rebuilt, questions_file, exact=True)
+    differ_exact = [a["question"] for a, b in zip(got, want) if a != b]
+    return {"questions": len(got), "answers_identical": len(got) - len(differ), "answers_differing": differ,
+            "answers_identical_exact": len(got) - len(differ_exact), "answers_differing_exact": differ_exact}
 
 
 def _manifest(index_dir: Path) -> dict:
@@ -230,7 +260,8 @@ def format_update_bench(r: dict) -> str:
     runs = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
     cut = (f" (archive articles cut to {r['paragraphs_per_article']} paragraph(s); the added ones whole)"
            if r.get("paragraphs_per_article") else "")
-    compared = (f"  answers equal to the full rebuild's: {r['answers_identical']} of {r['questions']} questions"
+    compared = (f"  answers equal to the full rebuild's: {r['answers_identical']} of {r['questions']} questions as "
+                f"built (IVF), {r['answers_identical_exact']} of {r['questions']} with exact search in both"
                 if r["rebuild_s"] is not None else "  no full rebuild to compare answers with (--no-rebuild)")
     return "\n".join([
         f"update at scale: {r['articles']:,} articles, {r['chunks']:,} chunks{cut}, {r['segments']} segment(s) live",
@@ -249,7 +280,10 @@ def main(argv: list[str]) -> int:
     if argv[:2] == ["--worker", "index"]:
         return worker_index(argv[2:])
     if argv[:2] == ["--worker", "answers"]:
-        print(json.dumps(worker_answers(Path(argv[2]), Path(argv[3]))))
+        print(json.dumps(worker_answers(Path(argv[2]), Path(argv[3]), exact=argv[4:5] == ["exact"])))
+        return 0
+    if argv[:2] == ["--worker", "compare"]:
+        print(json.dumps(compare_answers(Path(argv[2]), Path(argv[3]), Path(argv[4])), indent=1))
         return 0
     print("usage: python -m eval bench --articles N (this module is its worker)", file=sys.stderr)
     return 2

@@ -356,8 +356,9 @@ def _load_segment(index_dir: Path, entry: dict, dimension: int,
     rows = SegmentRows.read(path)
     live = live_mask(rows, entry.get("deleted", []))
     search_index = read_faiss(path / "vectors.faiss")
-    if "nprobe" in entry.get("faiss", {}):
-        faiss.extract_index_ivf(search_index).nprobe = int(entry["faiss"]["nprobe"])
+    ivf = faiss.try_extract_index_ivf(search_index)
+    if ivf is not None and "nprobe" in entry.get("faiss", {}):
+        ivf.nprobe = int(entry["faiss"]["nprobe"])
     chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
     gone = set(entry.get("deleted", []))
     articles = {a.doc_id: a for a in read_segment_articles(path) if a.doc_id not in gone}
