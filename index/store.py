@@ -188,6 +188,8 @@ class IndexVersion:
         found_scores, found_rows = [], []
         for number, segment in enumerate(self.segments):
             rows = self.global_of[number]
+            if not segment.size:  # a compaction of articles that were all deleted leaves an empty segment
+                continue
             if self.identity:
                 subset = within
             elif wanted is None:

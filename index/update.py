@@ -161,7 +161,8 @@ def update_index(corpus_dir: Path, index_dir: Path, *, settings: IndexSettings |
             if progress:
                 print(f"index: compacting {len(merge)} segments into one", file=sys.stderr, flush=True)
             merged = merge_segments(index_dir, [entries[i] for i in merge], settings)
-            entries = [e for i, e in enumerate(entries) if i not in set(merge)] + [merged]
+            entries = [e for i, e in enumerate(entries) if i not in set(merge)]
+            entries += [merged] if merged["chunk_count"] or not entries else []  # an empty one is removed below
             summary.compacted = len(merge)
         hashes = {doc_id: h for doc_id, h in (live or {}).get("articles", {}).items()
                   if previous is not None and doc_id not in set(summary.deleted)}

@@ -194,3 +194,21 @@ def test_a_listing_that_disagrees_with_its_manifest_makes_the_update_read_every_
 
     assert summary.full_rebuild_reason is None and len(read) == 4
     assert summary.written is None and summary.unchanged == 4 and "chess" in load_index(index_dir).articles
+
+
+@pytest.mark.slow
+def test_a_segment_whose_articles_all_went_is_compacted_away_and_search_still_works(corpus, index_dir, build,
+                                                                                   embedder):
+    build(corpus, index_dir, settings=SETTINGS)
+    (corpus / "space.md").write_text(SPACE, encoding="utf-8")
+    build(corpus, index_dir, settings=SETTINGS)
+    (corpus / "space.md").unlink()
+
+    summary = build(corpus, index_dir, settings=SETTINGS)
+
+    after = load_index(index_dir)
+    assert summary.deleted == ["space"] and summary.compacted == 1 and len(after.manifest["segments"]) == 1
+    assert not [p for p in index_dir.iterdir() if p.name.startswith("s-")
+                and p.name not in {s["name"] for s in after.manifest["segments"]}]
+    _, rows = after.search(embedder.embed_queries(["Where did the volcano erupt?"]), 3)
+    assert after.chunks[rows[0][0]].doc_id == "volcano"
