@@ -12,6 +12,8 @@ Owns: one run that measures, on this machine,
   4. vector search over 100,000 and 1,000,000 synthetic chunks with the index type the store
      picks for that size: p50/p95, recall@10 against exact search, bytes per chunk, peak memory.
 Each encoder and each scale runs in its own process, so one cannot slow or bloat the other.
+From UPDATE_ONLY_FROM articles up (or with --update-only) it measures only the updates at that
+scale, with derived vectors and a cheap annotator instead of the models (see eval.bench_update).
 Does not: judge answer quality (see `python -m eval` and `python -m eval beir`).
 """
 from __future__ import annotations
@@ -36,6 +38,7 @@ import numpy as np
 from eval.metrics import percentile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+UPDATE_ONLY_FROM = 20_000  # articles; the models would take hours to embed and annotate these on 2 cores
 
 
 def _log(message: str) -> None:
@@ -331,8 +334,8 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
                                str(workdir / "index-plain"))
     result["build"]["without_annotation"] = {**json.loads(out), "seconds": plain_s}  # process wall, as the build's
     shutil.rmtree(workdir / "index-plain", ignore_errors=True)
-    version = index_dir / (index_dir / "CURRENT").read_text().strip()
-    _, out = _run_module("eval.bench", "--worker", "annotate", str(version / "chunks.jsonl"))
+    segment = index_dir / manifest["segments"][0]["name"]  # a full build writes one segment
+    _, out = _run_module("eval.bench", "--worker", "annotate", str(segment / "chunks.jsonl"))
     result["build"]["annotation"]["alone"] = json.loads(out)
     adds, nochange = [], []
     for n in range(3):
@@ -367,7 +370,9 @@ def run_bench(*, corpus: Path | None, articles: int, sample_articles: int, quest
 
     # 4. vector search at scale
     base = workdir / "base.npy"
-    np.save(base, np.load(index_dir / (index_dir / "CURRENT").read_text().strip() / "vectors.npy"))
+    from index import load_index
+
+    np.save(base, load_index(index_dir, keywords=False).all_vectors())
     result["search"] = []
     for n in scales:
         _log(f"vector search over {n:,} synthetic chunks")
@@ -382,7 +387,10 @@ def annotation_figures(index_dir: Path, manifest: dict, *, rows: int = 50, repea
     (`IndexVersion.annotations`, a fresh version each time so nothing is remembered), as an answer would."""
     from index import load_index
 
-    stats, files = manifest["stats"], manifest["files"]
+    stats = manifest["stats"]
+    files: dict[str, int] = {}
+    for path, size in manifest["files"].items():  # summed over the segments
+        files[path.rsplit("/", 1)[-1]] = files.get(path.rsplit("/", 1)[-1], 0) + size
     rng = random.Random(0)
     times = []
     for _ in range(repeats if manifest["chunk_count"] else 0):
@@ -501,6 +509,15 @@ def main(argv: list[str]) -> int:
                              "(default 10); tokens/s are over all slices")
     parser.add_argument("--encoding-only", action="store_true",
                         help="measure the two encoders only, skipping the index, answer and search figures")
+    parser.add_argument("--update-only", action="store_true",
+                        help=f"measure only a full build, adding one article and a no-change update, with derived "
+                             f"vectors and a cheap annotator, and compare answers with a full rebuild's (the default "
+                             f"from --articles {UPDATE_ONLY_FROM:,} up; see eval/bench_update.py)")
+    parser.add_argument("--article-paragraphs", type=int, default=None, metavar="N",
+                        help="with the update figures: cut each synthetic article to its first N paragraphs, so that "
+                             "the first build of a big archive takes minutes rather than hours (default: whole)")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="with the update figures: skip the full rebuild and the comparison of answers")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it (default: a temp folder)")
     parser.add_argument("--store", choices=("faiss", "milvus"), default="faiss",
@@ -521,6 +538,8 @@ def main(argv: list[str]) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     if args.store == "milvus":
         return _main_stores(args, workdir)
+    if args.update_only or (args.corpus is None and args.articles >= UPDATE_ONLY_FROM):
+        return _update_only(args, workdir)
     try:
         result = run_bench(corpus=args.corpus, articles=args.articles, sample_articles=args.sample_articles,
                            questions=args.questions, scales=scales, seed=args.seed, workdir=workdir,
@@ -550,6 +569,27 @@ def _main_stores(args: argparse.Namespace, workdir: Path) -> int:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(result, indent=2) if args.json else format_store_bench(result))
+    return 0
+
+
+def _update_only(args: argparse.Namespace, workdir: Path) -> int:
+    from eval.bench_update import format_update_bench, run_update_bench
+
+    try:
+        if args.corpus is not None:
+            shutil.copytree(args.corpus, workdir / "corpus", dirs_exist_ok=True)
+        result = run_update_bench(articles=args.articles, workdir=workdir, seed=args.seed,
+                                  corpus=workdir / "corpus" if args.corpus is not None else None,
+                                  paragraphs=args.article_paragraphs, rebuild=not args.no_rebuild)
+    except (RuntimeError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    result = {"date": time.strftime("%Y-%m-%d"), "machine": machine_description(), "seed": args.seed, **result}
+    print(json.dumps(result, indent=2) if args.json else f"bench {result['date']} on {result['machine']}\n"
+          + format_update_bench(result))
     return 0
 
 

@@ -42,9 +42,12 @@ from index.store import current_version_path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
 KILL_MODES = {"anytime": "killed at a random moment", "writing": "killed while writing its version",
-              "switching": "killed right after switching CURRENT", "finish": "left to finish"}
-KILL_WEIGHTS = (0.4, 0.25, 0.15, 0.2)
+              "switching": "killed right after switching CURRENT", "compacting": "killed while compacting segments",
+              "finish": "left to finish"}
+KILL_WEIGHTS = (0.3, 0.2, 0.15, 0.15, 0.2)
 WRITING_WINDOW_S = 0.05  # writing a version of ~100 chunks and switching to it takes 30-40 ms on 2 cores
+COMPACTING_WINDOW_S = 0.05  # merging a few small segments takes about as long as writing one
+MAX_SEGMENTS = 3  # QA_MAX_SEGMENTS for the updates under test: a compaction every second update or so
 SWITCH_WINDOW_S = 0.01  # what follows the switch (clearing caches, removing the old version) takes a few ms
 POLL_S = 0.002
 QUESTIONS = ("How much will the new bridge cost?", "Who denied that the contract was awarded without a tender?",
@@ -72,9 +75,15 @@ class UpdateRun:
     switched: bool  # a new version went live during the run
     appeared: frozenset[str] = frozenset()  # names that appeared in the index folder while it ran
 
+    @property
+    def segments_begun(self) -> int:
+        """Segment folders it started writing: the first is the new articles', a second one a compaction's."""
+        return sum(name.startswith(".tmp-s-") for name in self.appeared)
+
     def describe(self) -> str:
         if self.killed:
-            return f"{KILL_MODES[self.mode]}, {self.seconds:.2f} s in"
+            inside = ", inside a compaction" if self.segments_begun >= 2 and not self.switched else ""
+            return f"{KILL_MODES[self.mode]}, {self.seconds:.2f} s in{inside}"
         return f"finished in {self.seconds:.2f} s (exit {self.returncode})"
 
 
@@ -88,6 +97,9 @@ class ChaosReport:
     articles: list[int] = field(default_factory=list)  # at the start, at the end
     outcomes: Counter = field(default_factory=Counter)
     leftovers_after_kill: int = 0
+    killed_in_segment: int = 0  # killed after it began a new segment, before its version went live
+    killed_in_compaction: int = 0  # killed after it began merging segments, before its version went live
+    compactions: int = 0  # updates that began a compaction
     failures: list[Failure] = field(default_factory=list)
     recovery_seconds: list[float] = field(default_factory=list)
     total_seconds: float = 0.0
@@ -106,6 +118,8 @@ class ChaosReport:
         return {"trials": self.trials, "seed": self.seed, "corpus": self.corpus,
                 "articles": dict(zip(("start", "end"), self.articles)), "updates": updates,
                 "leftovers_after_kill": self.leftovers_after_kill,
+                "compactions_begun": self.compactions, "killed_inside_segment_writing": self.killed_in_segment,
+                "killed_inside_compaction": self.killed_in_compaction,
                 "failures": [f._asdict() for f in self.failures],
                 "recovery_seconds": {"median": round(percentile(self.recovery_seconds, 50), 2),
                                      "slowest": round(slowest, 2), "slowest_trial": trial},
@@ -118,6 +132,8 @@ class ChaosReport:
                  f"({' -> '.join(map(str, self.articles))} articles)",
                  f"  updates: {kills}, {self.outcomes['early']} finished before their kill",
                  f"  leftovers after a kill: {self.leftovers_after_kill} trials (the next update must remove them)",
+                 f"  segments: {self.compactions} updates began a compaction; killed inside writing a segment "
+                 f"{self.killed_in_segment}, inside a compaction {self.killed_in_compaction}",
                  f"  failures: {len(self.failures)}"]
         lines += [f"    trial {f.trial} [{f.check}] ({f.update}): {f.detail}" for f in self.failures]
         lines += [f"  recovery (the next uninterrupted update): median {percentile(self.recovery_seconds, 50):.1f} s, "
@@ -264,13 +280,16 @@ def run_update(corpus: Path, index_dir: Path, log_path: Path, *, mode: str = "fi
     Args:
         mode: "finish" (wait); "anytime" (SIGKILL after a random delay up to 1.2 x `typical_s`);
             "writing" (within WRITING_WINDOW_S of a new entry appearing in `index_dir` whose name is
-            not in `recurring`: the new version); "switching" (within SWITCH_WINDOW_S of CURRENT changing).
+            not in `recurring`: the new segment or version); "switching" (within SWITCH_WINDOW_S of
+            CURRENT changing); "compacting" (within COMPACTING_WINDOW_S of a second segment folder
+            appearing: the merged one).
         rng: draws the delays (one draw per call, whatever happens).
         typical_s: how long an update with something to do usually takes here.
         recurring: names that appear in the index folder during every update (a cache, say), not versions.
     """
     command = [sys.executable, "-m", "index", "--corpus", str(corpus), "--index-dir", str(index_dir), "--quiet"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+           "QA_MAX_SEGMENTS": str(MAX_SEGMENTS)}
     live = _current_name(index_dir)
     fraction = rng.random() if rng else 0.0
     with log_path.open("w", encoding="utf-8") as log:
@@ -301,6 +320,8 @@ def _supervise(process: subprocess.Popen, index_dir: Path, *, mode: str, fractio
             deadline = time.monotonic() + fraction * WRITING_WINDOW_S
         elif deadline is None and mode == "switching" and _current_name(index_dir) != live:
             deadline = time.monotonic() + fraction * SWITCH_WINDOW_S
+        elif deadline is None and mode == "compacting" and sum(n.startswith(".tmp-s-") for n in appeared) >= 2:
+            deadline = time.monotonic() + fraction * COMPACTING_WINDOW_S
         if deadline is not None and time.monotonic() >= deadline:
             break
         time.sleep(POLL_S)
@@ -362,6 +383,10 @@ def run_trial(run: ChaosRun, trial: int, mode: str) -> None:
                                   recurring=run.recurring()))
     how = update.describe() + "; " + "; ".join(changes)
     run.report.outcomes[mode if update.killed else ("finish" if mode == "finish" else "early")] += 1
+    run.report.compactions += update.segments_begun >= 2
+    if update.killed and not update.switched:
+        run.report.killed_in_segment += update.segments_begun >= 1
+        run.report.killed_in_compaction += update.segments_begun >= 2
     if not update.killed and update.returncode != 0:
         run.fail(trial, "update", [f"python -m index exited {update.returncode}: {update.log}"], how)
     check_after_kill(run, trial, how, target)
@@ -433,7 +458,8 @@ def run_chaos(corpus_dir: Path | None = None, *, trials: int = 50, seed: int = 0
         seed: decides the synthetic articles, the changes and the kill delays.
         extra_articles: synthetic articles added to the copy before the first build.
         modes: how each trial's update ends, cycled (KILL_MODES: "anytime", "writing", "switching",
-            "finish"); default random with KILL_WEIGHTS.
+            "compacting", "finish"); default random with KILL_WEIGHTS. Updates run with QA_MAX_SEGMENTS
+            MAX_SEGMENTS, so that compactions come often.
         embedder: the model for questions and full builds (default: loaded here).
         progress: a progress bar on stderr.
         keep: write the scratch folders here and keep them (default: a temporary folder, removed).
@@ -506,8 +532,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Crash-safety test of the index. Copies a corpus (plus synthetic articles, from the seed) into a "
                     "temporary folder and builds its index with `python -m index`. Then, each trial: changes the "
                     "corpus at random (add, edit, retitle, rename, delete articles), starts `python -m index` and "
-                    "SIGKILLs it at a random moment (or while it writes the new version, or right after it switches "
-                    "to it, or lets it finish), and "
+                    "SIGKILLs it at a random moment (or while it writes the new segment and version, or while it "
+                    "compacts segments (QA_MAX_SEGMENTS=3, so every second update or so merges), or right after it "
+                    "switches to the new version, or lets it finish), and "
                     "checks (a) the index loads and answers a question with verbatim citations; (b) no chunk is "
                     "lost or duplicated: chunk ids are unique and each article's chunks are exactly what chunking "
                     "the text it recorded gives, and the index holds the corpus as it was before the update or "

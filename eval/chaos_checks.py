@@ -13,6 +13,7 @@ Does not: start, kill or time updates, or change the corpus (see `eval.chaos`).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -170,18 +171,27 @@ def difference_problems(got: IndexVersion, want: IndexVersion) -> list[str]:
 
 
 def stray_entries(index_dir: Path) -> list[str]:
-    """Names in an index folder other than CURRENT, LOCK and the live version."""
+    """Names in an index folder other than CURRENT, LOCK, the live version and the segments it names."""
+    live, segments = _live_names(index_dir)
+    return sorted(p.name for p in index_dir.iterdir()
+                  if p.name not in ("CURRENT", "LOCK") and p != live and p.name not in segments)
+
+
+def _live_names(index_dir: Path) -> tuple[Path | None, set[str]]:
+    """The live version folder and the names of the segments its manifest names (none where unreadable)."""
     try:
         live = current_version_path(index_dir)
-    except QAError:
-        live = None
-    return sorted(p.name for p in index_dir.iterdir() if p.name not in ("CURRENT", "LOCK") and p != live)
+        manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8")) if live else {}
+    except (QAError, OSError, ValueError):
+        return None, set()
+    return live, {s["name"] for s in manifest.get("segments", [])}
 
 
 def leftover_problems(index_dir: Path, reference_dir: Path) -> list[str]:
     """Files and folders in `index_dir` that a fresh build (`reference_dir`) does not have.
 
-    The live version folders of both are compared as `<live>`, so their names may differ.
+    The live version folders of both are compared as `<live>`, and the segments they name as
+    `<segment>`, so their names and number may differ.
     """
     extra = _layout(index_dir) - _layout(reference_dir)
     outermost = sorted(p for p in extra if not any(p.startswith(other + "/") for other in extra))
@@ -189,12 +199,13 @@ def leftover_problems(index_dir: Path, reference_dir: Path) -> list[str]:
 
 
 def _layout(index_dir: Path) -> set[str]:
-    try:
-        live = current_version_path(index_dir)
-    except QAError:
-        live = None
+    live, segments = _live_names(index_dir)
     names = set()
     for path in index_dir.rglob("*"):
         parts = path.relative_to(index_dir).parts
-        names.add("/".join(("<live>", *parts[1:]) if live and parts[0] == live.name else parts))
+        if live and parts[0] == live.name:
+            parts = ("<live>", *parts[1:])
+        elif parts[0] in segments:
+            parts = ("<segment>", *parts[1:])
+        names.add("/".join(parts))
     return names

@@ -15,7 +15,7 @@ from index.embedding import BACKEND_VARIABLE, BACKENDS, DEFAULT_BACKEND
 from index.backend import StoreConfig, add_store_options, open_store
 from index.errors import QAError
 from index.store import IndexSettings, resolve_index_dir
-from index.update import update_index
+from index.update import MAX_SEGMENTS, MAX_SEGMENTS_VARIABLE, update_index
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m index",
         description="Build or update the search index from the article files in the corpus folder. "
-                    "By default only new, changed and deleted articles are processed (found by content hash); "
+                    "By default only new, changed and deleted articles are processed (found by content hash; a "
+                    "file whose size and mtime are as the last update recorded is not read), into a new segment "
+                    "beside the live ones; past --max-segments segments a compaction merges them; "
                     "a change of model, annotation pipeline (spaCy, its model, ANNOTATION_VERSION) or chunking "
                     "settings rebuilds everything. Every chunk is annotated with spaCy once (annotations.jsonl).",
         epilog="A broken article file (bad front matter, binary, empty, too large, a link out of the corpus folder, "
@@ -52,6 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "onnxruntime; torch-fp32 is the same model in sentence-transformers). A different "
                              "backend than the index was built with rebuilds it in full")
     add_store_options(parser)
+    parser.add_argument("--max-segments", type=int, default=None, metavar="N",
+                        help=f"segments an update may leave live before it merges all but the largest into one "
+                             f"(default ${MAX_SEGMENTS_VARIABLE} or {MAX_SEGMENTS}; at least 2)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -71,13 +76,15 @@ def main(argv: list[str] | None = None) -> int:
                                  overlap_max_tokens=overlap_max)
         settings = IndexSettings(chunking=chunking, **({"backend": args.backend} if args.backend else {}))
         store = StoreConfig.from_options(store=args.store, milvus_uri=args.milvus_uri)
+        if args.max_segments is not None and args.max_segments < 2:
+            raise ValueError(f"--max-segments must be at least 2, got {args.max_segments}")
     except (ValueError, QAError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
         if store.kind == "faiss":
             summary = update_index(args.corpus, resolve_index_dir(args.index_dir), settings=settings,
-                                   full=args.full, progress=not args.quiet)
+                                   full=args.full, progress=not args.quiet, max_segments=args.max_segments)
         else:
             summary = open_store(store, resolve_index_dir(args.index_dir)).update(
                 args.corpus, settings=settings, full=args.full, progress=not args.quiet)

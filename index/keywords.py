@@ -176,3 +176,37 @@ def load_term_rows(folder: Path) -> TermRows:
     if len(terms) != len(counts) or indptr[-1] != len(terms):
         raise ValueError(f"the term rows in {folder} disagree with each other")
     return TermRows(vocab=vocab, indptr=indptr, terms=terms, counts=counts)
+
+
+_TF_POSTINGS = ("postings_indptr", "postings_rows", "postings_tf")
+
+
+def save_segment_keywords(rows: TermRows, folder: Path) -> None:
+    """A segment's `keywords/`: the counted rows and, per term, the rows holding it with its frequency
+    there. No scores: those depend on every live chunk of a version (see index.segments.SegmentedBm25)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n, vocab_size = len(rows), len(rows.vocab)
+    row_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(rows.indptr))
+    order = np.argsort(rows.terms, kind="stable")  # by term, then by chunk
+    indptr = np.zeros(vocab_size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows.terms, minlength=vocab_size), out=indptr[1:])
+    arrays = dict(zip(_ROWS, (rows.indptr, rows.terms, rows.counts)))
+    arrays.update(zip(_TF_POSTINGS, (indptr, row_of[order], rows.counts[order])))
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", array)
+    (folder / "vocab.json").write_text(json.dumps(rows.vocab, ensure_ascii=False), encoding="utf-8")
+    params = {"method": "lucene", "k1": K1, "b": B, "num_docs": n, "stored": "term frequencies"}
+    (folder / "params.json").write_text(json.dumps(params, indent=2), encoding="utf-8")
+
+
+def load_segment_keywords(folder: Path) -> dict:
+    """A segment's keyword arrays (memory-mapped) and its vocabulary, checked against each other."""
+    params, vocab = _read(folder)
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ROWS + _TF_POSTINGS}
+    n = int(params["num_docs"])
+    if (len(arrays["rows_indptr"]) != n + 1 or arrays["rows_indptr"][-1] != len(arrays["rows_terms"])
+            or len(arrays["postings_indptr"]) != len(vocab) + 1
+            or len(arrays["postings_rows"]) != len(arrays["rows_terms"])):
+        raise ValueError(f"the keyword arrays in {folder} disagree with each other")
+    arrays["vocab"] = vocab
+    return arrays

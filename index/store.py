@@ -3,26 +3,22 @@
 Layout of an index folder (`--index-dir`, default `.index/`):
     CURRENT                 name of the live version folder (switched with os.replace)
     LOCK                    held by the one update allowed at a time
-    v-<time>-<rand>/        one complete version:
-        manifest.json       written last: format, model identity, settings, counts, hashes, versions
-        vectors.npy         every chunk's vector (float32, row i is line i of chunks.jsonl); updates and
-                            the recall check read it memory-mapped
-        vectors.faiss       the FAISS search index over those rows: exact (Flat) up to EXACT_MAX_CHUNKS,
-                            IVF with 8-bit scalar codes beyond, its recall@10 measured at build time;
-                            an update keeps a trained IVF index and renumbers, drops and adds rows
-        chunks.jsonl        chunk table
-        terms.jsonl         each chunk's keyword terms in order (line i for chunk i), reused by updates
-        annotations.jsonl   each chunk's spaCy annotations (line i for chunk i; see index.annotate),
-                            offsets relative to the chunk's text; updates copy unchanged chunks' lines
-        annotations.offsets.npy  int64, chunk_count + 1 byte offsets of those lines, so that a few
-                            chunks' annotations are read by seeking, never the whole file
-        keywords/           those terms counted, and the BM25 index over them (JSON and .npy; see
-                            index.keywords), updated without recounting unchanged chunks
-        articles.jsonl      article metadata and bodies (what citations and the article view show)
-    .tmp-*/                 a version being written; a killed update leaves one, the next removes it
+    v-<time>-<rand>/        one version: a few small files naming the segments it is made of
+        manifest.json       written last: format, model identity, settings, counts, hashes, versions, and
+                            "segments": each live segment's name, counts, FAISS settings, file sizes and
+                            "deleted", the ids of its articles that later segments replaced or that went
+        listing.json        each indexed file's size, mtime and content hash, so that an update reads
+                            only the files whose size or mtime changed
+    s-<time>-<rand>/        one segment, written once and never changed (see index.segments): vectors,
+                            FAISS index, chunk, term and annotation tables, counted terms, articles
+    .tmp-*/                 a version or segment being written; a killed update leaves one, the next removes it
+An update writes a segment with only the new and changed articles, and a version naming the old
+segments (with the replaced articles in their deletion lists) and the new one; a compaction
+(index.update) merges segments into one the same way. A version's chunks are numbered as a full
+build numbers them: every live article in id order, its chunks in order, whatever segment holds them.
 
 Owns: reading and writing that layout, and refusing an index that does not match the code.
-Does not: chunk, embed or decide what changed (see `index.update`). Never pickles.
+Does not: chunk, embed, decide what changed or when to compact (see `index.update`). Never pickles.
 """
 from __future__ import annotations
 
@@ -37,25 +33,27 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import Sequence
 
 import faiss
 import numpy as np
+import orjson
 
 from index.annotate import AnnotatorIdentity, ChunkAnnotation, annotator_identity
 from index.articles import Article
 from index.chunking import Chunk, ChunkSettings
 from index.embedding import ModelIdentity, default_backend, model_identity
-from index.keywords import Bm25, TermRows, load_keywords, load_term_rows, save_keywords
 from index.errors import IndexMismatchError, IndexNotFoundError, QAError
+from index.segments import LoadedSegment, SegmentedBm25, SegmentRows, live_mask, load_parts, new_name
 from index.titles import title_settings
 
-FORMAT_VERSION = 6  # 6: annotations.jsonl; 5: chunks embedded and BM25-counted with their title (4: our BM25 layout)
+FORMAT_VERSION = 7  # 7: segments; 6: annotations.jsonl; 5: chunks embedded and BM25-counted with their title
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
 FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit length), IVF beyond
 EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
 RECALL_TARGET = 0.97  # the approximate index's nprobe is raised until recall@10 against exact reaches this
 RECALL_QUERIES = 200
+REFINE_FACTOR = 4  # an IVF segment returns 4 x k candidates, scored exactly, of which the best k are kept
 ANNOTATION_MEMO = 2048  # parsed annotation records an IndexVersion keeps (about 3 MB)
 
 
@@ -88,94 +86,180 @@ class IndexSettings:
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class VectorCount:
+    """What `IndexVersion.vectors` is for a version of several segments: the live vectors' count and dimension."""
+
+    ntotal: int
+    d: int
+
+
 @dataclass
 class IndexVersion:
-    """One loaded, checked version of the index."""
+    """One loaded, checked version of the index: its segments seen as one table of chunk rows.
+
+    Row r is chunk r of `chunks`, the order a full build gives; deleted chunks have no row.
+    """
 
     path: Path
     manifest: dict
-    vectors: faiss.Index
+    segments: list[LoadedSegment]
     chunks: list[Chunk]
     articles: dict[str, Article]
-    keywords: Bm25 | None = None  # BM25 over the chunks' terms, row i for chunk i
-    matrix: np.ndarray | None = None  # vectors.npy, memory-mapped at load (stays valid if the folder goes)
-    annotation_offsets: np.ndarray | None = None  # annotations.offsets.npy: line i is bytes [o[i], o[i+1])
-    annotation_file: BinaryIO | None = None  # annotations.jsonl, open from load (read with os.pread)
+    segment_of: np.ndarray  # int32 per row: which segment holds it
+    local_of: np.ndarray  # int64 per row: its row inside that segment
+    global_of: list[np.ndarray]  # per segment, each of its rows' global row (-1 for deleted ones)
+    keywords: SegmentedBm25 | None = None
     _annotation_memo: dict[int, ChunkAnnotation] = field(default_factory=dict, repr=False)
+    _gathered: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def identity(self) -> bool:
+        """True when one segment holds every row in order, with none deleted (as after a full build)."""
+        return len(self.segments) == 1 and bool(self.segments[0].live.all())
+
+    @property
+    def vectors(self) -> faiss.Index | VectorCount:
+        """The FAISS index when one segment holds every row, else the live vectors' count and dimension."""
+        if self.identity:
+            return self.segments[0].search_index
+        return VectorCount(len(self.chunks), int(self.manifest["model"]["dimension"]))
 
     def annotations(self, rows: Sequence[int]) -> list[ChunkAnnotation]:
         """The stored annotations of chunks `rows`, in that order, reading only their lines.
 
-        The file was opened at load, so this keeps working after an update has replaced and
-        removed this version's folder (as the memory-mapped vectors do). The last
-        ANNOTATION_MEMO records read are kept, so a follow-up question's chunks cost nothing.
+        The files were opened at load, so this keeps working after an update has removed this
+        version's segments (as the memory-mapped vectors do). The last ANNOTATION_MEMO records
+        read are kept, so a follow-up question's chunks cost nothing.
 
         >>> version.annotations([0])[0].sentences  # doctest: +SKIP
         ((0, 41), (42, 97))
         """
-        offsets, handle = self.annotation_offsets, self.annotation_file
-        if offsets is None or handle is None:
-            raise QAError(f"the index in {self.path} holds no annotations; rebuild it with "
-                          f"`.venv/bin/python -m index --full`")
         out = []
         memo = self._annotation_memo
         for row in rows:
             if row not in memo:
-                if not 0 <= row < len(offsets) - 1:
-                    raise IndexError(f"chunk row {row} is out of range: the index has {len(offsets) - 1} chunks")
-                start, end = int(offsets[row]), int(offsets[row + 1])
+                if not 0 <= row < len(self.chunks):
+                    raise IndexError(f"chunk row {row} is out of range: the index has {len(self.chunks)} chunks")
+                segment = self.segments[self.segment_of[row]]
+                local = int(self.local_of[row])
+                offsets, handle = segment.annotation_offsets, segment.annotation_file
+                start, end = int(offsets[local]), int(offsets[local + 1])
                 if len(memo) >= ANNOTATION_MEMO:
                     del memo[next(iter(memo))]  # the oldest read
                 memo[row] = ChunkAnnotation.from_json(os.pread(handle.fileno(), end - start, start))
             out.append(memo[row])
         return out
 
+    def _in_row_order(self, per_segment: list[list]) -> list:
+        return [per_segment[s][l] for s, l in zip(self.segment_of.tolist(), self.local_of.tolist())]
+
     def annotation_lines(self) -> list[str]:
-        """annotations.jsonl's lines as written (an update copies those of unchanged chunks unparsed)."""
-        handle = self.annotation_file
-        data = os.pread(handle.fileno(), os.fstat(handle.fileno()).st_size, 0) if handle else b""
-        return data.decode("utf-8").split("\n")[:-1]  # every line ends with "\n"
+        """Each row's annotations.jsonl line as written."""
+        lines = []
+        for segment in self.segments:
+            handle = segment.annotation_file
+            data = os.pread(handle.fileno(), os.fstat(handle.fileno()).st_size, 0)
+            lines.append(data.decode("utf-8").split("\n")[:-1])  # every line ends with "\n"
+        return self._in_row_order(lines)
 
     def chunk_terms(self) -> list[list[str]]:
-        """Each chunk's keyword terms, read from terms.jsonl."""
-        return _read_jsonl(self.path / "terms.jsonl")
-
-    def term_lines(self) -> list[str]:
-        """terms.jsonl's lines as written (an update copies those of unchanged chunks unparsed)."""
-        with (self.path / "terms.jsonl").open(encoding="utf-8") as f:
-            return [line.rstrip("\n") for line in f if line.strip()]
-
-    def term_rows(self) -> TermRows:
-        """The chunks' terms counted, as an update builds on them (memory-mapped)."""
-        return load_term_rows(self.path / "keywords")
+        """Each row's keyword terms, read from its segment's terms.jsonl."""
+        return self._in_row_order([_read_jsonl(s.path / "terms.jsonl") for s in self.segments])
 
     def search(self, query_vectors: np.ndarray, k: int, *,
                within: RowSubset | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none).
+        """Scores and chunk rows of the k nearest chunks for each query vector (-1 where none), best
+        first, equal scores in row order.
 
-        `within` restricts the search to those rows inside FAISS (its ID selector), so k rows come
-        back whenever k are allowed. An IVF index probes only `nprobe` lists, which may hold fewer
-        than k allowed rows; such a query is searched exactly over the allowed rows' vectors instead.
+        Each segment is searched for its best live rows (inside FAISS, with an ID selector when some
+        are deleted or `within` restricts them): k from an exact index, REFINE_FACTOR x k from an IVF
+        one. An IVF index probes only `nprobe` lists, which may hold fewer than k allowed rows; such a
+        query is searched exactly over the allowed rows' vectors instead. Every candidate is then
+        scored exactly from the stored float32 vectors (IVF scores come from 8-bit codes), so a
+        chunk's score does not depend on which segment holds it or how that segment was trained:
+        a version of several segments ranks as a full build of the same articles does.
         """
         query_vectors = np.ascontiguousarray(query_vectors, dtype=np.float32)
-        if within is None:
-            return self.vectors.search(query_vectors, k)
-        wanted = min(k, len(within.rows))
-        if wanted == 0:
+        wanted = None
+        if within is not None and not self.identity:
+            wanted = np.zeros(len(self.chunks), dtype=bool)
+            wanted[within.rows] = True
+        found_scores, found_rows = [], []
+        for number, segment in enumerate(self.segments):
+            rows = self.global_of[number]
+            if not segment.size:  # a compaction of articles that were all deleted leaves an empty segment
+                continue
+            if self.identity:
+                subset = within
+            elif wanted is None:
+                subset = None if segment.live.all() else RowSubset.from_mask(segment.live)
+            else:
+                subset = RowSubset.from_mask((rows >= 0) & wanted[np.maximum(rows, 0)])
+                if not len(subset):
+                    continue
+            fetch = k * REFINE_FACTOR if faiss.try_extract_index_ivf(segment.search_index) is not None else k
+            _, local = _search_segment(segment, query_vectors, fetch, subset, None if subset is None else subset.rows)
+            found_scores.append(_exact_scores(segment.matrix, local, query_vectors))
+            found_rows.append(np.where(local >= 0, rows[np.maximum(local, 0)], -1))
+        if not found_scores:
             return np.full((len(query_vectors), k), -np.inf, dtype=np.float32), np.full((len(query_vectors), k), -1)
-        ivf = faiss.try_extract_index_ivf(self.vectors)
-        params = (faiss.SearchParametersIVF(sel=within.selector, nprobe=ivf.nprobe) if ivf is not None
-                  else faiss.SearchParameters(sel=within.selector))
-        scores, rows = self.vectors.search(query_vectors, k, params=params)
-        for q in np.flatnonzero((rows[:, :wanted] < 0).any(axis=1)):
-            scores[q], rows[q] = _exact_within(self.all_vectors(), query_vectors[q], within.rows, k)
-        return scores, rows
+        scores, rows = np.concatenate(found_scores, axis=1), np.concatenate(found_rows, axis=1)
+        out_scores = np.full((len(query_vectors), k), -np.inf, dtype=np.float32)
+        out_rows = np.full((len(query_vectors), k), -1, dtype=np.int64)
+        for q in range(len(query_vectors)):
+            order = np.lexsort((rows[q], -scores[q]))[:k]  # by score, then by row
+            order = order[rows[q][order] >= 0]
+            out_scores[q, : len(order)], out_rows[q, : len(order)] = scores[q][order], rows[q][order]
+        return out_scores, out_rows
 
     def all_vectors(self) -> np.ndarray:
-        """Every stored vector, row i for chunk i (memory-mapped, read-only)."""
-        if self.matrix is None or not self.chunks:
-            return np.zeros((0, self.vectors.d), dtype=np.float32)
-        return self.matrix
+        """Every live vector, row i for chunk i (memory-mapped when one segment holds them all, else gathered once)."""
+        dimension = int(self.manifest["model"]["dimension"])
+        if not self.chunks:
+            return np.zeros((0, dimension), dtype=np.float32)
+        if self.identity:
+            return self.segments[0].matrix
+        if self._gathered is None:
+            out = np.empty((len(self.chunks), dimension), dtype=np.float32)
+            for number, segment in enumerate(self.segments):
+                mine = self.segment_of == number
+                if mine.any():
+                    out[mine] = segment.matrix[self.local_of[mine]]
+            self._gathered = out
+        return self._gathered
+
+
+def _exact_scores(matrix: np.ndarray | None, local: np.ndarray, query_vectors: np.ndarray) -> np.ndarray:
+    """Inner products of each query with its candidate rows' stored vectors (-inf for -1), one row at a
+    time in the same order of additions whatever the batch, so equal inputs give equal scores."""
+    scores = np.full(local.shape, -np.inf, dtype=np.float32)
+    if matrix is None:
+        return scores
+    for q in range(len(local)):
+        present = local[q] >= 0
+        if present.any():
+            vectors = np.asarray(matrix[local[q][present]], dtype=np.float32)
+            scores[q][present] = np.sum(vectors * query_vectors[q], axis=1, dtype=np.float32)
+    return scores
+
+
+def _search_segment(segment: LoadedSegment, query_vectors: np.ndarray, k: int, subset: RowSubset | None,
+                    allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """One segment's k best rows (its own numbering) for each query, only `subset`'s rows when given."""
+    index = segment.search_index
+    if subset is None:
+        return index.search(query_vectors, k)
+    wanted = min(k, len(allowed))
+    if wanted == 0:
+        return np.full((len(query_vectors), k), -np.inf, dtype=np.float32), np.full((len(query_vectors), k), -1)
+    ivf = faiss.try_extract_index_ivf(index)
+    params = (faiss.SearchParametersIVF(sel=subset.selector, nprobe=ivf.nprobe) if ivf is not None
+              else faiss.SearchParameters(sel=subset.selector))
+    scores, rows = index.search(query_vectors, k, params=params)
+    for q in np.flatnonzero((rows[:, :wanted] < 0).any(axis=1)):
+        scores[q], rows[q] = _exact_within(segment.matrix, query_vectors[q], allowed, k)
+    return scores, rows
 
 
 @dataclass(frozen=True)
@@ -225,7 +309,7 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
                keywords: bool = True) -> IndexVersion:
     """Load the live index version and check it is whole and matches the code.
 
-    `keywords=False` skips the BM25 index (an update reads only its counted terms).
+    `keywords=False` skips the BM25 index.
 
     Raises:
         IndexNotFoundError: nothing built yet.
@@ -236,42 +320,112 @@ def load_index(index_dir: Path | str | None = None, *, expect_model: ModelIdenti
     if path is None or not (path / "manifest.json").is_file():
         raise IndexNotFoundError(index_dir)
     try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        manifest = read_json(path / "manifest.json")
         _check_manifest(index_dir, manifest, expect_model)
-        vectors = read_faiss(path / "vectors.faiss")
-        if "nprobe" in manifest.get("faiss", {}):
-            faiss.extract_index_ivf(vectors).nprobe = int(manifest["faiss"]["nprobe"])
-        chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
-        articles = {a.doc_id: a for a in read_articles(path)}
-        keyword_index = load_keywords(path / "keywords") if keywords else None
-        matrix = np.load(path / "vectors.npy", mmap_mode="r") if manifest["chunk_count"] else None
-        offsets = np.load(path / "annotations.offsets.npy", mmap_mode="r")
-        annotation_file = (path / "annotations.jsonl").open("rb", buffering=0)
-        annotation_bytes = os.fstat(annotation_file.fileno()).st_size
-        counts = {"vectors": (vectors.ntotal, manifest["chunk_count"]),
-                  "stored vectors": (len(matrix) if matrix is not None else 0, manifest["chunk_count"]), "chunks": (len(chunks), manifest["chunk_count"]),
-                  "articles": (len(articles), manifest["article_count"]),
-                  "dimension": (vectors.d, manifest["model"]["dimension"]),
-                  "annotation offsets": (len(offsets), manifest["chunk_count"] + 1),
-                  "annotation bytes": (int(offsets[-1]) if len(offsets) else -1, annotation_bytes),
-                  **({"keyword rows": (keyword_index.num_docs, manifest["chunk_count"])}
-                     if keyword_index is not None else {})}
+        wrong: dict[str, tuple[object, object]] = {}
+        segments, chunk_lists, articles = [], [], {}
+        for entry in manifest["segments"]:
+            segment, chunks, found = _load_segment(index_dir, entry, int(manifest["model"]["dimension"]), wrong)
+            segments.append(segment)
+            chunk_lists.append(chunks)
+            articles.update(found)
+        if wrong:
+            raise IndexMismatchError(index_dir, wrong)
+        segment_of, local_of, global_of = _row_order(segments)
+        chunks = [chunk_lists[s][l] for s, l in zip(segment_of.tolist(), local_of.tolist())]
+        keyword_index = (SegmentedBm25([(load_parts(s.path), g) for s, g in zip(segments, global_of)], len(chunks))
+                         if keywords else None)
+        counts = {"chunks": (len(chunks), manifest["chunk_count"]),
+                  "articles": (len(articles), manifest["article_count"])}
     except QAError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:  # JSON, FAISS or field damage
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as e:  # JSON, FAISS or field damage
         raise QAError(f"the index in {path} is damaged ({type(e).__name__}: {str(e)[:200]}); rebuild it with "
                       f"`.venv/bin/python -m index --full --index-dir {index_dir}`") from e
-    wrong = {k: v for k, v in counts.items() if v[0] != v[1]}
+    wrong.update({k: v for k, v in counts.items() if v[0] != v[1]})
     if wrong:
         raise IndexMismatchError(index_dir, wrong)
-    return IndexVersion(path=path, manifest=manifest, vectors=vectors, chunks=chunks, articles=articles,
-                        keywords=keyword_index, matrix=matrix, annotation_offsets=offsets,
-                        annotation_file=annotation_file)
+    return IndexVersion(path=path, manifest=manifest, segments=segments, chunks=chunks, articles=articles,
+                        segment_of=segment_of, local_of=local_of, global_of=global_of, keywords=keyword_index)
+
+
+def _load_segment(index_dir: Path, entry: dict, dimension: int,
+                  wrong: dict) -> tuple[LoadedSegment, list[Chunk], dict[str, Article]]:
+    """One segment opened and checked (differences go into `wrong`), its chunks, and its live articles."""
+    path = index_dir / entry["name"]
+    if "/" in entry["name"] or not entry["name"].startswith("s-"):
+        raise ValueError(f"segment name {entry['name']!r}")
+    rows = SegmentRows.read(path)
+    live = live_mask(rows, entry.get("deleted", []))
+    search_index = read_faiss(path / "vectors.faiss")
+    ivf = faiss.try_extract_index_ivf(search_index)
+    if ivf is not None and "nprobe" in entry.get("faiss", {}):
+        ivf.nprobe = int(entry["faiss"]["nprobe"])
+    chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
+    gone = set(entry.get("deleted", []))
+    articles = {a.doc_id: a for a in read_segment_articles(path) if a.doc_id not in gone}
+    matrix = np.load(path / "vectors.npy", mmap_mode="r") if entry["chunk_count"] else None
+    offsets = np.load(path / "annotations.offsets.npy", mmap_mode="r")
+    annotation_file = (path / "annotations.jsonl").open("rb", buffering=0)
+    annotation_bytes = os.fstat(annotation_file.fileno()).st_size
+    n = entry["chunk_count"]
+    counts = {"vectors": (search_index.ntotal, n), "stored vectors": (len(matrix) if matrix is not None else 0, n),
+              "chunks": (len(chunks), n), "rows": (len(live), n),
+              "articles": (len(rows), entry["article_count"]),
+              "dimension": (search_index.d, dimension), "annotation offsets": (len(offsets), n + 1),
+              "annotation bytes": (int(offsets[-1]) if len(offsets) else -1, annotation_bytes)}
+    wrong.update({f"{entry['name']} {k}": v for k, v in counts.items() if v[0] != v[1]})
+    segment = LoadedSegment(path=path, entry=entry, rows=rows, live=live, search_index=search_index, matrix=matrix,
+                            annotation_offsets=offsets, annotation_file=annotation_file)
+    return segment, chunks, articles
+
+
+def _row_order(segments: list[LoadedSegment]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """(segment of each global row, its row there, each segment's rows' global rows): live articles in id order."""
+    doc_ids, where, first, count = [], [], [], []
+    for number, segment in enumerate(segments):
+        table = segment.rows
+        for doc_id, start, size in zip(table.doc_ids, table.first.tolist(), table.count.tolist()):
+            if size and segment.live[start]:
+                doc_ids.append(doc_id)
+                where.append(number)
+                first.append(start)
+                count.append(size)
+            elif not size and doc_id not in segment.entry.get("deleted", ()):
+                doc_ids.append(doc_id)  # an article with no chunks still orders nothing
+                where.append(number)
+                first.append(start)
+                count.append(0)
+    order = sorted(range(len(doc_ids)), key=doc_ids.__getitem__)
+    where_a = np.asarray(where, dtype=np.int32)[order]
+    first_a = np.asarray(first, dtype=np.int64)[order]
+    count_a = np.asarray(count, dtype=np.int64)[order]
+    total = int(count_a.sum())
+    starts = np.cumsum(count_a) - count_a
+    segment_of = np.repeat(where_a, count_a)
+    local_of = np.repeat(first_a, count_a) + (np.arange(total, dtype=np.int64) - np.repeat(starts, count_a))
+    global_of = []
+    for number, segment in enumerate(segments):
+        rows = np.full(segment.size, -1, dtype=np.int64)
+        mine = np.flatnonzero(segment_of == number)
+        rows[local_of[mine]] = mine
+        global_of.append(rows)
+    return segment_of, local_of, global_of
+
+
+def read_segment_articles(segment: Path) -> list[Article]:
+    """Every article stored in one segment folder (articles.jsonl), deleted ones included."""
+    return [Article(**row) for row in _read_jsonl(segment / "articles.jsonl")]
 
 
 def read_articles(version: Path) -> list[Article]:
-    """The articles of one version folder (articles.jsonl)."""
-    return [Article(**row) for row in _read_jsonl(version / "articles.jsonl")]
+    """The live articles of one version folder, from its segments, in id order."""
+    manifest = read_json(version / "manifest.json")
+    found: dict[str, Article] = {}
+    for entry in manifest["segments"]:
+        gone = set(entry.get("deleted", []))
+        found.update((a.doc_id, a) for a in read_segment_articles(version.parent / entry["name"]) if a.doc_id not in gone)
+    return [found[k] for k in sorted(found)]
 
 
 def read_faiss(path: Path) -> faiss.Index:
@@ -286,7 +440,7 @@ def read_manifest(index_dir: Path) -> dict | None:
     """The live version's manifest, or None when there is none or it cannot be read (cheap: no vectors)."""
     try:
         path = current_version_path(index_dir)
-        return json.loads((path / "manifest.json").read_text(encoding="utf-8")) if path else None
+        return read_json(path / "manifest.json") if path else None
     except (QAError, OSError, ValueError):
         return None
 
@@ -304,6 +458,12 @@ def _check_manifest(index_dir: Path, manifest: dict, expect_model: ModelIdentity
         raise IndexMismatchError(index_dir, wrong)
 
 
+def read_json(path: Path):
+    """A JSON file's value (orjson: the manifest and listing of a 100,000-article archive are ~10 MB each,
+    which the standard library parses in a tenth of a second and writes in two)."""
+    return orjson.loads(path.read_bytes())
+
+
 def _read_jsonl(path: Path) -> list:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -317,20 +477,14 @@ def terms_line(terms: list[str]) -> str:
     return _JSON_LINE(terms)
 
 
-def _write_jsonl(path: Path, rows: list) -> None:
-    _write_lines(path, [_JSON_LINE(row) for row in rows])
+def build_manifest(*, model: ModelIdentity, settings: IndexSettings, segments: list[dict], articles: dict[str, str],
+                   counts: dict[str, int], stats: dict) -> dict:
+    """The manifest of a new version: what built it, from what, the segments it is made of, and how to check it.
 
-
-def _write_lines(path: Path, lines: list[str]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        f.write("".join(line + "\n" for line in lines))
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: list[Chunk],
-                   articles: list[Article], stats: dict) -> dict:
-    """The manifest of a new version: what built it, from what, and how to check it."""
+    articles: each live article's content hash, by id; counts: "chunk_count", "token_count" and
+    "llm_token_count" over the live chunks. "faiss" repeats the largest segment's FAISS settings.
+    """
+    largest = max(segments, key=lambda s: s["chunk_count"]) if segments else {"faiss": {}}
     return {
         "format_version": FORMAT_VERSION,
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -338,12 +492,13 @@ def build_manifest(*, model: ModelIdentity, settings: IndexSettings, chunks: lis
         "model": model.as_dict(),
         "annotation": settings.annotator().as_dict(),
         "chunking": dataclasses.asdict(settings.chunking),
-        "faiss": {"factory": settings.faiss_factory, "metric": "inner_product"},  # completed by write_version
-        "chunk_count": len(chunks),
+        "faiss": {"factory": settings.faiss_factory, "metric": "inner_product", **largest["faiss"]},
+        "chunk_count": counts["chunk_count"],
         "article_count": len(articles),
-        "token_count": sum(c.n_tokens for c in chunks),
-        "llm_token_count": sum(c.n_llm_tokens for c in chunks),
-        "articles": {a.doc_id: a.content_hash for a in articles},
+        "token_count": counts["token_count"],
+        "llm_token_count": counts["llm_token_count"],
+        "segments": segments,
+        "articles": articles,
         "stats": stats,
         "versions": _package_versions(),
     }
@@ -359,66 +514,49 @@ def _package_versions() -> dict[str, str]:
     return versions
 
 
-def write_version(index_dir: Path, *, vectors: np.ndarray, chunks: list[Chunk], articles: list[Article],
-                  manifest: dict, term_rows: TermRows, term_lines: list[str], annotation_lines: list[str],
-                  reuse: SearchIndexReuse | None = None) -> Path:
-    """Write a complete new version beside the live one, then switch CURRENT to it atomically.
+def write_version(index_dir: Path, *, manifest: dict, listing: dict[str, list]) -> Path:
+    """Write a version folder naming segments already written, then switch CURRENT to it atomically.
 
-    term_rows and term_lines: each chunk's terms counted (index.keywords.assemble) and as JSON lines
-    (`terms_line`). annotation_lines: each chunk's `ChunkAnnotation.to_json()`. reuse: the previous
-    version's search index and which of its rows the new one keeps, so that an IVF index is updated
-    rather than trained again (see update_search_index).
-    A kill at any moment leaves either the old version live or the new one, never a mix.
+    listing: each indexed file's [size, mtime_ns, content hash] by its path in the corpus folder.
+    A kill at any moment leaves either the old version live or the new one, never a mix: the
+    segments are complete before the manifest that names them is written, and the manifest is
+    written last in a folder that only its rename makes visible.
     """
-    if not len(vectors) == len(chunks) == len(term_rows) == len(term_lines) == len(annotation_lines):
-        raise ValueError(f"{len(vectors)} vectors, {len(term_rows)} term rows, {len(term_lines)} term lines and "
-                         f"{len(annotation_lines)} annotation lines for {len(chunks)} chunks")
     index_dir.mkdir(parents=True, exist_ok=True)
-    name = f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    name = new_name("v")
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    with (tmp / "vectors.npy").open("wb") as f:
-        np.save(f, vectors)
-        f.flush()
-        os.fsync(f.fileno())
-    factory = manifest["faiss"].get("factory", FAISS_FACTORY)
-    updated = update_search_index(reuse, vectors, factory) if reuse is not None else None
-    search_index, info = updated or build_search_index(vectors, int(manifest["model"]["dimension"]), factory)
-    faiss.write_index(search_index, str(tmp / "vectors.faiss"))
-    info["bytes_per_chunk"] = round((tmp / "vectors.faiss").stat().st_size / max(1, len(vectors)), 1)
-    manifest = {**manifest, "faiss": {**manifest["faiss"], **info}}
-    _write_jsonl(tmp / "chunks.jsonl", [vars(c) for c in chunks])  # flat dataclasses: vars() is asdict, 10x faster
-    _write_jsonl(tmp / "articles.jsonl", [vars(a) for a in articles])
-    _write_lines(tmp / "terms.jsonl", term_lines)
-    write_annotations(tmp, annotation_lines)
-    save_keywords(term_rows, tmp / "keywords")
-    files = [f for f in sorted(tmp.rglob("*")) if f.is_file()]
-    for f in files:  # FAISS and numpy write without syncing: push every file to disk before the manifest
-        _fsync_file(f)
-    for folder in sorted({f.parent for f in files} - {tmp}):
-        _fsync_dir(folder)
-    manifest["files"] = {str(f.relative_to(tmp)): f.stat().st_size for f in files}
-    _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    (tmp / "listing.json").write_bytes(orjson.dumps(listing))
+    files = fsync_tree(tmp)
+    manifest = {**manifest, "files": {**{f"{s['name']}/{f}": size for s in manifest["segments"]
+                                         for f, size in s["files"].items()}, **files}}
+    _write_atomic(tmp / "manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2).decode("utf-8"))
     _fsync_dir(tmp)
     final = index_dir / name
     os.replace(tmp, final)
+    _fsync_dir(index_dir)
     _write_atomic(index_dir / "CURRENT", name + "\n")
     _fsync_dir(index_dir)
     return final
 
 
-def write_annotations(folder: Path, lines: list[str]) -> None:
-    """annotations.jsonl and its table of line starts (annotations.offsets.npy, int64, len(lines) + 1)."""
-    encoded = [(line + "\n").encode("utf-8") for line in lines]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(b) for b in encoded], dtype=np.int64)
-    with (folder / "annotations.jsonl").open("wb") as f:
-        f.write(b"".join(encoded))
-        f.flush()
-        os.fsync(f.fileno())
-    with (folder / "annotations.offsets.npy").open("wb") as f:
-        np.save(f, offsets)
+def read_listing(version: Path) -> dict[str, list]:
+    """A version's listing.json: [size, mtime_ns, content hash] by corpus path; empty if unreadable."""
+    try:
+        listing = read_json(version / "listing.json")
+    except (OSError, ValueError):
+        return {}
+    return listing if isinstance(listing, dict) else {}
+
+
+def fsync_tree(folder: Path) -> dict[str, int]:
+    """Push every file under `folder` and its subfolders to disk; their sizes by relative path."""
+    files = [f for f in sorted(folder.rglob("*")) if f.is_file()]
+    for f in files:  # FAISS and numpy write without syncing
+        _fsync_file(f)
+    for sub in sorted({f.parent for f in files} | {folder}):
+        _fsync_dir(sub)
+    return {str(f.relative_to(folder)): f.stat().st_size for f in files}
 
 
 def build_search_index(vectors: np.ndarray, dimension: int, factory: str = FAISS_FACTORY, *,
@@ -597,19 +735,29 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_versions(index_dir: Path) -> int:
-    """Delete leftovers of killed updates and superseded versions; returns how many went."""
+def remove_stale_versions(index_dir: Path, *, live: dict | None = None) -> int:
+    """Delete leftovers of killed updates, superseded versions and segments no live version names;
+    returns how many went. `live`: the live manifest, if already read.
+
+    A reader that loaded a removed version keeps working: it holds its segments' files open or
+    memory-mapped, which outlive their names.
+    """
     if not index_dir.is_dir():
         return 0
     try:
+        manifest = live
         live = current_version_path(index_dir)
+        if manifest is None and live is not None:
+            manifest = read_json(live / "manifest.json")  # missing or damaged: keep everything (below)
+        referenced = {s["name"] for s in manifest["segments"]} if live is not None else set()
         keep_versions = False
-    except QAError:  # a damaged CURRENT: keep every version until a new one is live
-        live, keep_versions = None, True
+    except (QAError, OSError, ValueError, KeyError, TypeError):  # a damaged CURRENT or manifest: keep all until a new one is live
+        live, referenced, keep_versions = None, set(), True
     removed = 0
     for entry in index_dir.iterdir():
         stale_tmp = entry.name.startswith(".tmp-") or (entry.name.startswith(".CURRENT.") and entry.suffix == ".tmp")
-        superseded = entry.name.startswith("v-") and entry != live and not keep_versions
+        superseded = (entry.name.startswith("v-") and entry != live
+                      or entry.name.startswith("s-") and entry.name not in referenced) and not keep_versions
         if stale_tmp or superseded:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
             removed += 1

@@ -6,6 +6,7 @@ The heavy run (`python -m eval chaos --trials 50`) stays in eval; here two trial
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -106,9 +107,12 @@ def test_the_state_must_be_all_before_or_all_after(table):
 
 
 def test_leftovers_are_what_a_fresh_build_does_not_have(tmp_path: Path):
-    def index_folder(name: str, *extra: str) -> Path:
+    def index_folder(name: str, *extra: str, segments: tuple[str, ...] = ("s-1",)) -> Path:
         folder = tmp_path / name
-        (folder / "v-live" / "keywords").mkdir(parents=True)
+        (folder / "v-live").mkdir(parents=True)
+        (folder / "v-live" / "manifest.json").write_text(json.dumps({"segments": [{"name": s} for s in segments]}))
+        for segment in segments:
+            (folder / segment / "keywords").mkdir(parents=True)
         (folder / "CURRENT").write_text("v-live\n")
         (folder / "LOCK").touch()
         for entry in extra:
@@ -116,16 +120,17 @@ def test_leftovers_are_what_a_fresh_build_does_not_have(tmp_path: Path):
         return folder
 
     fresh = index_folder("fresh", "cache")
-    clean = index_folder("clean", "cache")
-    dirty = index_folder("dirty", "cache", ".tmp-v-2", "v-old", "v-live/stray")
+    clean = index_folder("clean", "cache", segments=("s-2", "s-3"))  # other names, two segments: no leftover
+    dirty = index_folder("dirty", "cache", ".tmp-v-2", ".tmp-s-4", "v-old", "s-old", "v-live/stray")
 
-    assert stray_entries(dirty) == [".tmp-v-2", "cache", "v-old"]
+    assert stray_entries(clean) == ["cache"]
+    assert stray_entries(dirty) == [".tmp-s-4", ".tmp-v-2", "cache", "s-old", "v-old"]
     assert leftover_problems(clean, fresh) == []
     (dirty / "cache" / "records.bin").touch()
     (dirty / "v-old" / "keywords").mkdir()
     assert leftover_problems(dirty, fresh) == [
         "left behind in the index folder (a fresh build has no such files): "
-        "['.tmp-v-2', '<live>/stray', 'cache/records.bin', 'v-old']"]
+        "['.tmp-s-4', '.tmp-v-2', '<live>/stray', 'cache/records.bin', 's-old']"]  # the first five
 
 
 def test_the_scratch_corpus_is_the_same_for_the_same_seed_and_its_changes_keep_files_loadable(tmp_path, make_corpus,
@@ -179,3 +184,12 @@ def test_a_short_chaos_run_finds_nothing_wrong(make_corpus, topic_articles, embe
     assert report.articles[0] == 5 and sum(report.outcomes.values()) == 2
     assert sorted(p.name for p in (tmp_path / "work" / "logs").iterdir())[:2] == ["000-build.log", "001-again.log"]
     assert corpus.exists() and sorted(p.name for p in corpus.rglob("*.md")) == ["chess.md", "volcano.md"]
+
+
+@pytest.mark.slow
+def test_kills_inside_a_compaction_leave_a_whole_index(make_corpus, topic_articles, embedder, tmp_path):
+    report = run_chaos(make_corpus(topic_articles), trials=4, seed=5, extra_articles=2, modes=("compacting",),
+                       embedder=embedder, progress=False)
+
+    assert report.failures == [] and report.aborted is None, report.table()
+    assert report.compactions >= 1 and "inside a compaction" in report.table()

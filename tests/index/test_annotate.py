@@ -180,10 +180,12 @@ def test_stored_annotations_equal_annotating_the_chunk_afresh(make_corpus, topic
     assert version.annotations([2, 0]) == [version.annotations([2])[0], version.annotations([0])[0]]
     manifest = version.manifest
     assert manifest["annotation"] == annotator_identity().as_dict()
-    assert {"annotations.jsonl", "annotations.offsets.npy"} <= set(manifest["files"])
-    offsets = np.load(version.path / "annotations.offsets.npy")
+    [segment] = version.segments
+    assert {f"{segment.path.name}/annotations.jsonl", f"{segment.path.name}/annotations.offsets.npy"} <= set(
+        manifest["files"])
+    offsets = np.load(segment.path / "annotations.offsets.npy")
     assert offsets.dtype == np.int64 and len(offsets) == len(version.chunks) + 1
-    assert offsets[-1] == (version.path / "annotations.jsonl").stat().st_size
+    assert offsets[-1] == (segment.path / "annotations.jsonl").stat().st_size
     with pytest.raises(IndexError):
         version.annotations([len(version.chunks)])
 
@@ -273,7 +275,7 @@ def test_a_new_annotation_version_rebuilds_everything_with_a_reason(make_corpus,
 def test_an_offsets_table_that_disagrees_with_the_chunks_is_refused(make_corpus, topic_articles, tmp_path, build):
     build(make_corpus(topic_articles), tmp_path / "index", settings=SETTINGS)
     version = load_index(tmp_path / "index")
-    np.save(version.path / "annotations.offsets.npy", np.zeros(3, dtype=np.int64))
+    np.save(version.segments[0].path / "annotations.offsets.npy", np.zeros(3, dtype=np.int64))
 
     with pytest.raises(IndexMismatchError) as caught:
         load_index(tmp_path / "index")

@@ -39,5 +39,5 @@ def test_two_updates_at_once_one_runs_the_other_is_refused_and_nothing_is_corrup
     chunking = IndexSettings().chunking
     assert version.chunks == [c for a in articles for c in chunk_article(
         a, settings=chunking, token_spans=load_token_counter(), count_llm_tokens=count_llm_tokens)]
-    assert sorted(p.name for p in index_dir.iterdir() if not p.name.startswith(("CURRENT", "LOCK"))) == [
-        version.path.name]
+    assert sorted(p.name for p in index_dir.iterdir() if not p.name.startswith(("CURRENT", "LOCK"))) == sorted(
+        [version.path.name, *(s.path.name for s in version.segments)])

@@ -19,12 +19,14 @@ def test_a_no_change_update_removes_every_leftover_of_a_killed_one(make_corpus, 
     cache.append([text_key("a chunk of the version that went live")], embedder.embed_passages(["a chunk"]))
     (index_dir / ".tmp-v-20990101T000000-abcdef").mkdir()
     (index_dir / "v-20000101T000000-abcdef").mkdir()
+    (index_dir / "s-20000101T000000-abcdef").mkdir()  # a segment no live version names
     (index_dir / ".CURRENT.abcdef.tmp").write_text("v-20000101T000000-abcdef\n", encoding="utf-8")
 
     summary = update_index(corpus, index_dir, embedder=embedder, progress=False)
 
     assert summary.written is None and load_index(index_dir).path == live
-    assert sorted(p.name for p in index_dir.iterdir()) == sorted(["CURRENT", "LOCK", live.name])
+    segments = [s.path.name for s in load_index(index_dir).segments]
+    assert sorted(p.name for p in index_dir.iterdir()) == sorted(["CURRENT", "LOCK", live.name, *segments])
 
 
 def test_an_update_killed_before_its_switch_keeps_its_cache_for_the_next_one(make_corpus, topic_articles, embedder,

@@ -23,6 +23,7 @@ import pytest
 from index.store import FORMAT_VERSION
 from index.update import UpdateSummary
 
+import index.segments
 import index.store
 import index.update
 from index import (ChunkSettings, IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexSettings, QAError,
@@ -122,7 +123,9 @@ def test_the_manifest_records_what_built_the_index(corpus, index_dir, build):
     assert manifest["settings_fingerprint"] == SETTINGS.fingerprint(model_identity())
     built_at = dt.datetime.fromisoformat(manifest["built_at"])
     assert built_at.utcoffset() == dt.timedelta(0) and abs(dt.datetime.now(dt.timezone.utc) - built_at).seconds < 300
-    lines = (version.path / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    [segment] = manifest["segments"]
+    assert segment["deleted"] == [] and segment["chunk_count"] == len(version.chunks)
+    lines = (index_dir / segment["name"] / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["chunk_id"] for line in lines] == [c.chunk_id for c in version.chunks]
 
 
@@ -251,34 +254,25 @@ def test_deleting_an_article_removes_its_chunks_and_vectors(corpus, index_dir, b
     assert all(np.array_equal(v, old[k]) for k, v in vectors_by_chunk(after).items())
 
 
-def test_above_the_exact_search_size_updates_take_over_the_trained_ivf_index(corpus, index_dir, build, monkeypatch,
-                                                                            embedder):
-    import faiss
-
+def test_above_the_exact_search_size_an_update_leaves_the_trained_ivf_segment_as_it_was(
+        corpus, index_dir, build, monkeypatch, embedder):
     monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 5)  # these few chunks get the large-archive index
     monkeypatch.setattr(index.store, "_nlist", lambda n: 4)
     build(corpus, index_dir, settings=SETTINGS)
-    first = load_index(index_dir).manifest["faiss"]
+    first = load_index(index_dir).manifest["segments"][0]
+    trained = (index_dir / first["name"] / "vectors.faiss").read_bytes()
     (corpus / "space.md").write_text(SPACE, encoding="utf-8")
-    build(corpus, index_dir, settings=SETTINGS)
-    added = load_index(index_dir).manifest["faiss"]
     (corpus / "chess.md").unlink()
-    volcano = corpus / "volcano.md"
-    volcano.write_text(volcano.read_text(encoding="utf-8") + "Ash reached the Juno probe's launch site.\n",
-                       encoding="utf-8")
     build(corpus, index_dir, settings=SETTINGS)
 
     after = load_index(index_dir)
-    last = after.manifest["faiss"]
-    assert first["type"] == "IVF4,SQ8" and first["trained_chunks"] == first["chunks"] and "updated_from" not in first
-    assert (added["updated_from"], added["removed"]) == (first["chunks"], 0)
-    assert added["added"] == added["chunks"] - first["chunks"] > 1 and added["trained_chunks"] == first["chunks"]
-    assert last["updated_from"] == added["chunks"] and last["removed"] > 0 and last["added"] > 0
-    assert after.vectors.ntotal == len(after.chunks) == last["chunks"]
-    searched = faiss.read_index(str(after.path / "vectors.faiss"))
-    faiss.extract_index_ivf(searched).nprobe = 4
-    _, own = searched.search(np.ascontiguousarray(after.all_vectors()), 1)
-    assert list(own[:, 0]) == list(range(len(after.chunks)))  # each row is found as itself, not as an old number
+    base, added = after.manifest["segments"]
+    assert first["faiss"]["type"] == "IVF4,SQ8" and base["name"] == first["name"] and base["deleted"] == ["chess"]
+    assert (index_dir / base["name"] / "vectors.faiss").read_bytes() == trained  # not trained or rewritten again
+    assert after.vectors.ntotal == len(after.chunks) == after.manifest["chunk_count"]
+    assert [c.doc_id for c in after.chunks] == sorted(c.doc_id for c in after.chunks)  # a full build's order
+    _, own = after.search(np.ascontiguousarray(after.all_vectors()), 1)
+    assert list(own[:, 0]) == list(range(len(after.chunks)))  # each row is found as itself, deleted rows never
     _, rows = after.search(embedder.embed_queries(["What did the probe study around Jupiter?"]), 1)
     assert after.chunks[rows[0][0]].doc_id == "space"
 
@@ -361,7 +355,7 @@ def test_a_different_model_identity_rebuilds_everything(corpus, index_dir, build
 
 def test_an_unreadable_previous_index_is_rebuilt_with_the_reason(corpus, index_dir, build):
     build(corpus, index_dir, settings=SETTINGS)
-    (load_index(index_dir).path / "chunks.jsonl").write_text("", encoding="utf-8")
+    (load_index(index_dir).segments[0].path / "chunks.jsonl").write_text("", encoding="utf-8")
 
     summary = build(corpus, index_dir, settings=SETTINGS)
 
@@ -415,13 +409,13 @@ def _fail_faiss_write(monkeypatch):
 
 
 def _fail_half_way_through_chunks(monkeypatch):
-    original = index.store._write_jsonl
+    original = index.segments.write_lines_with_offsets
 
     def half_then_fail(path, rows):
         original(path, rows[: len(rows) // 2])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index.store, "_write_jsonl", half_then_fail)
+    monkeypatch.setattr(index.segments, "write_lines_with_offsets", half_then_fail)
 
 
 def _fail_before_switching_current(monkeypatch):
@@ -610,19 +604,23 @@ def test_an_index_of_another_format_version_is_refused(corpus, index_dir, build)
 
 def test_a_chunk_table_that_disagrees_with_the_vectors_is_refused(corpus, index_dir, build):
     build(corpus, index_dir, settings=SETTINGS)
-    table = load_index(index_dir).path / "chunks.jsonl"
+    segment = load_index(index_dir).segments[0].path
+    table = segment / "chunks.jsonl"
     table.write_text("".join(table.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
 
     with pytest.raises(IndexMismatchError) as caught:
         load_index(index_dir)
 
-    assert "chunks" in caught.value.differences and "vectors" not in caught.value.differences
+    assert f"{segment.name} chunks" in caught.value.differences
+    assert f"{segment.name} vectors" not in caught.value.differences
 
 
 @pytest.mark.parametrize("damaged", ["manifest.json", "vectors.faiss"])
 def test_a_damaged_index_file_is_a_qa_error_with_the_rebuild_command(corpus, index_dir, build, damaged):
     build(corpus, index_dir, settings=SETTINGS)
-    (load_index(index_dir).path / damaged).write_bytes(b"\x00garbage")
+    version = load_index(index_dir)
+    folder = version.path if damaged == "manifest.json" else version.segments[0].path
+    (folder / damaged).write_bytes(b"\x00garbage")
 
     with pytest.raises(QAError, match="python -m index --full"):
         load_index(index_dir)
