@@ -25,7 +25,7 @@ help:
 	@echo "make chat   - set up .venv, build or update the index, serve the chat on http://127.0.0.1:7860"
 	@echo "make test   - set up .venv and run the whole test suite (browser tests need Chromium)"
 	@echo "make index  - build or update the index from corpus/"
-	@echo "make eval   - run every gold set (dev, seeds, lee, lee-own) and print per-split metrics"
+	@echo "make eval   - run every gold set (dev, seeds, lee, lee-own, lee-blind, lee50) and print per-split metrics"
 	@echo "make llm    - build .venv-llm (llama.cpp server, about 7 min) and serve Gemma 3 270M on 127.0.0.1:\$$LLM_PORT (8080)"
 	@echo "make chat LLM=local - the chat with generated answers from that local server"
 	@echo "make clean  - remove .venv and the built index"
