@@ -11,9 +11,9 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from qa.types import Passage
 from index.terms import normalise
 from qa.lexicon import HONORIFICS, PERSON_NOUNS
+from qa.types import Passage
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import DENIAL_WORDS, american_spelling, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, kind_of_noun
+from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, american_spelling,
+                        kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
 """spaCy's labels of names; a question's dates and figures are not names it must find."""

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
-from qa.lexicon import (NAMING_NOUNS, COUNTRIES, SETTLEMENT_NOUNS, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS, HONORIFICS, MEASURE_UNITS,
-                        LIGHT_VERBS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
-                        same_meaning)
+from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS,
+                        HONORIFICS, LIGHT_VERBS, MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS, PERSON_NOUNS,
+                        PERSON_PRONOUNS, PLACE_NOUNS, SETTLEMENT_NOUNS, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -520,18 +520,14 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
         if _looks_like_year(text) or _next_is(article, last, _MONTHS) or _prev_is(article, first, _MONTHS):
             continue
         unit = _unit_after(article, last, words)
-        fit, counted = 0.5, None
+        fit, counted, noun = 0.5, None, unit
         if question.unit and unit is not None and same_meaning(normalise(article.words[unit].lemma), question.unit):
             fit, counted = 1.0, _noun_run_end(article, unit)
             unit_seen = True
-            if _other_names_qualify(question, article, last, unit):
-                fit = OTHER_NAME_FIT  # "600 Al-Qaeda fighters" for "how many Uighur fighters": other fighters
         elif question.unit and unit is not None and article.words[unit].lemma in ("other", "more") and unit_seen:
             fit, counted = 1.0, unit  # "destroyed 40 homes and damaged 300 others": homes too
-        elif question.unit and (noun := _attached_to(article, first, last, question.unit)) is not None:
-            fit, counted = 0.95, (noun if last < noun <= last + 4 else None)
-            if _other_names_qualify(question, article, last, noun):
-                fit = OTHER_NAME_FIT
+        elif question.unit and (attached := _attached_to(article, first, last, question.unit)) is not None:
+            fit, counted, noun = 0.95, (attached if last < attached <= last + 4 else None), attached
         elif unit is not None and normalise(article.words[unit].lemma) in DURATION_UNITS | MEASURE_UNITS:
             fit = 0.2
         elif "%" in article.body[article.words[last].end:article.words[last].end + 1] or (
@@ -539,8 +535,8 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
             fit = 0.2
         elif question.unit and unit is not None and article.words[unit].pos == "NOUN":
             fit = OTHER_NOUN_FIT  # "*one* step closer", "15 *votes*" for "how many members": it counts something else
-            if _other_names_qualify(question, article, last, unit):
-                fit = OTHER_NAME_FIT
+        if noun is not None and fit > OTHER_NAME_FIT and _other_names_qualify(question, article, last, noun):
+            fit = OTHER_NAME_FIT  # "600 Al-Qaeda fighters" for "how many Uighur fighters": other fighters
         spans.append(_span_of(article, first, counted if counted is not None else last,
                               fit * _verb_fit(question, article, first)))
     return spans
