@@ -175,7 +175,8 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
         whole_with_title = whole | title
         # a name of two words counts only where the article writes it: "Melbourne Cup" is not
         # "Melbourne" and "World Cup"
-        unnamed = {stem for name in question.names if not _writes(article, name) for stem in name}
+        written = _written_stems(article) if question.names else None
+        unnamed = {stem for name in question.names if not _writes(article, written, name) for stem in name}
         for n, sentence in enumerate(article.sentences):
             near = own[n] | (own[n - 1] if n else set()) | (own[n + 1] if n + 1 < len(own) else set())
             coverage = local = relation = names = 0.0
@@ -232,24 +233,31 @@ def _other_figure(question: Question, row: Scored) -> bool:
     return False
 
 
-def _writes(article: ArticleText, name: tuple[str, ...]) -> bool:
+def _written_stems(article: ArticleText) -> tuple[list[list[str]], list[str]]:
+    """The article's stems once for `_writes`: the headline's and the body's content stems in
+    order ("@CBSNews" split into "CBS News"), and each word's stem (row i for word i)."""
+    sequences = [split_words(article.title or ""), [part for w in article.words for part in split_words(w.text)]]
+    content = [[stem for stem in map(stem_of, seq) if len(stem) > 1 and stem not in STOPWORDS] for seq in sequences]
+    return content, [stem_of(w.text) for w in article.words]
+
+
+def _writes(article: ArticleText, written: tuple[list[list[str]], list[str]], name: tuple[str, ...]) -> bool:
     """Whether the article may be about a name of two words or more: it writes the words in a row
     (initials, stopwords, hyphens and possessives aside; "@CBSNews" is "CBS News"), or it has the
     name's last word other than as the end of another name. "Melbourne Cup" is not in an article
     whose only cups are the "World Cup" and the "Hopman Cup"; "the Defence Ministry" may be the
-    "Afghan Defence Ministry"."""
-    sequences = [split_words(article.title or ""), [part for w in article.words for part in split_words(w.text)]]
+    "Afghan Defence Ministry". `written` is the article's `_written_stems`."""
+    sequences, word_stems = written
     n = len(name)
     for seq in sequences:
-        seq = [stem for stem in map(stem_of, seq) if len(stem) > 1 and stem not in STOPWORDS]
         for i, stem in enumerate(seq):
             if stem == name[0] and tuple(seq[i:i + n]) == name:
                 return True
     words = article.words
-    for i, w in enumerate(words):
-        if stem_of(w.text) == name[-1]:
+    for i, stem in enumerate(word_stems):
+        if stem == name[-1]:
             before = words[i - 1] if i else None
-            if before is None or before.pos != "PROPN" or stem_of(before.text) == name[-2]:
+            if before is None or before.pos != "PROPN" or word_stems[i - 1] == name[-2]:
                 return True
     return False
 
