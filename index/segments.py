@@ -2,7 +2,7 @@
 
 A segment folder (`s-<time>-<rand>/` in the index folder) holds some articles and all their chunks:
     vectors.npy             the chunks' vectors (float32, row i is line i of chunks.jsonl), memory-mapped
-    vectors.faiss           the FAISS search index over those rows (exact up to EXACT_MAX_CHUNKS, IVF beyond)
+    vectors.faiss           the FAISS search index over those rows (exact up to EXACT_MAX_CHUNKS, a float16 scan up to SCAN_MAX_CHUNKS, IVF beyond)
     chunks.jsonl            chunk table; chunks.offsets.npy: int64 byte offsets of its lines, so that an
                             update reads an edited article's old chunks by seeking
     terms.jsonl             each chunk's keyword terms in order (line i for chunk i)

@@ -49,11 +49,14 @@ from index.titles import title_settings
 
 FORMAT_VERSION = 7  # 7: segments; 6: annotations.jsonl; 5: chunks embedded and BM25-counted with their title
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / ".index"
-FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit length), IVF beyond
+FAISS_FACTORY = "auto"  # by size: exact inner product (cosine: vectors are unit length), then a scan of
+# half-precision codes, then IVF (see build_search_index)
 EXACT_MAX_CHUNKS = 50_000  # exact search over this many 384-d vectors stays under ~5 ms on 2 cores
+SCAN_MAX_CHUNKS = 1_000_000  # a full scan of float16 codes up to here: ~20 ms at 570,000 chunks, no training
+SCAN_FACTORY = "SQfp16"
 RECALL_TARGET = 0.97  # the approximate index's nprobe is raised until recall@10 against exact reaches this
 RECALL_QUERIES = 200
-REFINE_FACTOR = 4  # an IVF segment returns 4 x k candidates, scored exactly, of which the best k are kept
+REFINE_FACTOR = 4  # an approximate segment returns 4 x k candidates, scored exactly, of which the best k are kept
 ANNOTATION_MEMO = 2048  # parsed annotation records an IndexVersion keeps (about 3 MB)
 
 
@@ -173,10 +176,10 @@ class IndexVersion:
         first, equal scores in row order.
 
         Each segment is searched for its best live rows (inside FAISS, with an ID selector when some
-        are deleted or `within` restricts them): k from an exact index, REFINE_FACTOR x k from an IVF
-        one. An IVF index probes only `nprobe` lists, which may hold fewer than k allowed rows; such a
+        are deleted or `within` restricts them): k from an exact index, REFINE_FACTOR x k from a
+        half-precision scan or an IVF one. An IVF index probes only `nprobe` lists, which may hold fewer than k allowed rows; such a
         query is searched exactly over the allowed rows' vectors instead. Every candidate is then
-        scored exactly from the stored float32 vectors (IVF scores come from 8-bit codes), so a
+        scored exactly from the stored float32 vectors (the others score 16- or 8-bit codes), so a
         chunk's score does not depend on which segment holds it or how that segment was trained:
         a version of several segments ranks as a full build of the same articles does.
         """
@@ -198,7 +201,7 @@ class IndexVersion:
                 subset = RowSubset.from_mask((rows >= 0) & wanted[np.maximum(rows, 0)])
                 if not len(subset):
                     continue
-            fetch = k * REFINE_FACTOR if faiss.try_extract_index_ivf(segment.search_index) is not None else k
+            fetch = k if isinstance(segment.search_index, faiss.IndexFlat) else k * REFINE_FACTOR
             _, local = _search_segment(segment, query_vectors, fetch, subset, None if subset is None else subset.rows)
             found_scores.append(_exact_scores(segment.matrix, local, query_vectors))
             found_rows.append(np.where(local >= 0, rows[np.maximum(local, 0)], -1))
@@ -563,19 +566,30 @@ def build_search_index(vectors: np.ndarray, dimension: int, factory: str = FAISS
                        recall_target: float = RECALL_TARGET, seed: int = 0) -> tuple[faiss.Index, dict]:
     """The FAISS index for these vectors and what the manifest records of it.
 
-    `factory` "auto" picks exact search (Flat) up to EXACT_MAX_CHUNKS vectors and IVF with 8-bit
-    scalar codes beyond; any other value is a FAISS factory string used as given. For an IVF index
-    nprobe is raised until recall@10 against exact search, on RECALL_QUERIES queries made from the
-    vectors (see tune_nprobe), reaches `recall_target`.
+    `factory` "auto" picks by size:
+      * up to EXACT_MAX_CHUNKS vectors, exact search (Flat);
+      * up to SCAN_MAX_CHUNKS, a scan of every vector's float16 codes (SQfp16). It needs no
+        training, so a vector's code is a function of the vector alone: an index updated by segments
+        and a full rebuild of the same articles find the same candidates, and the REFINE_FACTOR x k
+        of them rescored from float32 (IndexVersion.search) give the exact top k unless float16
+        rounding (about 1e-3 of a score) outweighs the gap between the k-th and the 4k-th score;
+      * beyond, IVF with 8-bit scalar codes, nprobe raised until recall@10 against exact search, on
+        RECALL_QUERIES queries made from the vectors (see tune_nprobe), reaches `recall_target`.
+        Two IVF indexes trained on different samples probe different lists: an updated index and a
+        rebuild can then differ in their last candidates.
+    Any other `factory` is a FAISS factory string used as given.
     """
     n = len(vectors)
     if factory == "auto":
-        factory = "Flat" if n <= EXACT_MAX_CHUNKS else f"IVF{_nlist(n)},SQ8"
+        factory = ("Flat" if n <= EXACT_MAX_CHUNKS else SCAN_FACTORY if n <= SCAN_MAX_CHUNKS
+                   else f"IVF{_nlist(n)},SQ8")
     index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
     info: dict = {"type": factory, "chunks": n}
     if not index.is_trained:
+        ivf = faiss.try_extract_index_ivf(index)
         rng = np.random.default_rng(seed)
-        sample = vectors[np.sort(rng.choice(n, size=min(n, 64 * faiss.extract_index_ivf(index).nlist), replace=False))]
+        size = min(n, 64 * ivf.nlist) if ivf is not None else min(n, 65_536)
+        sample = vectors[np.sort(rng.choice(n, size=size, replace=False))]
         index.train(sample)
         info["trained_chunks"] = n
     if n:
@@ -583,6 +597,9 @@ def build_search_index(vectors: np.ndarray, dimension: int, factory: str = FAISS
             index.add(np.ascontiguousarray(vectors[start : start + 100_000]))
     if isinstance(index, faiss.IndexFlat) or n == 0:
         info["recall_at_10"] = 1.0
+        return index, info
+    if faiss.try_extract_index_ivf(index) is None:
+        info["recall_at_10"] = measure_recall(index, vectors, seed=seed)
         return index, info
     info.update(tune_nprobe(index, vectors, recall_target=recall_target, seed=seed))
     return index, info
@@ -610,17 +627,17 @@ def update_search_index(reuse: SearchIndexReuse, vectors: np.ndarray,
                         factory: str = FAISS_FACTORY) -> tuple[faiss.Index, dict] | None:
     """The previous IVF index brought up to date, or None where it should be built afresh.
 
-    Training an IVF index (k-means over a sample) is most of its build: 14 of 26 s at 570,000
-    chunks, and adding every vector most of the rest. An update instead takes the previous index
+    Training an IVF index (k-means over a sample) is most of its build (14 of 26 s at 570,000
+    chunks, when IVF began there), and adding every vector most of the rest. An update instead takes the previous index
     with its trained centroids and codes, removes the rows that are gone, renumbers the kept ones
     to their new rows and adds only the new vectors. nprobe is tuned and recall@10 measured again,
-    as after a build. It trains afresh (returns None) when the previous index is exact search,
-    when the archive's size calls for a different number of lists, or when the archive has grown
+    as after a build. It trains afresh (returns None) when the previous index is exact search or
+    a float16 scan, when the archive's size calls for one of those or for a different number of lists, or when the archive has grown
     past twice, or shrunk below half, the size the centroids were trained on.
     """
     n = len(vectors)
     info = reuse.info
-    if factory != "auto" or n <= EXACT_MAX_CHUNKS or not str(info.get("type", "")).startswith("IVF"):
+    if factory != "auto" or n <= SCAN_MAX_CHUNKS or not str(info.get("type", "")).startswith("IVF"):
         return None
     trained = int(info.get("trained_chunks") or 0)
     if info.get("nlist") != _nlist(n) or not trained // 2 <= n <= 2 * trained:
@@ -661,19 +678,32 @@ def update_search_index(reuse: SearchIndexReuse, vectors: np.ndarray,
     return index, out
 
 
+def _recall_queries(vectors: np.ndarray, queries: int, seed: int) -> np.ndarray:
+    """Test queries that are not stored vectors (those sit where the index is densest and flatter
+    recall): each is a stored vector pulled half-way to another random one, normalised, the way a
+    question lies between the passages it touches."""
+    rng = np.random.default_rng(seed + 1)
+    a, b = rng.integers(0, len(vectors), queries), rng.integers(0, len(vectors), queries)
+    query = np.asarray(vectors[np.sort(a)], dtype=np.float32) + 0.5 * np.asarray(vectors[b], dtype=np.float32)
+    return np.ascontiguousarray(query / np.maximum(np.linalg.norm(query, axis=1, keepdims=True), 1e-12))
+
+
+def measure_recall(index: faiss.Index, vectors: np.ndarray, *, k: int = 10, queries: int = RECALL_QUERIES,
+                   seed: int = 0) -> float:
+    """Recall@k of an index's own search (before any exact rescoring) against exact search."""
+    query = _recall_queries(vectors, queries, seed)
+    _, found = index.search(query, k)
+    return round(recall_at_k(exact_top_k(vectors, query, k), found, k), 4)
+
+
 def tune_nprobe(index: faiss.Index, vectors: np.ndarray, *, recall_target: float = RECALL_TARGET, k: int = 10,
                 queries: int = RECALL_QUERIES, seed: int = 0) -> dict:
     """Set the IVF index's nprobe to the smallest that reaches `recall_target` and say what it measured.
 
-    The queries are not stored vectors (those sit where the index is densest and flatter recall):
-    each is a stored vector pulled half-way to another random one, normalised, the way a question
-    lies between the passages it touches.
+    The queries are those of _recall_queries.
     """
     ivf = faiss.extract_index_ivf(index)
-    rng = np.random.default_rng(seed + 1)
-    a, b = rng.integers(0, len(vectors), queries), rng.integers(0, len(vectors), queries)
-    query = np.asarray(vectors[np.sort(a)], dtype=np.float32) + 0.5 * np.asarray(vectors[b], dtype=np.float32)
-    query = np.ascontiguousarray(query / np.maximum(np.linalg.norm(query, axis=1, keepdims=True), 1e-12))
+    query = _recall_queries(vectors, queries, seed)
     exact = exact_top_k(vectors, query, k)
     tried = {}
     for nprobe in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024):

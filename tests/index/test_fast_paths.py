@@ -209,6 +209,7 @@ def test_small_archives_get_exact_search_large_ones_an_ivf_index_with_measured_r
     assert isinstance(flat, faiss.IndexFlat) and flat_info["recall_at_10"] == 1.0
 
     monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 1000)
+    monkeypatch.setattr(index.store, "SCAN_MAX_CHUNKS", 1000)  # and IVF, not the float16 scan
     ivf, info = build_search_index(vectors, 64, recall_target=0.95)
     assert info["type"].startswith("IVF") and info["nprobe"] == faiss.extract_index_ivf(ivf).nprobe
     assert info["recall_at_10"] >= 0.95
@@ -224,6 +225,7 @@ def ivf_ids(search_index) -> np.ndarray:
 
 def test_an_update_keeps_the_trained_ivf_index_drops_and_renumbers_rows_and_adds_only_new_ones(monkeypatch, tmp_path):
     monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 1000)
+    monkeypatch.setattr(index.store, "SCAN_MAX_CHUNKS", 1000)  # and IVF, not the float16 scan
     old, fresh, queries = np.split(clustered(6140), [6000, 6040])
     before, before_info = build_search_index(old, 64)
     faiss.write_index(before, str(tmp_path / "before.faiss"))
@@ -251,6 +253,7 @@ def test_an_update_keeps_the_trained_ivf_index_drops_and_renumbers_rows_and_adds
 
 def test_an_update_trains_a_new_ivf_index_when_the_old_one_no_longer_fits(monkeypatch, tmp_path):
     monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 1000)
+    monkeypatch.setattr(index.store, "SCAN_MAX_CHUNKS", 1000)  # and IVF, not the float16 scan
     vectors = clustered(3000)
     ivf, ivf_info = build_search_index(vectors[:1400], 64)
     faiss.write_index(ivf, str(tmp_path / "ivf.faiss"))

@@ -77,6 +77,23 @@ def test_adds_edits_and_deletes_in_segments_answer_as_a_full_build(corpus, index
 
 
 @pytest.mark.slow
+def test_above_exact_search_size_the_float16_scan_keeps_answers_equal_to_a_full_builds(
+        corpus, index_dir, build, embedder, tmp_path, monkeypatch):
+    import index.store
+
+    monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 5)  # these few chunks get the float16 scan of big archives
+    build(corpus, index_dir, settings=SETTINGS)
+    _change_everything(corpus)
+    build(corpus, index_dir, settings=SETTINGS)
+    build(corpus, tmp_path / "rebuilt", settings=SETTINGS, full=True)
+
+    updated, rebuilt = load_index(index_dir), load_index(tmp_path / "rebuilt")
+    assert updated.manifest["segments"][0]["faiss"]["type"] == "SQfp16" and len(updated.manifest["segments"]) == 2
+    assert rebuilt.manifest["segments"][0]["faiss"]["type"] == "SQfp16"
+    assert_same_answers(updated, rebuilt, embedder)
+
+
+@pytest.mark.slow
 def test_past_max_segments_a_compaction_merges_all_but_the_largest(corpus, index_dir, build, embedder, tmp_path):
     build(corpus, index_dir, settings=SETTINGS, max_segments=2)
     first = load_index(index_dir).manifest["segments"][0]["name"]

@@ -257,6 +257,7 @@ def test_deleting_an_article_removes_its_chunks_and_vectors(corpus, index_dir, b
 def test_above_the_exact_search_size_an_update_leaves_the_trained_ivf_segment_as_it_was(
         corpus, index_dir, build, monkeypatch, embedder):
     monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 5)  # these few chunks get the large-archive index
+    monkeypatch.setattr(index.store, "SCAN_MAX_CHUNKS", 5)  # and IVF, not the float16 scan
     monkeypatch.setattr(index.store, "_nlist", lambda n: 4)
     build(corpus, index_dir, settings=SETTINGS)
     first = load_index(index_dir).manifest["segments"][0]

@@ -167,6 +167,7 @@ def test_faiss_and_bm25_each_return_only_allowed_rows(assistant, dated_index):
 
 def test_the_ivf_index_is_searched_within_the_filter_too(tmp_path, embedder, monkeypatch):
     monkeypatch.setattr(index.store, "EXACT_MAX_CHUNKS", 5)  # these few chunks get the large-archive index
+    monkeypatch.setattr(index.store, "SCAN_MAX_CHUNKS", 5)  # and IVF, not the float16 scan
     monkeypatch.setattr(index.store, "_nlist", lambda n: 4)
     update_index(write_dated_corpus(tmp_path / "corpus"), tmp_path / "index", settings=SMALL_CHUNKS,
                  embedder=embedder, progress=False)
