@@ -16,12 +16,14 @@ from typing import Callable, Sequence
 from index import Article
 from qa.followup import Turn
 from qa.llm import LLMError, LLMSettings, partial_text, reply_text, stream_chat, stream_completion
-from qa.prompt import CANNOT_ANSWER, build_completion_prompt, build_messages, prompt_passages
+from index.chunking import split_sentences
+from qa.prompt import CANNOT_ANSWER, PromptPassage, build_completion_prompt, build_messages, prompt_passages
 from qa.support import SentenceCheck, SupportSettings, check_reply
 from qa.types import Answer, Citation, Passage
 
 MAX_PROMPT_PASSAGES = 6
 COMPLETION_PASSAGES = 4  # a base model reads a short prompt faster, and recites less of it
+COMPLETION_ABSTAINED_PASSAGES = 2  # passages read one by one when the extractive reader found nothing
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -50,19 +52,16 @@ def generate_answer(extractive: Answer, question: str, articles: dict[str, Artic
         support: the check's settings.
     """
     started = time.perf_counter()
-    limit = COMPLETION_PASSAGES if llm.prompt == "completion" else MAX_PROMPT_PASSAGES
-    passages = prompt_passages(order_for_prompt(extractive, limit=limit), articles)
     if llm.prompt == "completion":
-        prompt, sent = build_completion_prompt(question, passages, context_tokens=llm.context,
-                                               reply_tokens=llm.max_tokens)
-        pieces, reply = stream_completion(prompt, llm), "["  # the prompt ends with the answer's first "["
-    else:
-        messages, sent = build_messages(question, passages, history=history, context_tokens=llm.context,
-                                        reply_tokens=llm.max_tokens)
-        pieces, reply = stream_chat(messages, llm), ""
+        return _generate_by_passage(extractive, question, articles, llm, on_text=on_text, support=support,
+                                    started=started)
+    passages = prompt_passages(order_for_prompt(extractive, limit=MAX_PROMPT_PASSAGES), articles)
+    messages, sent = build_messages(question, passages, history=history, context_tokens=llm.context,
+                                    reply_tokens=llm.max_tokens)
     first_token = None
+    reply = ""
     try:
-        for piece in pieces:
+        for piece in stream_chat(messages, llm):
             first_token = first_token or time.perf_counter()
             reply += piece
             if on_text is not None:
@@ -76,8 +75,15 @@ def generate_answer(extractive: Answer, question: str, articles: dict[str, Artic
         return _fallback(extractive, "The model found no answer in the passages; showing the extractive answer.",
                          llm, started, first_token)
     checks = check_reply(reply, sent, {p.doc_id: articles[p.doc_id].body for p in sent}, settings=support)
+    return _checked_answer(extractive, checks, articles, llm, _timings(extractive, started, first_token, written),
+                           started, first_token)
+
+
+def _checked_answer(extractive: Answer, checks: list[SentenceCheck], articles: dict[str, Article],
+                    llm: LLMSettings, timings: dict[str, float], started: float,
+                    first_token: float | None) -> Answer:
+    """The answer of the sentences that passed the check, or the extractive one saying why none did."""
     kept = [c for c in checks if c.supported]
-    timings = _timings(extractive, started, first_token, written)
     if not kept:
         why = (f"None of the model's {len(checks)} sentences is supported by the sources"
                if checks else "The model's reply has no sentences") + "; showing the extractive answer."
@@ -91,6 +97,91 @@ def generate_answer(extractive: Answer, question: str, articles: dict[str, Artic
                   understood_as=extractive.understood_as, filters=extractive.filters, titles=extractive.titles,
                   mode="generated", model=llm.model, supported=[c.to_json() for c in checks], removed=removed,
                   note=removed_note(removed) if removed else None, extractive=extractive)
+
+
+def _generate_by_passage(extractive: Answer, question: str, articles: dict[str, Article], llm: LLMSettings, *,
+                         on_text: Callable[[str], None] | None, support: SupportSettings,
+                         started: float) -> Answer:
+    """The `completion` style, for small base models: each evidence passage is shown alone, as [1].
+
+    A model of a few hundred million parameters, given four passages, copies one and labels it with
+    another's number (README "Generated answers"). Shown one passage at a time, it cannot cite the
+    wrong one: each reply is checked against that passage alone, and its [1] becomes the passage's
+    number in the answer. The passages are the sentences the extractive answer quotes (the reader
+    has already found them; a short passage is copied more faithfully than a chunk), or the first
+    retrieved passages when it abstained. A reply of "cannot answer" adds nothing and removes nothing.
+    """
+    evidence = evidence_passages(extractive, articles)
+    first_token = None
+    checks: list[SentenceCheck] = []
+    shown: list[str] = []
+    deadline = time.monotonic() + llm.total_timeout
+    for passage in evidence:
+        alone = dataclasses.replace(passage, n=1)
+        prompt, sent = build_completion_prompt(question, [alone], context_tokens=llm.context,
+                                               reply_tokens=llm.max_tokens)
+        if not sent:
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        reply = "["  # the prompt ends with the answer's first "["
+        try:
+            for piece in stream_completion(prompt, dataclasses.replace(llm, total_timeout=remaining)):
+                first_token = first_token or time.perf_counter()
+                reply += piece
+                if on_text is not None:
+                    on_text(" ".join([*shown, partial_text(reply, llm)]).strip())
+        except LLMError as e:
+            return _fallback(extractive, f"Generated answer unavailable ({e}); showing the extractive answer.",
+                             llm, started, first_token)
+        text = reply_text(reply, llm)
+        if not text.strip() or CANNOT_ANSWER.rstrip(".").lower() in text.lower() and not _MARKER.search(text):
+            continue
+        shown.append(partial_text(reply, llm))
+        body = {alone.doc_id: articles[alone.doc_id].body}
+        checks.extend(_renumbered(c, passage.n) for c in check_reply(text, sent, body, settings=support))
+    written = time.perf_counter()
+    if not checks:
+        return _fallback(extractive, "The model found no answer in the passages; showing the extractive answer.",
+                         llm, started, first_token)
+    return _checked_answer(extractive, checks, articles, llm, _timings(extractive, started, first_token, written),
+                           started, first_token)
+
+
+def _renumbered(check: SentenceCheck, n: int) -> SentenceCheck:
+    """A check made against one passage shown as [1], with that passage's number in the answer."""
+    refs = tuple(n if r == 1 else r for r in check.refs)
+    return dataclasses.replace(check, text=re.sub(r"\[1\]", f"[{n}]", check.text), refs=refs,
+                               quotes=tuple(dataclasses.replace(q, n=n) for q in check.quotes))
+
+
+def evidence_passages(extractive: Answer, articles: dict[str, Article], *,
+                      limit: int = COMPLETION_PASSAGES) -> list[PromptPassage]:
+    """The passages a small model reads one by one: the whole sentences each extractive quote lies
+    in, in the answer's order, numbered from 1; when the answer abstained, the first retrieved ones.
+
+    >>> from index import Chunk
+    >>> body = "The ferry stops in June. Fares stay. The mayor left."
+    >>> answer = Answer(question="q", text="t", abstained=False, citations=[Citation(1, "a", "Fares", 25, 30, 1.0)],
+    ...                 retrieved=[Passage(Chunk("a#0", "a", body, 0, len(body)), 0.9, 0)])
+    >>> [p.text for p in evidence_passages(answer, {"a": Article(doc_id="a", body=body)})]
+    ['Fares stay.']
+    """
+    if extractive.abstained or not extractive.citations:
+        return prompt_passages(order_for_prompt(extractive, limit=COMPLETION_ABSTAINED_PASSAGES), articles)
+    spans: list[tuple[str, int, int]] = []
+    for c in extractive.citations:
+        body = articles[c.doc_id].body
+        inside = [(s, e) for s, e in split_sentences(body) if s < c.end and c.start < e]
+        start, end = (inside[0][0], inside[-1][1]) if inside else (c.start, c.end)
+        if not any(d == c.doc_id and s < end and start < e for d, s, e in spans):
+            spans.append((c.doc_id, start, end))
+    rows = []
+    for n, (doc_id, start, end) in enumerate(spans[:limit], start=1):
+        a = articles[doc_id]
+        rows.append(PromptPassage(n, doc_id, start, end, a.body[start:end], a.title, a.source, a.published))
+    return rows
 
 
 def order_for_prompt(extractive: Answer, *, limit: int = MAX_PROMPT_PASSAGES) -> list[Passage]:

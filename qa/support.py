@@ -209,6 +209,8 @@ def _negation_differs(claim: str, best: str) -> str:
         return "it turns a denial into an affirmation, or the reverse"
     if claim_denies and not best_denies and not best_negated:
         return "it reports a denial the cited sentence does not make"
+    if best_denies and not claim_denies and not claim_negated and not best_affirms:
+        return "it leaves out the denial of the cited sentence"
     return ""
 
 

@@ -185,11 +185,26 @@ def test_a_completion_prompt_is_continued_line_by_line_and_checked(stub):
     answer = generate_answer(extractive(), "how many fighters?", ARTICLES, settings, on_text=seen.append)
     path, body = stub.requests[-1]
     assert path == "/v1/completions" and body["prompt"].endswith("Question: how many fighters?\nAnswer:\n[")
-    assert "(Herald) " + BODY in body["prompt"] and "\n\n" in body["stop"] and body["temperature"] == 0
+    assert "\n[1] (Herald) " + BODY[:72] + "\nQuestion:" in body["prompt"]  # the quoted sentence, alone
+    assert "untrue" not in body["prompt"] and "\n\n" in body["stop"] and body["temperature"] == 0
     assert answer.mode == "generated" and answer.removed == 1
     assert answer.text == "There are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
     assert all(BODY[c.start:c.end] == c.quote for c in answer.citations)
     assert seen[-1] == "There are 200 to 500 al-Qaeda fighters in 11 provinces. There are 900 fighters."
+
+
+def test_a_completion_reads_each_quoted_sentence_alone_and_cites_it_by_its_own_number(stub):
+    two = extractive()
+    two.citations.append(Citation(2, "a", BODY[73:], 73, len(BODY), 0.9, title="Ties", source="Herald"))
+    answer = generate_answer(two, "how many fighters?", ARTICLES,
+                             dataclasses.replace(stub("lines"), prompt="completion"))
+    prompts = [body["prompt"].rsplit("Passages:\n", 1)[1] for _, body in stub.requests]  # after the examples
+    assert len(prompts) == 2 and all(p.startswith("[1] (Herald) ") and "\n[2] " not in p for p in prompts)
+    assert "provinces.\nQuestion:" in prompts[0] and "untrue.\nQuestion:" in prompts[1]
+    # the same two lines came back for both: the 200-to-500 line holds for passage 1 only, 900 for neither
+    assert answer.removed == 3 and [s["cites"] for s in answer.supported] == [[1], [1], [2], [2]]
+    assert answer.text == "There are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
+    assert [(c.start, c.end) for c in answer.citations] == [(0, 72)]
 
 
 def test_a_completion_that_finds_no_answer_gives_the_extractive_answer(stub):
