@@ -18,6 +18,7 @@ from qa.followup import Turn
 from qa.llm import LLMError, LLMSettings, partial_text, reply_text, stream_chat, stream_completion
 from index.chunking import split_sentences
 from qa.prompt import CANNOT_ANSWER, PromptPassage, build_completion_prompt, build_messages, prompt_passages
+from index.terms import STOPWORDS, normalise, words
 from qa.support import SentenceCheck, SupportSettings, check_reply
 from qa.types import Answer, Citation, Passage
 
@@ -90,6 +91,13 @@ def _checked_answer(extractive: Answer, checks: list[SentenceCheck], articles: d
         answer = _fallback(extractive, why, llm, started, first_token)
         answer.supported, answer.removed = [c.to_json() for c in checks], len(checks)
         return answer
+    lead = answer_lead(extractive)
+    missing = lead and not _lead_words(lead) <= {normalise(w) for c in kept for w in words(c.claim)}
+    if missing:
+        answer = _fallback(extractive, f"The model's answer leaves out “{lead}”, the answer the passages give; "
+                                       "showing the extractive answer.", llm, started, first_token)
+        answer.supported, answer.removed = [c.to_json() for c in checks], len(checks) - len(kept)
+        return answer
     text, citations = cite_sentences(kept, articles)
     removed = len(checks) - len(kept)
     return Answer(question=extractive.question, text=text, abstained=False, citations=citations,
@@ -97,6 +105,31 @@ def _checked_answer(extractive: Answer, checks: list[SentenceCheck], articles: d
                   understood_as=extractive.understood_as, filters=extractive.filters, titles=extractive.titles,
                   mode="generated", model=llm.model, supported=[c.to_json() for c in checks], removed=removed,
                   note=removed_note(removed) if removed else None, extractive=extractive)
+
+
+LEAD_MAX_WORDS = 8
+
+
+def answer_lead(extractive: Answer) -> str:
+    """The short answer the extractive reader leads with ("Mike Pompeo", "200 to 500"), or "" when
+    it leads with a whole sentence or abstained. A generated answer must contain its words: a
+    sentence its passage supports but that leaves out the name or figure asked for does not answer.
+
+    >>> answer_lead(Answer(question="who?", text="Mike Pompeo [1]\\nHerald: Mike Pompeo said so. [1]", abstained=False))
+    'Mike Pompeo'
+    """
+    if extractive.abstained or not extractive.text.strip():
+        return ""
+    first = " ".join(_MARKER.sub(" ", extractive.text.strip().splitlines()[0]).split())
+    quoted = any(first.rstrip(".") and first.rstrip(".") in c.quote and len(first) > 0.8 * len(c.quote)
+                 for c in extractive.citations)
+    return first if first and not quoted and len(first.split()) <= LEAD_MAX_WORDS and _lead_words(first) else ""
+
+
+def _lead_words(text: str) -> set[str]:
+    """The words of a lead that a generated answer must repeat: its numbers and content words."""
+    return {w for w in (normalise(t) for t in words(text))
+            if any(ch.isdigit() for ch in w) or (len(w) > 1 and w not in STOPWORDS)}
 
 
 def _generate_by_passage(extractive: Answer, question: str, articles: dict[str, Article], llm: LLMSettings, *,
@@ -112,6 +145,7 @@ def _generate_by_passage(extractive: Answer, question: str, articles: dict[str, 
     retrieved passages when it abstained. A reply of "cannot answer" adds nothing and removes nothing.
     """
     evidence = evidence_passages(extractive, articles)
+    lead, seeded = answer_lead(extractive), False
     first_token = None
     checks: list[SentenceCheck] = []
     shown: list[str] = []
@@ -125,7 +159,11 @@ def _generate_by_passage(extractive: Answer, question: str, articles: dict[str, 
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        reply = "["  # the prompt ends with the answer's first "["
+        prefix = ""
+        if lead and lead in passage.text and not seeded:
+            prefix, seeded = f"1] {lead}", True  # the reader's answer begins the line; the model ends it
+        prompt += prefix
+        reply = "[" + prefix  # the prompt ends with the answer's first "["
         try:
             for piece in stream_completion(prompt, dataclasses.replace(llm, total_timeout=remaining)):
                 first_token = first_token or time.perf_counter()
