@@ -24,7 +24,6 @@ from qa.types import Answer, Citation, Passage
 
 MAX_PROMPT_PASSAGES = 6
 COMPLETION_PASSAGES = 4  # a base model reads a short prompt faster, and recites less of it
-COMPLETION_ABSTAINED_PASSAGES = 2  # passages read one by one when the extractive reader found nothing
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -141,10 +140,18 @@ def _generate_by_passage(extractive: Answer, question: str, articles: dict[str, 
     another's number (README "Generated answers"). Shown one passage at a time, it cannot cite the
     wrong one: each reply is checked against that passage alone, and its [1] becomes the passage's
     number in the answer. The passages are the sentences the extractive answer quotes (the reader
-    has already found them; a short passage is copied more faithfully than a chunk), or the first
-    retrieved passages when it abstained. A reply of "cannot answer" adds nothing and removes nothing.
+    has already found them; a short passage is copied more faithfully than a chunk). Where the
+    reader leads with a short answer (a name, a figure), the line of the passage holding it begins
+    with it and the model writes the rest. A reply of "cannot answer" adds nothing and removes nothing.
+
+    When the reader abstained, the model is not asked: the check tells whether a sentence is said
+    by its passage, not whether it answers the question, and on the dev set's tune split a small
+    model's supported sentence answered a question the articles cannot answer.
     """
     evidence = evidence_passages(extractive, articles)
+    if not evidence:
+        return _fallback(extractive, "No passage answers the question, so the model was not asked.", llm, started,
+                         None)
     lead, seeded = answer_lead(extractive), False
     first_token = None
     checks: list[SentenceCheck] = []
@@ -197,7 +204,7 @@ def _renumbered(check: SentenceCheck, n: int) -> SentenceCheck:
 def evidence_passages(extractive: Answer, articles: dict[str, Article], *,
                       limit: int = COMPLETION_PASSAGES) -> list[PromptPassage]:
     """The passages a small model reads one by one: the whole sentences each extractive quote lies
-    in, in the answer's order, numbered from 1; when the answer abstained, the first retrieved ones.
+    in, in the answer's order, numbered from 1; none when the answer abstained.
 
     >>> from index import Chunk
     >>> body = "The ferry stops in June. Fares stay. The mayor left."
@@ -206,8 +213,8 @@ def evidence_passages(extractive: Answer, articles: dict[str, Article], *,
     >>> [p.text for p in evidence_passages(answer, {"a": Article(doc_id="a", body=body)})]
     ['Fares stay.']
     """
-    if extractive.abstained or not extractive.citations:
-        return prompt_passages(order_for_prompt(extractive, limit=COMPLETION_ABSTAINED_PASSAGES), articles)
+    if extractive.abstained:
+        return []
     spans: list[tuple[str, int, int]] = []
     for c in extractive.citations:
         body = articles[c.doc_id].body

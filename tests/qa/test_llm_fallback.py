@@ -67,6 +67,7 @@ class Stub(BaseHTTPRequestHandler):
                 "lines": sse_text("1] (Herald) There are 200 to 500 al-Qaeda ", "fighters in 11 provinces.\n",
                                   "[1] There are 900 fighters."),
                 "nothing": sse_text("0] I cannot answer from these articles."),
+                "rest": sse_text(" al-Qaeda fighters are in 11 provinces, ", "a UN report says."),
                 "error": b'{"error": "model not loaded"}'}[self.mode]
         self.send_response(500 if self.mode == "error" else 200)
         self.send_header("Content-Type", "text/event-stream")
@@ -205,6 +206,31 @@ def test_a_completion_reads_each_quoted_sentence_alone_and_cites_it_by_its_own_n
     assert answer.removed == 3 and [s["cites"] for s in answer.supported] == [[1], [1], [2], [2]]
     assert answer.text == "There are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
     assert [(c.start, c.end) for c in answer.citations] == [(0, 72)]
+
+
+def test_a_completion_line_begins_with_the_readers_short_answer_and_the_model_ends_it(stub):
+    led = dataclasses.replace(extractive(), text="200 to 500 [1]\n" + EXTRACTIVE_TEXT)
+    answer = generate_answer(led, "how many fighters?", ARTICLES, dataclasses.replace(stub("rest"), prompt="completion"))
+    assert stub.requests[-1][1]["prompt"].endswith("Question: how many fighters?\nAnswer:\n[1] 200 to 500")
+    assert answer.mode == "generated" and answer.removed == 0
+    assert answer.text == "200 to 500 al-Qaeda fighters are in 11 provinces, a UN report says. [1]"
+
+
+def test_a_generated_answer_without_the_readers_short_answer_is_not_shown(stub):
+    led = dataclasses.replace(extractive(), text="The spokesman [1]\n" + EXTRACTIVE_TEXT)  # not in the quote
+    answer = generate_answer(led, "who?", ARTICLES, dataclasses.replace(stub("lines"), prompt="completion"))
+    assert not stub.requests[-1][1]["prompt"].endswith("The spokesman")
+    assert answer.mode == "extractive" and answer.text == led.text
+    assert answer.note == ("The model's answer leaves out “The spokesman”, the answer the passages give; "
+                           "showing the extractive answer.")
+    assert [s["supported"] for s in answer.supported] == [True, False] and answer.removed == 1
+
+
+def test_a_small_model_is_not_asked_when_the_reader_abstained(stub):
+    abstained = dataclasses.replace(extractive(), abstained=True, text="I could not find this.", citations=[])
+    answer = generate_answer(abstained, "who?", ARTICLES, dataclasses.replace(stub("lines"), prompt="completion"))
+    assert stub.requests == [] and answer.mode == "extractive" and answer.abstained
+    assert answer.note == "No passage answers the question, so the model was not asked."
 
 
 def test_a_completion_that_finds_no_answer_gives_the_extractive_answer(stub):
