@@ -83,11 +83,14 @@ def test_the_card_question_gets_a_checked_generated_answer(llm, seed_index, embe
     assert streamed, "nothing was streamed"
     assert not any(ch in text for text in streamed for ch in "{}"), "raw JSON was streamed"
     assert row["model"] == ALIAS and isinstance(row["supported"], list) and row["supported"]
+    if style == "completion":  # one quoted sentence at a time, its line begun with the reader's short answer
+        assert row["mode"] == "generated", row["note"]
     if row["mode"] == "generated":
         assert_checked(row, bodies)
-    else:  # Gemma 3 270M (a base model) mostly gets it wrong (README "Generated answers"): all removed
-        assert row["removed"] == len(row["supported"]) and row["note"].startswith("None of the model's")
-        assert "\n" not in row["note"] and all(not s["supported"] for s in row["supported"])
+    else:  # held to JSON, Gemma 3 270M (a base model) gets it wrong (README "Generated answers"): all removed
+        assert row["removed"] == sum(not s["supported"] for s in row["supported"])
+        assert row["note"].endswith("showing the extractive answer.") and "\n" not in row["note"]
+        assert row["removed"] == len(row["supported"]) or "leaves out" in row["note"]  # or it missed the answer
         assert all(bodies[c["doc_id"]][c["start"]:c["end"]] == c["quote"] for c in row["citations"])
 
 
