@@ -130,6 +130,11 @@ REPORTING_VERBS = _stems("""say tell deny claim reject warn add state insist adm
 argue suggest explain describe report predict dismiss refuse criticise criticize blame urge call allege
 acknowledge concede maintain stress note express vow threaten promise dispute question condemn praise""")
 
+# Verbs whose object is what was said: "what did the spokeswoman *say* about the river" asks for a
+# statement, which the best sentence gives, not a thing a span names.
+SPEECH_VERBS = _stems("""say tell claim deny warn add state insist admit argue suggest explain report allege
+acknowledge concede maintain stress""")
+
 # Verbs too general to constrain an answer, and verbs of being somewhere ("how many wolves *live*
 # in the valley" is answered by "there are 14 wolves"): a question's predicate is checked only
 # when it is not one.

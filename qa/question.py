@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, AnswerKind, american_spelling,
-                        kind_of_noun)
+from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, SPEECH_VERBS, AnswerKind,
+                        american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
 """spaCy's labels of names; a question's dates and figures are not names it must find."""
@@ -239,6 +239,12 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
         if head is None:
             # "what did the rafter use …": the object of the question's verb
             if re.search(r"\bwhat (?:did|does|do|will|would|has|have|had|could|can)\b", joined):
+                # "what did the spokeswoman say about the river": the words said, not a thing (but
+                # "what did he say about *when* they leave" asks the question it embeds)
+                embedded = any(w in WH_WORDS for w in lower[lower.index("what") + 1:])
+                if not embedded and any(t.pos_ == "VERB" and normalise(t.lemma_.lower()) in SPEECH_VERBS
+                                        for t in tokens):
+                    return "phrase", None, None
                 return "thing", None, None
             return "phrase", None, None
         kind = kind_of_noun(head)

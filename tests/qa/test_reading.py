@@ -405,3 +405,10 @@ def test_class_5_the_previous_value_is_asked_for_by_previous(read):
         "2.8 billion")
     assert first_line(read("What net profit did the Norland Bank report in the year to June?", bodies)[0]).startswith(
         "3.1 billion")
+
+
+def test_class_7_what_someone_said_is_a_statement_unless_it_embeds_a_question(nlp):
+    plain = analyse_question("What did the mayor say about the bridge?", nlp("What did the mayor say about the bridge?"),
+                             lambda stem: 1.0)
+    embedded = "What did the mayor say about when the bridge would open?"
+    assert plain.kind == "phrase" and analyse_question(embedded, nlp(embedded), lambda stem: 1.0).kind != "phrase"
