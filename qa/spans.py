@@ -86,6 +86,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
                 found = [_scaled(s, 0.3) if _is_country(s.text) else _scaled(s, 0.6) if _is_region(article, s) else s
                          for s in found]
             found = [s for s in found if not _names_person(article, s)]
+            # "the Test against *India* at Bangalore": who is played against is no place of the event
+            found = [_scaled(s, 0.4) if _prev_is(article, s.first, _OPPONENT_WORDS) else s for s in found]
         if kind == "thing":
             found += _objects(question, article, words)
     elif kind == "count":
@@ -580,6 +582,9 @@ def _noun_run_end(article: ArticleText, i: int) -> int:
 
 def _looks_like_year(text: str) -> bool:
     return bool(re.fullmatch(r"(?:1[89]|20)\d\d", text))
+
+
+_OPPONENT_WORDS = frozenset({"against", "versus", "vs"})
 
 
 def _next_is(article: ArticleText, i: int, words: frozenset[str]) -> bool:

@@ -412,3 +412,11 @@ def test_class_7_what_someone_said_is_a_statement_unless_it_embeds_a_question(nl
                              lambda stem: 1.0)
     embedded = "What did the mayor say about when the bridge would open?"
     assert plain.kind == "phrase" and analyse_question(embedded, nlp(embedded), lambda stem: 1.0).kind != "phrase"
+
+
+def test_class_3_where_a_match_was_played_is_not_the_side_played_against(read):
+    text, _ = read("Where was the Chilean striker playing when he was sent off?", {"match": (
+        "The Chilean striker Tomas Reyes was sent off in the second half of the cup tie against Portugal "
+        "in Lisbon on Saturday.")})
+
+    assert first_line(text).startswith("Lisbon"), text
