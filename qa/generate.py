@@ -64,7 +64,7 @@ def generate_answer(extractive: Answer, question: str, articles: dict[str, Artic
         for piece in stream_chat(messages, llm):
             first_token = first_token or time.perf_counter()
             reply += piece
-            if on_text is not None:
+            if on_text is not None and partial_text(reply, llm).strip():
                 on_text(partial_text(reply, llm))
         reply = reply_text(reply, llm)
     except LLMError as e:
@@ -175,8 +175,11 @@ def _generate_by_passage(extractive: Answer, question: str, articles: dict[str, 
             for piece in stream_completion(prompt, dataclasses.replace(llm, total_timeout=remaining)):
                 first_token = first_token or time.perf_counter()
                 reply += piece
-                if on_text is not None:
-                    on_text(" ".join([*shown, partial_text(reply, llm)]).strip())
+                # a line number alone shows nothing yet, and "[0] I cannot answer" from one passage
+                # is not part of the answer
+                so_far = " ".join([*shown, "" if reply.startswith("[0") else partial_text(reply, llm)]).strip()
+                if on_text is not None and so_far:
+                    on_text(so_far)
         except LLMError as e:
             return _fallback(extractive, f"Generated answer unavailable ({e}); showing the extractive answer.",
                              llm, started, first_token)

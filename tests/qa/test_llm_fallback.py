@@ -192,6 +192,7 @@ def test_a_completion_prompt_is_continued_line_by_line_and_checked(stub):
     assert answer.text == "There are 200 to 500 al-Qaeda fighters in 11 provinces. [1]"
     assert all(BODY[c.start:c.end] == c.quote for c in answer.citations)
     assert seen[-1] == "There are 200 to 500 al-Qaeda fighters in 11 provinces. There are 900 fighters."
+    assert all(text.strip() for text in seen)  # never an empty "Writing…" (the line's number alone)
 
 
 def test_a_completion_reads_each_quoted_sentence_alone_and_cites_it_by_its_own_number(stub):
@@ -234,9 +235,11 @@ def test_a_small_model_is_not_asked_when_the_reader_abstained(stub):
 
 
 def test_a_completion_that_finds_no_answer_gives_the_extractive_answer(stub):
+    seen: list[str] = []
     answer = generate_answer(extractive(), "how many fighters?", ARTICLES,
-                             dataclasses.replace(stub("nothing"), prompt="completion"))
+                             dataclasses.replace(stub("nothing"), prompt="completion"), on_text=seen.append)
     assert answer.mode == "extractive" and "found no answer" in answer.note
+    assert seen == []  # "I cannot answer" is not streamed as if it were the answer
 
 
 def test_timeouts_come_from_the_environment(monkeypatch):
