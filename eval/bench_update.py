@@ -238,9 +238,10 @@ def run_update_bench(*, articles: int, workdir: Path, seed: int = 0, questions: 
 
 
 def compare_answers(index_dir: Path, rebuilt: Path, questions_file: Path) -> dict:
-    """How many answers (the whole answer JSON but timings) two indexes give alike: as built (IVF
-    segments probe nprobe lists, so two differently trained indexes can find different candidates),
-    and with exact search in both (what segments themselves change)."""
+    """How many answers (the whole answer JSON but timings) two indexes give alike: as built (a
+    float16 scan up to 1,000,000 chunks a segment; beyond, IVF segments probe nprobe lists, so two
+    differently trained indexes can find different candidates), and with exact search in both
+    (what segments themselves change)."""
     got, want = _answers(index_dir, questions_file), _answers(rebuilt, questions_file)
     differ = [a["question"] for a, b in zip(got, want) if a != b]
     got, want = _answers(index_dir, questions_file, exact=True), _answers(rebuilt, questions_file, exact=True)
@@ -261,7 +262,7 @@ def format_update_bench(r: dict) -> str:
     cut = (f" (archive articles cut to {r['paragraphs_per_article']} paragraph(s); the added ones whole)"
            if r.get("paragraphs_per_article") else "")
     compared = (f"  answers equal to the full rebuild's: {r['answers_identical']} of {r['questions']} questions as "
-                f"built (IVF), {r['answers_identical_exact']} of {r['questions']} with exact search in both"
+                f"built, {r['answers_identical_exact']} of {r['questions']} with exact search in both"
                 if r["rebuild_s"] is not None else "  no full rebuild to compare answers with (--no-rebuild)")
     return "\n".join([
         f"update at scale: {r['articles']:,} articles, {r['chunks']:,} chunks{cut}, {r['segments']} segment(s) live",
