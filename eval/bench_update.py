@@ -22,7 +22,6 @@ import json
 import random
 import re
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
