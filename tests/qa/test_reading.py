@@ -420,3 +420,4 @@ def test_class_3_where_a_match_was_played_is_not_the_side_played_against(read):
         "in Lisbon on Saturday.")})
 
     assert first_line(text).startswith("Lisbon"), text
+
