@@ -24,7 +24,7 @@ def _stems(text: str) -> frozenset[str]:
 
 
 # Nouns naming a person by role: "which *spokesman* …", "who is the *coach* …".
-PERSON_NOUNS = _stems("""person people man woman boy girl child son daughter father mother wife husband brother
+PERSON_NOUNS = _stems("""person man woman boy girl child son daughter father mother wife husband brother
 sister official spokesman spokeswoman spokesperson leader commander senator president minister chief coordinator
 analyst veteran journalist reporter engineer expert diplomat envoy general officer head emir member lawmaker
 politician author writer scientist researcher doctor surgeon judge magistrate lawyer barrister solicitor candidate
@@ -86,7 +86,7 @@ england scotland wales america""".split()) | frozenset({"united states", "united
 NAMING_NOUNS = _stems("name codename nickname alias pseudonym")
 
 # Nouns asking for a group of people: "what *nationality* …".
-GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenship")
+GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenship people")
 
 # Nouns asking for a measured quantity: "to what *speed* …", "what *distance* …".
 MEASURE_NOUNS = _stems("""speed distance height length width depth weight temperature size area volume capacity

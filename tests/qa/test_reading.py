@@ -421,3 +421,11 @@ def test_class_3_where_a_match_was_played_is_not_the_side_played_against(read):
 
     assert first_line(text).startswith("Lisbon"), text
 
+
+
+def test_class_7_which_people_asks_for_a_people_not_a_person(read):
+    text, _ = read("Which Aboriginal people will open the cultural centre at Kalbarri?", {"centre": (
+        "Local Aboriginal owners will open a cultural centre at Kalbarri next year, chairman Ron Hill said. "
+        "The Nanda people have run tours of the gorge since 1995.")})
+
+    assert first_line(text).startswith("Nanda"), text
