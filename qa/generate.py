@@ -64,8 +64,9 @@ def generate_answer(extractive: Answer, question: str, articles: dict[str, Artic
         for piece in stream_chat(messages, llm):
             first_token = first_token or time.perf_counter()
             reply += piece
-            if on_text is not None and partial_text(reply, llm).strip():
-                on_text(partial_text(reply, llm))
+            shown = partial_text(reply, llm)
+            if on_text is not None and shown.strip():
+                on_text(shown)
         reply = reply_text(reply, llm)
     except LLMError as e:
         return _fallback(extractive, f"Generated answer unavailable ({e}); showing the extractive answer.",
@@ -84,21 +85,19 @@ def _checked_answer(extractive: Answer, checks: list[SentenceCheck], articles: d
                     first_token: float | None) -> Answer:
     """The answer of the sentences that passed the check, or the extractive one saying why none did."""
     kept = [c for c in checks if c.supported]
+    removed = len(checks) - len(kept)
+    lead = answer_lead(extractive)
+    why = ""
     if not kept:
         why = (f"None of the model's {len(checks)} sentences is supported by the sources"
                if checks else "The model's reply has no sentences") + "; showing the extractive answer."
+    elif lead and not _lead_words(lead) <= {normalise(w) for c in kept for w in words(c.claim)}:
+        why = f"The model's answer leaves out “{lead}”, the answer the passages give; showing the extractive answer."
+    if why:
         answer = _fallback(extractive, why, llm, started, first_token)
-        answer.supported, answer.removed = [c.to_json() for c in checks], len(checks)
-        return answer
-    lead = answer_lead(extractive)
-    missing = lead and not _lead_words(lead) <= {normalise(w) for c in kept for w in words(c.claim)}
-    if missing:
-        answer = _fallback(extractive, f"The model's answer leaves out “{lead}”, the answer the passages give; "
-                                       "showing the extractive answer.", llm, started, first_token)
-        answer.supported, answer.removed = [c.to_json() for c in checks], len(checks) - len(kept)
+        answer.supported, answer.removed = [c.to_json() for c in checks], removed
         return answer
     text, citations = cite_sentences(kept, articles)
-    removed = len(checks) - len(kept)
     return Answer(question=extractive.question, text=text, abstained=False, citations=citations,
                   retrieved=extractive.retrieved, timings_ms=timings, id=extractive.id,
                   understood_as=extractive.understood_as, filters=extractive.filters, titles=extractive.titles,
