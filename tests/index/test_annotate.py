@@ -136,6 +136,39 @@ def test_two_worker_processes_give_the_same_lines_as_one():
     assert annotate_lines(texts, processes=2, group=4) == annotate_lines(texts, processes=1)
 
 
+TRICKY = ["There is no sign of al-Qaeda, and there were none, he said.", "Let's go, y'all: we ain't gonna wait.",
+          "It gets worse; they got ta leave. C'm on!", "The U.S. said it's ready.  \n\n  She saw saws and sawed.",
+          "Mr. Smith's 3.5 kg bag was found on Friday; it is hers, and there's more.", ""]
+
+
+@pytest.mark.slow
+def test_remembered_token_attributes_give_the_full_pipelines_records():
+    """The index-time shortcut for the attribute ruler and lemmatizer (TokenAttributes) changes no
+    record: each text, alone and after the others have filled the memory, gives the line of the
+    full pipeline, two-token patterns ("there is", "let's", "gonna") included."""
+    nlp = index.annotate.load_pipeline()
+    full = [index.annotate.annotation_of(doc).to_json() for doc in nlp.pipe(TRICKY)]
+    assert index.annotate.annotate_group(TRICKY) == full
+    assert index.annotate.annotate_group(TRICKY[::-1]) == full[::-1]
+    lemmas = dict(zip([t.text for t in nlp(TRICKY[1])], ChunkAnnotation.from_json(full[1]).tokens))
+    assert lemmas["ai"].lemma == "be" and lemmas["gon"].lemma == "go"
+
+
+def test_a_pattern_the_shortcut_cannot_key_is_refused():
+    class Ruler:
+        patterns = [{"patterns": [[{"LOWER": "so"}, {"LOWER": "to"}, {"LOWER": "speak"}]], "attrs": {}, "index": 0}]
+
+    class Pipeline:
+        vocab = None
+
+        @staticmethod
+        def get_pipe(name):
+            return Ruler() if name == "attribute_ruler" else object()
+
+    with pytest.raises(RuntimeError, match="CONTEXT_WORDS"):
+        index.annotate.TokenAttributes(Pipeline())
+
+
 # --- the cache of a killed build -------------------------------------------------------------------------
 
 def test_the_cache_reads_whole_lines_and_drops_a_cut_tail(tmp_path):
