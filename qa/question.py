@@ -8,6 +8,7 @@ Does not: look at articles, retrieve or score.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -151,8 +152,11 @@ def _head_words(tokens, head: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def stem_of(word: str) -> str:
     """The stem a question word and an article word are compared by ("U.S." and "US" alike).
+
+    Remembered per word (an answer asks for the stems of some 5,000 words, mostly the same ones).
 
     >>> stem_of("U.S."), stem_of("injured"), stem_of("defence") == stem_of("defense")
     ('us', 'injur', True)
