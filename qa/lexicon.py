@@ -85,6 +85,11 @@ england scotland wales america""".split()) | frozenset({"united states", "united
 # Nouns asking for what something is called: "what *name* does he go by", "the *codename* of the taskforce".
 NAMING_NOUNS = _stems("name codename nickname alias pseudonym")
 
+# Nouns that ask for a sort of the noun after "of": "what *kind* of attitudes", "which *type* of
+# aircraft". The question is about that noun: a known kind of it ("aircraft": a title) asks for a
+# name, any other ("attitudes") for how the article describes it, which its sentence says.
+SORT_NOUNS = _stems("kind type sort form variety category")
+
 # Nouns asking for a group of people: "what *nationality* …".
 GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenship people")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, SPEECH_VERBS, AnswerKind,
+from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, SORT_NOUNS, SPEECH_VERBS, AnswerKind,
                         american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
@@ -252,6 +252,10 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
                 return "thing", None, None
             return "phrase", None, None
         kind = kind_of_noun(head)
+        if re.search(r"\b(?:what|which) (?:" + "|".join(SORT_NOUNS) + r")\w* of\b", joined) and kind != "title":
+            # "what kind of attitudes", "what sort of person": how the article describes them (but
+            # "which type of aircraft" asks for a model's name)
+            return "phrase", head, None
         named = bool(re.search(r"\b(?:name|title)\b", joined.split(head)[0] if head in joined else joined))
         return (kind or ("title" if named else "thing")), head, None
     return "phrase", None, None
@@ -337,6 +341,9 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
         return "name"
     if rest and rest[0].lower_ == "of":  # "which of the three soldiers …"
         rest = rest[1:]
+    # "what kind of attitudes …", "which type of aircraft …": the noun after "of"
+    if len(rest) > 2 and normalise(rest[0].lower_) in SORT_NOUNS and rest[1].lower_ == "of":
+        return _first_noun(rest[2:]) or normalise(rest[0].lower_)
     # "what is the *codename* of the taskforce", "what was the *cost* of the bridge": past the copula
     if len(rest) > 2 and rest[0].lower_ in ("is", "was", "are", "were") and rest[1].lower_ in ("the", "a", "an"):
         found = _first_noun(rest[2:])

@@ -299,7 +299,7 @@ def test_a_new_annotation_version_rebuilds_everything_with_a_reason(make_corpus,
     summary = build(corpus, tmp_path / "index", settings=SETTINGS)
 
     assert summary.full_rebuild_reason is not None and "annotation pipeline changed" in summary.full_rebuild_reason
-    assert f"annotation_version 1 -> 2" in summary.full_rebuild_reason
+    assert "annotation_version 1 -> 2" in summary.full_rebuild_reason
     assert summary.annotated_chunks == summary.embedded_chunks == first.total_chunks
     assert load_index(tmp_path / "index").manifest["annotation"]["annotation_version"] == 2
 

@@ -429,3 +429,28 @@ def test_class_7_which_people_asks_for_a_people_not_a_person(read):
         "The Nanda people have run tours of the gorge since 1995.")})
 
     assert first_line(text).startswith("Nanda"), text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("What kind of relationship does harbour master Tom Riley have with the Kelby port authority?", "strained"),
+    ("What sort of attitudes to the new tax do small farmers have, according to the survey?", "hostile attitudes"),
+])
+def test_class_7_what_kind_of_a_noun_asks_how_the_article_describes_it(read, question, said):
+    text, _ = read(question, {"storm": (
+        "The storm hit the port of Kelby on Tuesday, harbour master Tom Riley said. "
+        "It caused severe structural damage to the harbour wall, he said, and repairs will take months. "
+        "Riley's relationship with the Kelby Port Authority has been strained since 2019. "
+        "A survey by the Farmers Federation found that small farmers have largely hostile attitudes to the new tax. "
+        "Federation president Anne Cole will meet the minister in March.")})
+
+    assert said in first_line(text), text
+
+
+def test_class_7_a_sort_noun_defers_to_the_noun_after_of(nlp):
+    def kind(question: str) -> tuple[str, str | None]:
+        understood = analyse_question(question, nlp(question), lambda stem: 1.0)
+        return understood.kind, understood.head
+
+    assert kind("Which type of aircraft crashed near the airport?") == ("title", "aircraft")  # a model's name
+    assert kind("What kind of person is the new coach?") == ("phrase", "person")  # a description, not a name
+    assert kind("Which newspaper printed the letter?") == ("organisation", "newspaper")
