@@ -24,7 +24,7 @@ from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, score
 from qa.spans import Span, find_spans, fullest_name, resolve_person
 from qa.types import Citation, Passage
 from qa.verify import verify_answer
-from qa.writing import Lead, Statement, lead_is_near, write_answer
+from qa.writing import Lead, Statement, lead_is_near, quote_bounds, write_answer
 
 ABSTAIN_TEXT = ("The articles do not answer this. The closest passages found are listed below; "
                 "none of them says it.")
@@ -71,6 +71,8 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
     for row in fitting:
         if len(statements) == settings.max_statements or row.score < settings.keep_ratio * best.score:
             break
+        if _quoted_already(row, statements):
+            continue  # its sentence is inside an earlier statement's quote: quoting it again says nothing new
         if not _fold_duplicate(row, statements):
             role = "denial" if question.asks_denial else "answer"
             statements.append(Statement(row, lead=make_lead(question, row), role=role,
@@ -82,6 +84,18 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
     for row in embedded:  # the same report in other articles, even when it scored lower
         _fold_duplicate(row, statements)
     return statements
+
+
+def _quoted_already(row: Scored, statements: list[Statement]) -> bool:
+    """Whether the row's sentence lies inside the quote of a statement already chosen (a quote
+    widened to the sentence naming its speaker holds that sentence already)."""
+    sentence = row.sentence
+    for statement in statements:
+        if statement.main.sentence.doc_id == sentence.doc_id:
+            start, end = quote_bounds(statement)
+            if start <= sentence.start and sentence.end <= end:
+                return True
+    return False
 
 
 def _answer_elsewhere(question: Question, typed: Scored, best: Scored, settings: ReadSettings) -> bool:

@@ -764,7 +764,8 @@ def _speakers(question: Question, sentence: Sentence, article: ArticleText, fact
             spans.append(_mention_span(groups[0], verb_fit * 0.5))
         else:
             text = article.body[start:end].lower()
-            resolved = resolve_person(article, sentence, start, pronoun=text in PERSON_PRONOUNS)
+            # the pronoun after a quote is not anyone the quote names ("'Kelby will wait,' she said")
+            resolved = resolve_person(article, sentence, start, pronoun=text in PERSON_PRONOUNS, outside=speech.content)
             if resolved is not None:
                 spans.append(_mention_span(resolved, verb_fit * (0.8 if text in PERSON_PRONOUNS else 0.7)))
     return spans
@@ -823,10 +824,13 @@ def _mention_span(m: Mention, fit: float) -> Span:
     return Span(m.start, m.end, m.text, fit, m.first, m.last)
 
 
-def resolve_person(article: ArticleText, sentence: Sentence, at: int, *, pronoun: bool) -> Mention | None:
+def resolve_person(article: ArticleText, sentence: Sentence, at: int, *, pronoun: bool,
+                   outside: tuple[int, int] | None = None) -> Mention | None:
     """The person a pronoun or a role at `at` most likely refers to: the nearest person mention
-    before it in this or the two sentences before; for a role, also the next sentence."""
-    people = [m for m in article.mentions if m.label == "PERSON"]
+    before it in this or the two sentences before; for a role, also the next sentence. Mentions
+    inside `outside` (body offsets: the words a speaker says) are not candidates."""
+    people = [m for m in article.mentions if m.label == "PERSON"
+              and not (outside is not None and outside[0] <= m.start and m.end <= outside[1])]
     before = [m for m in people if m.end <= at and m.start >= _sentence_start(article, sentence.position - 2)]
     if before:
         return before[-1]

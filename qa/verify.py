@@ -1,7 +1,7 @@
 """Verification: the last stage before an answer is shown; it drops whatever its sources do not say.
 
 Owns: checking every line of a written answer against its cited quotes (a citation counts only
-when its quote is its article body at [start:end]; a quote line must end with its own quote; a
+when its quote is its article body at [start:end]; a quote line must end with its own quote, shown on one line; a
 lead line's leads must each be inside the quote it cites; every number must occur in the cited
 quotes or the cited articles' metadata shown beside them), and renumbering what is kept.
 Does not: write or choose anything.
@@ -13,7 +13,7 @@ import re
 
 from index import Article
 from qa.types import Citation
-from qa.writing import FIGURES_DIFFER, attribution
+from qa.writing import FIGURES_DIFFER, attribution, one_line
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
@@ -43,7 +43,7 @@ def _line_supported(line: str, by_n: dict[int, Citation], articles: dict[str, Ar
     sources = " ".join(by_n[r].quote + " " + attribution(articles[by_n[r].doc_id]) for r in refs)
     if not all(number in sources for number in _DIGITS.findall(_MARKER.sub(" ", line))):
         return False
-    if len(refs) == 1 and line.endswith(f"{by_n[refs[0]].quote} [{refs[0]}]"):
+    if len(refs) == 1 and line.endswith(f"{one_line(by_n[refs[0]].quote)} [{refs[0]}]"):
         return True
     head = line.removeprefix(FIGURES_DIFFER)
     pieces = [re.fullmatch(r"(.+) \[(\d+)\]", p.strip()) for p in head.split("; ")]

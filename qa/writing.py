@@ -9,6 +9,7 @@ slice of its article body. Does not: choose statements or check them (qa.verify 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from index import Article
@@ -56,7 +57,7 @@ def write_answer(statements: list[Statement], articles: dict[str, Article], *, k
         label = attribution(article)
         if statement.role == "denial" and not asks_denial:
             label = f"Disputed by {label}"
-        lines.append(f"{label}: {citations[-1].quote} [{n}]")
+        lines.append(f"{label}: {one_line(citations[-1].quote)} [{n}]")
     leads = [(s.lead.text, n) for n, s in enumerate(statements, start=1)
              if s.lead and (s.role == "answer" or asks_denial) and (n == 1 or s.lead.sure)]
     if leads:
@@ -66,6 +67,20 @@ def write_answer(statements: list[Statement], articles: dict[str, Article], *, k
             head = f"{FIGURES_DIFFER}{head}"
         lines.insert(0, head)
     return "\n".join(lines), citations
+
+
+def one_line(quote: str) -> str:
+    """A quote as its answer line shows it: a paragraph break inside (a quote widened to the
+    paragraph before, where its speaker is named) becomes one space, so the line keeps its
+    outlet and its first words; the citation keeps the quote as written.
+
+    >>> one_line("troops.\\n\\n“We see that,” he said.")
+    'troops. “We see that,” he said.'
+    """
+    return _BREAK.sub(" ", quote)
+
+
+_BREAK = re.compile(r"[ \t]*(?:\r?\n)+[ \t\r\n]*")
 
 
 def quote_bounds(statement: Statement) -> tuple[int, int]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from qa.question import Question
-from qa.reader import _answer_elsewhere
+from qa.reader import _answer_elsewhere, _quoted_already
 from qa.scoring import ReadSettings
 from qa.spans import Span
+from qa.writing import Statement
 
 
 def word(text: str) -> SimpleNamespace:
@@ -42,3 +43,17 @@ def test_a_span_named_by_the_questions_own_noun_is_kept():
     best = row(0.84, 1.0)
     named = row(0.65, 0.0, ["the", "company", "Brookfield", "said"], 2)
     assert not _answer_elsewhere(QUESTION, named, best, ReadSettings())
+
+
+def sentence_row(doc_id: str, start: int, end: int):
+    return SimpleNamespace(sentence=SimpleNamespace(doc_id=doc_id, start=start, end=end), article=None)
+
+
+def test_a_sentence_inside_an_earlier_quote_is_not_quoted_again():
+    # "Butler told ABC he believes the claims. 'I have read many,' he said.": the second
+    # sentence's quote starts at the first, where its speaker is named
+    chosen = [Statement(sentence_row("a", 60, 120), speaker_from=0)]
+    assert _quoted_already(sentence_row("a", 0, 59), chosen)
+    assert not _quoted_already(sentence_row("a", 121, 180), chosen)  # after the quote
+    assert not _quoted_already(sentence_row("b", 0, 59), chosen)  # the same offsets in another article
+    assert not _quoted_already(sentence_row("a", 0, 59), [Statement(sentence_row("a", 60, 120))])

@@ -454,3 +454,14 @@ def test_class_7_a_sort_noun_defers_to_the_noun_after_of(nlp):
     assert kind("Which type of aircraft crashed near the airport?") == ("title", "aircraft")  # a model's name
     assert kind("What kind of person is the new coach?") == ("phrase", "person")  # a description, not a name
     assert kind("Which newspaper printed the letter?") == ("organisation", "newspaper")
+
+
+def test_a_quote_over_a_paragraph_break_keeps_its_outlet_and_a_pronoun_speaker_is_no_one_it_names(read):
+    text, citations = read("Who said that the Kelby bridge would stay shut until spring?", {"bridge": (
+        "Council engineer Maria Lindqvist spoke to reporters on Monday.\n\n"
+        "\"The Kelby bridge will stay shut until spring, whatever the ministry says,\" she said.")})
+
+    quoted = [c for c in citations if "\n\n" in c.quote]
+    assert quoted, text  # the quote runs from the paragraph naming her
+    assert "Test Wire: Council engineer Maria Lindqvist spoke to reporters on Monday. \"The Kelby" in text, text
+    assert first_line(text).startswith("Maria Lindqvist"), text
