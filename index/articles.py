@@ -305,12 +305,30 @@ def max_article_bytes() -> int:
     Raises:
         QAError: the variable is set but is not a positive whole number.
     """
-    value = os.environ.get(MAX_BYTES_VARIABLE, "").strip()
+    return whole_number_setting(MAX_BYTES_VARIABLE, MAX_ARTICLE_BYTES, minimum=1,
+                                must="a positive number of bytes", default_shown=f"{MAX_ARTICLE_BYTES:,}")
+
+
+def whole_number_setting(variable: str, default: int, *, minimum: int, must: str,
+                         default_shown: str | None = None) -> int:
+    """The whole number an environment variable sets, or `default` where it is unset or blank.
+
+    Raises:
+        QAError: the variable is set but is not a whole number of at least `minimum`; the message
+            says it `must` be, and how to get the default back.
+
+    >>> os.environ["QA_DOCTEST_N"] = "x"
+    >>> whole_number_setting("QA_DOCTEST_N", 5, minimum=2, must="a whole number of at least 2")
+    Traceback (most recent call last):
+    index.errors.QAError: QA_DOCTEST_N must be a whole number of at least 2, got 'x'; unset it for the default 5
+    >>> del os.environ["QA_DOCTEST_N"]
+    """
+    value = os.environ.get(variable, "").strip()
     if not value:
-        return MAX_ARTICLE_BYTES
-    if not value.isdigit() or int(value) < 1:
-        raise QAError(f"{MAX_BYTES_VARIABLE} must be a positive number of bytes, got {value!r}; "
-                      f"unset it for the default {MAX_ARTICLE_BYTES:,}")
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise QAError(f"{variable} must be {must}, got {value!r}; "
+                      f"unset it for the default {default if default_shown is None else default_shown}")
     return int(value)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import sys
 import time
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ import numpy as np
 
 from index.annotate import annotate_lines
 from index.annotate_cache import AnnotationCache
-from index.articles import Article, CorpusNote, doc_id_for, load_corpus
+from index.articles import Article, CorpusNote, doc_id_for, load_corpus, whole_number_setting
 from index.chunking import Chunk, chunk_article
 from index.embed_cache import EmbeddingCache, text_key
 from index.embedding import Embedder, count_llm_tokens, load_token_counter
@@ -197,13 +196,7 @@ def max_segments_setting() -> int:
     Raises:
         QAError: the variable is set but is not a whole number of at least 2.
     """
-    value = os.environ.get(MAX_SEGMENTS_VARIABLE, "").strip()
-    if not value:
-        return MAX_SEGMENTS
-    if not value.isdigit() or int(value) < 2:
-        raise QAError(f"{MAX_SEGMENTS_VARIABLE} must be a whole number of at least 2, got {value!r}; "
-                      f"unset it for the default {MAX_SEGMENTS}")
-    return int(value)
+    return whole_number_setting(MAX_SEGMENTS_VARIABLE, MAX_SEGMENTS, minimum=2, must="a whole number of at least 2")
 
 
 def plan_compaction(entries: list[dict], max_segments: int) -> list[int]:

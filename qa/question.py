@@ -252,13 +252,16 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
                 return "thing", None, None
             return "phrase", None, None
         kind = kind_of_noun(head)
-        if re.search(r"\b(?:what|which) (?:" + "|".join(SORT_NOUNS) + r")\w* of\b", joined) and kind != "title":
+        if _SORT_OF.search(joined) and kind != "title":
             # "what kind of attitudes", "what sort of person": how the article describes them (but
             # "which type of aircraft" asks for a model's name)
             return "phrase", head, None
         named = bool(re.search(r"\b(?:name|title)\b", joined.split(head)[0] if head in joined else joined))
         return (kind or ("title" if named else "thing")), head, None
     return "phrase", None, None
+
+
+_SORT_OF = re.compile(r"\b(?:what|which) (?:" + "|".join(sorted(SORT_NOUNS)) + r")\w* of\b")
 
 
 def _noun_after(tokens, lower: list[str], char_end: int, joined: str) -> str | None:

@@ -1,9 +1,9 @@
 """Verification: the last stage before an answer is shown; it drops whatever its sources do not say.
 
 Owns: checking every line of a written answer against its cited quotes (a citation counts only
-when its quote is its article body at [start:end]; a quote line must end with its own quote, shown on one line; a
-lead line's leads must each be inside the quote it cites; every number must occur in the cited
-quotes or the cited articles' metadata shown beside them), and renumbering what is kept.
+when its quote is its article body at [start:end]; a quote line must end with its own quote, shown
+on one line; a lead line's leads must each be inside the quote it cites; every number must occur
+in the cited quotes or the cited articles' metadata shown beside them), and renumbering what is kept.
 Does not: write or choose anything.
 """
 from __future__ import annotations
