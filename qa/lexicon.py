@@ -101,6 +101,10 @@ altitude range magnitude""")
 # "what speed *limit* …" (asked as a quantity; see qa.spans).
 FIGURE_NOUNS = _stems("level rate limit threshold target ceiling cap")
 
+# Abbreviated magnitudes news writes against a figure: "£790m", "$4.1bn", "20k" (thousand,
+# million, billion, trillion). A figure's span keeps the one attached to it.
+MAGNITUDE_SUFFIXES = frozenset("k m mn bn b tn".split())
+
 # Nouns asking for a sum of money: "what *fee* …", "what *price* …".
 MONEY_NOUNS = _stems("""fee price cost salary wage fine sum amount payment bill bid offer value budget prize money
 compensation damages ransom bail debt loss profit revenue turnover""")

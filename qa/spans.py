@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS,
-                        HONORIFICS, LIGHT_VERBS, MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS, PERSON_NOUNS,
-                        PERSON_PRONOUNS, PLACE_NOUNS, SETTLEMENT_NOUNS, same_meaning)
+                        HONORIFICS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS,
+                        PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, SETTLEMENT_NOUNS, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -103,7 +103,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found += [s for s in _entity_spans("date", sentence, article) if _is_duration(s.text)]
     elif kind == "quantity":
         found += _measures(article, words, MEASURE_UNITS, 1.0)
-        if question.head in FIGURE_NOUNS:  # "to what level": a rate, a sum or a bare number as well
+        # "to what level", and "by how much did profits rise" (no unit): a rate, a sum or a bare number as well
+        if question.head in FIGURE_NOUNS or (question.unit is None and _HOW_MUCH.search(question.text.lower())):
             found += _percents(article, words) + [_scaled(s, 0.9) for s in _money(article, words)]
             found += [_scaled(s, 1.2) for s in _numbers(question, article, words) if s.fit >= 0.3]
     elif kind == "percent":
@@ -114,9 +115,12 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
     if kind in ("count", "money", "percent", "quantity"):
+        found = [_with_magnitude(article, s) for s in found]
         found = _earlier_values(article, found) if _ASKS_OLD_VALUE.search(question.text) else _resulting_values(article, found)
     if question.head and kind in ("organisation", "place", "title", "thing"):
         found = [_named_by_head(question, article, s) for s in found]
+    if kind in NAME_KINDS:
+        found = [_scaled(s, DESCRIBED_FIT) if _named_as_described(question, article, s) else s for s in found]
     return _new_information(question, article, _best_per_place([_with_long_form(article, s) for s in found]))
 
 
@@ -258,6 +262,38 @@ def _after_place_words(article: ArticleText, words: list[Word]) -> list[Span]:
             if article.words[first].text != "The":
                 spans.append(_span_of(article, first, last, 0.7))
     return spans
+
+
+_HOW_MUCH = re.compile(r"\bhow much\b")
+DESCRIBED_FIT = 0.5  # a name the question already describes, by a noun of its own that is not the asked one
+
+
+def _named_as_described(question: Question, article: ArticleText, span: Span) -> bool:
+    """Whether the name comes right after a noun of the question other than the asked one and its
+    subject ("which company bought the mobile phone maker": "mobile phone *maker* Siemens Mobile"
+    is the company bought, not the buyer; "who replaced the sacked manager": not "sacked
+    *manager* Bob Jones"). "Who is the spokesman" asks for the one the noun describes: its noun is
+    the subject, so the rule leaves it."""
+    i = span.first - 1
+    words = article.words
+    if i >= 0 and words[i].text == ",":
+        i -= 1
+    if i < 0 or words[i].pos != "NOUN":
+        return False
+    stem = stem_of(words[i].lemma)
+    described = question.stems() - set(question.head_words) - {question.head} - set(question.subject)
+    return stem in described
+
+
+def _with_magnitude(article: ArticleText, span: Span) -> Span:
+    """A figure's span widened over the abbreviated magnitude written against it ("£790" of
+    "£790m" is "£790m"), which spaCy splits off as a word of its own."""
+    words = article.words
+    after = span.last + 1
+    if after < len(words) and words[after].start == span.end and words[after].text.lower() in MAGNITUDE_SUFFIXES:
+        end = words[after].end
+        return Span(span.start, end, article.body[span.start:end], span.fit, span.first, after)
+    return span
 
 
 def _best_per_place(spans: list[Span]) -> list[Span]:

@@ -465,3 +465,31 @@ def test_a_quote_over_a_paragraph_break_keeps_its_outlet_and_a_pronoun_speaker_i
     assert quoted, text  # the quote runs from the paragraph naming her
     assert "Test Wire: Council engineer Maria Lindqvist spoke to reporters on Monday. \"The Kelby" in text, text
     assert first_line(text).startswith("Maria Lindqvist"), text
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    ("How much did Malcolm Glazer pay for the football club?", "£790m"),  # the magnitude spaCy splits off
+    ("What fee did Ardley Town receive for the striker?", "$4.5m"),
+    ("By how much did Norland's pre-tax profit rise in the year to February?", "20%"),  # "how much", no unit
+])
+def test_class_7_an_amount_keeps_its_magnitude_and_how_much_takes_a_figure_of_any_form(read, question, lead):
+    text, _ = read(question, {"deal": (
+        "US tycoon Malcolm Glazer has won control of the football club. "
+        "Glazer paid £790m for the club, including debt, the club said. "
+        "Ardley Town received a fee of $4.5m for the striker in January. "
+        "The Norland supermarket group said pre-tax profit rose 20% in the year to February, while sales grew.")})
+
+    assert first_line(text).startswith(f"{lead} ["), text
+
+
+def test_class_1_a_name_the_question_already_describes_is_not_the_one_asked_for(read):
+    bodies = {"sale": ("Mobile phone maker Siemens Mobile has been sold. "
+                       "Taiwanese electronics firm BenQ agreed to buy the unit for an undisclosed sum, the German "
+                       "group said on Tuesday."),
+              "talks": "Taliban spokesman Zabihullah Mujahid said the group had no ties to al-Qaeda."}
+
+    text, _ = read("Which company bought the mobile phone maker?", {"sale": bodies["sale"]})
+    assert first_line(text).startswith("BenQ"), text
+    # the noun the question asks about (its subject) still introduces the answer
+    text, _ = read("Who is the spokesman of the Taliban?", {"talks": bodies["talks"]})
+    assert first_line(text).startswith("Zabihullah Mujahid"), text
