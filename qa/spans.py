@@ -354,7 +354,9 @@ def _name_runs(sentence: Sentence, article: ArticleText, words: list[Word]) -> l
     runs, current = [], []
     for w_index in range(sentence.first, sentence.last):
         w = article.words[w_index]
-        if (w.pos == "PROPN" and w.text[:1].isupper() and w.text not in HONORIFICS) or w.text.startswith("@"):
+        # a capitalised number word belongs to the name it stands in ("*Million* Dollar Baby")
+        named = w.pos == "PROPN" or (w.pos == "NUM" and w.text.isalpha())
+        if (named and w.text[:1].isupper() and w.text not in HONORIFICS) or w.text.startswith("@"):
             current.append(w_index)
             continue
         if current:
@@ -362,6 +364,8 @@ def _name_runs(sentence: Sentence, article: ArticleText, words: list[Word]) -> l
         current = []
     if current:
         runs.append(current)
+    # a run of number words alone is a figure ("Three people died"), not a name
+    runs = [run for run in runs if any(article.words[i].pos != "NUM" for i in run)]
     spans = []
     for run in runs:
         if any(a <= run[0] <= b or a <= run[-1] <= b for a, b in other):

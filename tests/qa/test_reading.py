@@ -493,3 +493,14 @@ def test_class_1_a_name_the_question_already_describes_is_not_the_one_asked_for(
     # the noun the question asks about (its subject) still introduces the answer
     text, _ = read("Who is the spokesman of the Taliban?", {"talks": bodies["talks"]})
     assert first_line(text).startswith("Zabihullah Mujahid"), text
+
+
+def test_class_2_a_title_starting_with_a_number_word_is_whole_and_a_bare_number_is_no_name(read):
+    text, _ = read("Which film won best picture at the Oscars?", {"oscars": (
+        "Martin Scorsese's The Aviator was the big loser at the Oscars on Sunday. "
+        "Clint Eastwood's boxing drama Million Dollar Baby won best picture, and Eastwood was named best director.")})
+
+    assert first_line(text).startswith("Million Dollar Baby ["), text
+    text, _ = read("Which rally driver won the Kelby stage?", {"rally": (
+        "Three drivers crashed out of the Kelby stage on Saturday. Finn Tomas Reyes won it by 12 seconds.")})
+    assert not first_line(text).startswith("Three"), text
