@@ -218,7 +218,9 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
         if word == "many":
             return "count", None, after
         if word == "much":
-            money = after in ("money", "cash") or any(normalise(t.lemma_.lower()) in MONEY_VERBS for t in tokens)
+            # "how much damage/cash", "how much did he pay": a sum of money
+            money = (after in ("money", "cash") or (after is not None and kind_of_noun(after) == "money")
+                     or any(normalise(t.lemma_.lower()) in MONEY_VERBS for t in tokens))
             return ("money" if money else "quantity"), None, after
         if word == "old":
             return "age", None, None

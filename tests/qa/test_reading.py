@@ -471,13 +471,15 @@ def test_a_quote_over_a_paragraph_break_keeps_its_outlet_and_a_pronoun_speaker_i
     ("How much did Malcolm Glazer pay for the football club?", "£790m"),  # the magnitude spaCy splits off
     ("What fee did Ardley Town receive for the striker?", "$4.5m"),
     ("By how much did Norland's pre-tax profit rise in the year to February?", "20%"),  # "how much", no unit
+    ("How much damage did the Kelby hacker cause?", "$700,000"),  # "how much" + a noun of money
 ])
 def test_class_7_an_amount_keeps_its_magnitude_and_how_much_takes_a_figure_of_any_form(read, question, lead):
     text, _ = read(question, {"deal": (
         "US tycoon Malcolm Glazer has won control of the football club. "
         "Glazer paid £790m for the club, including debt, the club said. "
         "Ardley Town received a fee of $4.5m for the striker in January. "
-        "The Norland supermarket group said pre-tax profit rose 20% in the year to February, while sales grew.")})
+        "The Norland supermarket group said pre-tax profit rose 20% in the year to February, while sales grew. "
+        "A hacker from Kelby was jailed for 18 months; the court heard he had caused damage worth $700,000.")})
 
     assert first_line(text).startswith(f"{lead} ["), text
 
