@@ -88,6 +88,7 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
             found = [s for s in found if not _names_person(article, s)]
             # "the Test against *India* at Bangalore": who is played against is no place of the event
             found = [_scaled(s, 0.4) if _prev_is(article, s.first, _OPPONENT_WORDS) else s for s in found]
+            found = [_with_owned_place(article, s) for s in found]
         if kind == "thing":
             found += _objects(question, article, words)
     elif kind == "count":
@@ -188,6 +189,22 @@ def _with_long_form(article: ArticleText, span: Span) -> Span:
         first += 1
     return Span(words[first].start, words[span.last + 1].end, article.body[words[first].start:words[span.last + 1].end],
                 span.fit, first, span.last + 1)
+
+
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+
+def _with_owned_place(article: ArticleText, span: Span) -> Span:
+    """A place widened over the place it owns: "London" of "London's Hyde Park" is "London's Hyde
+    Park" (the place the sentence gives is the park; the city says where it is)."""
+    words = article.words
+    at = span.last + 1
+    if at + 1 >= len(words) or words[at].text not in ("'s", "’s") or words[at].start != span.end:
+        return span
+    owned = next((m for m in article.mentions if m.label in _PLACE_LABELS and m.first == at + 1), None)
+    if owned is None:
+        return span
+    return Span(span.start, owned.end, article.body[span.start:owned.end], span.fit, span.first, owned.last)
 
 
 def _without_role(article: ArticleText, span: Span) -> Span:

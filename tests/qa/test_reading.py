@@ -506,3 +506,10 @@ def test_class_2_a_title_starting_with_a_number_word_is_whole_and_a_bare_number_
     text, _ = read("Which rally driver won the Kelby stage?", {"rally": (
         "Three drivers crashed out of the Kelby stage on Saturday. Finn Tomas Reyes won it by 12 seconds.")})
     assert not first_line(text).startswith("Three"), text
+
+
+def test_class_7_a_place_owning_a_place_is_given_whole(read):
+    text, _ = read("Where will the UK leg of the Live 8 concerts be held?", {"concert": (
+        "The UK leg of the Live 8 concerts will be held in London's Hyde Park on 2 July, organiser Bob Geldof said.")})
+
+    assert first_line(text).startswith("London's Hyde Park ["), text
