@@ -123,7 +123,7 @@ DURATION_UNITS = _stems("""second minute hour day night week fortnight month yea
 
 # Units of measure: a number followed by one is a quantity ("30 kilometres").
 MEASURE_UNITS = _stems("""metre meter kilometre kilometer km m cm mm mile yard foot feet inch kilogram kilo kg
-gram tonne ton pound lb litre liter gallon hectare acre degree knot mph kph megawatt watt volt""")
+gram tonne ton pound lb litre liter gallon hectare acre degree knot mph kph km/h megawatt watt volt""")
 
 # Words of money: beside a number they make it a sum ("$2 million", "14 million euros").
 CURRENCY_WORDS = _stems("""dollar euro pound yen yuan rupee franc afghani rouble ruble dinar riyal dirham lira

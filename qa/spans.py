@@ -289,8 +289,8 @@ def _named_as_described(question: Question, article: ArticleText, span: Span) ->
     """Whether the name comes right after a noun of the question other than the asked one and its
     subject ("which company bought the mobile phone maker": "mobile phone *maker* Siemens Mobile"
     is the company bought, not the buyer; "who replaced the sacked manager": not "sacked
-    *manager* Bob Jones"). "Who is the spokesman" asks for the one the noun describes: its noun is
-    the subject, so the rule leaves it."""
+    *manager* Bob Jones"; "which band's album": not "album *X&Y*"). "Who is the spokesman" asks
+    for the one the noun describes: its noun is the subject, so the rule leaves it."""
     i = span.first - 1
     words = article.words
     if i >= 0 and words[i].text == ",":
@@ -298,7 +298,11 @@ def _named_as_described(question: Question, article: ArticleText, span: Span) ->
     if i < 0 or words[i].pos != "NOUN":
         return False
     stem = stem_of(words[i].lemma)
-    described = question.stems() - set(question.head_words) - {question.head} - set(question.subject)
+    # the subject is what "who is the spokesman" asks about; a question with a head noun asks for
+    # that noun only ("which band's album": the album is described, the band asked for)
+    described = question.stems() - set(question.head_words) - {question.head}
+    if question.head is None:
+        described -= set(question.subject)
     return stem in described
 
 
@@ -721,6 +725,9 @@ def _ages(article: ArticleText, words: list[Word]) -> list[Span]:
     return spans
 
 
+_FUSED_UNIT = re.compile(r"\d[\d,]*(?:\.\d+)?([a-z]+(?:/[a-z]+)?)")
+
+
 def _measures(article: ArticleText, words: list[Word], units: frozenset[str], fit: float) -> list[Span]:
     """A figure followed by a unit ("30 kilometres", "14-year", "three months")."""
     spans = []
@@ -728,6 +735,10 @@ def _measures(article: ArticleText, words: list[Word], units: frozenset[str], fi
         i = article.index_of(w)
         m = re.fullmatch(r"(\d[\d,.]*|[a-z]+)-([a-z]+)(?:-[a-z]+)?", w.text.lower())
         if m and (m.group(1)[0].isdigit() or m.group(1) in _NUMBER_WORDS) and normalise(m.group(2)) in units:
+            spans.append(_span_of(article, i, i, fit))
+            continue
+        fused = _FUSED_UNIT.fullmatch(w.text.lower())  # "186mph", "300km"
+        if fused and normalise(fused.group(1)) in units:
             spans.append(_span_of(article, i, i, fit))
             continue
         if not (_NUMBER.fullmatch(w.text) or w.text.lower() in _NUMBER_WORDS):

@@ -495,6 +495,11 @@ def test_class_1_a_name_the_question_already_describes_is_not_the_one_asked_for(
     # the noun the question asks about (its subject) still introduces the answer
     text, _ = read("Who is the spokesman of the Taliban?", {"talks": bodies["talks"]})
     assert first_line(text).startswith("Zabihullah Mujahid"), text
+    # "which band's album": the album is described, the band is asked for
+    text, _ = read("Which band's album topped the UK chart?", {"chart": (
+        "Coldplay's new album X&Y has gone straight to number one in the UK chart, selling more than 460,000 "
+        "copies in its first week.")})
+    assert first_line(text).startswith("Coldplay"), text
 
 
 def test_class_2_a_title_starting_with_a_number_word_is_whole_and_a_bare_number_is_no_name(read):
@@ -513,3 +518,11 @@ def test_class_7_a_place_owning_a_place_is_given_whole(read):
         "The UK leg of the Live 8 concerts will be held in London's Hyde Park on 2 July, organiser Bob Geldof said.")})
 
     assert first_line(text).startswith("London's Hyde Park ["), text
+
+
+@pytest.mark.parametrize("speed", ["300km/h", "186mph", "300 km/h"])
+def test_class_7_a_speed_written_with_its_unit_joined_is_a_quantity(read, speed):
+    text, _ = read("What is the top speed of the new train?", {"train": (
+        f"The new train has a top speed of {speed} and will cut the journey between the two cities to two hours.")})
+
+    assert first_line(text).startswith(f"{speed} ["), text
