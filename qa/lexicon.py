@@ -221,6 +221,10 @@ SYNONYM_GROUPS = (
     "home house",
     "elect vote",
     "indigenous aboriginal",
+    "join sign",
+    "launch release unveil introduce",
+    "jail imprison",
+    "cut axe shed slash",
 )
 
 

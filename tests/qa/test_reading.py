@@ -526,3 +526,20 @@ def test_class_7_a_speed_written_with_its_unit_joined_is_a_quantity(read, speed)
         f"The new train has a top speed of {speed} and will cut the journey between the two cities to two hours.")})
 
     assert first_line(text).startswith(f"{speed} ["), text
+
+
+@pytest.mark.parametrize(("question", "body", "lead"), [
+    ("Which club did Wayne Rooney join from Everton?",
+     "Wayne Rooney completed his move from Everton to Manchester United for £27m on Tuesday. "
+     "The 18-year-old striker signed a six-year contract.", "Manchester United"),
+    ("When will Sony launch its handheld console in Europe?",
+     "Sony will release its PSP handheld console in Europe on 1 September, the firm said.", "1 September"),
+    ("How long was the Kelby hacker jailed for?",
+     "A hacker from Kelby was imprisoned for 18 months for breaking into military computers.", "18 months"),
+    ("How many jobs will Kelby Bank cut?",
+     "Kelby Bank will axe 2,000 jobs by 2007, the bank said on Monday.", "2,000"),
+])
+def test_class_6_a_verb_the_article_says_in_other_words_is_the_asked_relation(read, question, body, lead):
+    text, _ = read(question, {"story": body})
+
+    assert first_line(text).startswith(lead), text
