@@ -286,11 +286,12 @@ DESCRIBED_FIT = 0.5  # a name the question already describes, by a noun of its o
 
 
 def _named_as_described(question: Question, article: ArticleText, span: Span) -> bool:
-    """Whether the name comes right after a noun of the question other than the asked one and its
-    subject ("which company bought the mobile phone maker": "mobile phone *maker* Siemens Mobile"
-    is the company bought, not the buyer; "who replaced the sacked manager": not "sacked
-    *manager* Bob Jones"; "which band's album": not "album *X&Y*"). "Who is the spokesman" asks
-    for the one the noun describes: its noun is the subject, so the rule leaves it."""
+    """Whether the name comes right after a noun of the question other than the asked one (and, in
+    a question without a head noun, other than its subject): "which company bought the mobile
+    phone maker": "mobile phone *maker* Siemens Mobile" is the company bought, not the buyer; "who
+    replaced the sacked manager": not "sacked *manager* Bob Jones"; "which band's album": not
+    "album *X&Y*". "Who is the spokesman" asks for the one the noun describes: its noun is the
+    subject, so the rule leaves it."""
     i = span.first - 1
     words = article.words
     if i >= 0 and words[i].text == ",":
