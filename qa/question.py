@@ -57,6 +57,7 @@ class Question:
     unit_names: tuple[str, ...] = ()  # stems of the names a counted noun is qualified by ("how many *Uighur* fighters")
     names: tuple[tuple[str, ...], ...] = ()  # the stems of each name of two words or more ("Melbourne Cup")
     figures: tuple[tuple[str, str], ...] = ()  # (number, unit stem) the question gives ("the *100 metres* butterfly")
+    places: tuple[str, ...] = ()  # stems of the places the asked fact is limited to ("go on sale *in Australia*")
 
     @property
     def strict(self) -> bool:
@@ -116,7 +117,19 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     plural=head is not None and any(stem_of(t.lemma_.lower()) == head and t.tag_ in ("NNS", "NNPS")
                                                     for t in tokens),
                     head_words=_head_words(tokens, head), unit_names=_unit_names(tokens, lower, unit),
-                    names=_names(tokens, doc, terms), figures=_figures(tokens))
+                    names=_names(tokens, doc, terms), figures=_figures(tokens),
+                    places=_places(tokens) if kind != "place" else ())
+
+
+_PLACE_PREPOSITIONS = frozenset("in at near across outside inside into throughout".split())
+
+
+def _places(tokens) -> tuple[str, ...]:
+    """Stems of the named places a preposition puts the asked fact in ("when will it go on sale
+    *in Australia*"): an article that names none of them cannot say it."""
+    return tuple(dict.fromkeys(
+        stem_of(t.text) for t in tokens if t.ent_type_ in ("GPE", "LOC") and t.pos_ == "PROPN"
+        and t.head.lower_ in _PLACE_PREPOSITIONS and t.dep_ == "pobj"))
 
 
 _DO_SUPPORT = re.compile(r"^\W*(?:whom?|which|what)\b[^?,]*?\b(?:did|does|do)\s+(?!not\b)\w", re.I)

@@ -104,6 +104,7 @@ class Scored:
     score: float = 0.0
     vector: np.ndarray | None = field(default=None, repr=False)
     stems: frozenset[str] = frozenset()
+    place_here: bool = True  # the article names the places the question limits its fact to
 
 
 def stems_of(article: ArticleText, first: int, last: int) -> set[str]:
@@ -177,6 +178,7 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
         # "Melbourne" and "World Cup"
         written = _written_stems(article) if question.names else None
         unnamed = {stem for name in question.names if not _writes(article, written, name) for stem in name}
+        place_here = all(_matched(p, whole_with_title) for p in question.places)
         for n, sentence in enumerate(article.sentences):
             near = own[n] | (own[n - 1] if n else set()) | (own[n + 1] if n + 1 < len(own) else set())
             coverage = local = relation = names = 0.0
@@ -201,7 +203,7 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                                names / name_weight if name_weight else 1.0,
                                relation / other_weight if other_weight else 1.0, predicate=predicate,
                                subject_here=not subject_here or any(subject_here),
-                               stems=frozenset(own[n])))
+                               stems=frozenset(own[n]), place_here=place_here))
     for row in rows:
         row.span, row.span_score = best_span(question, row, settings)
         if row.span is not None and question.figures and _other_figure(question, row):
@@ -392,6 +394,8 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
     """
     if best.entities < settings.min_entities:
         return "the article lacks the names the question gives"
+    if not best.place_here:  # "when will the PSP go on sale in Australia": an article about Europe
+        return "the article does not name the place the question asks about"
     # a figure means nothing without its relation ("4 injured" is not "4 killed"); names answer
     # relations that news paraphrases freely, so only figures are held to the question's verb
     # (unless the question asks for the figure by a noun the sentence has: "what speed *limit* have

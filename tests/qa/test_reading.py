@@ -543,3 +543,13 @@ def test_class_6_a_verb_the_article_says_in_other_words_is_the_asked_relation(re
     text, _ = read(question, {"story": body})
 
     assert first_line(text).startswith(lead), text
+
+
+def test_class_6_a_fact_asked_for_a_place_the_article_never_names_is_a_near_miss(read):
+    body = ("Sony has said its PlayStation Portable handheld console will go on sale in Europe on 1 September. "
+            "The PSP has sold well in Japan and the US.")
+
+    text, _ = read("When will the PlayStation Portable go on sale in Australia?", {"psp": body})
+    assert text == "", text  # the article gives Europe's date only
+    text, _ = read("When will the PlayStation Portable go on sale in Europe?", {"psp": body})
+    assert first_line(text).startswith("1 September"), text
