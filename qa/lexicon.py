@@ -90,6 +90,15 @@ NAMING_NOUNS = _stems("name codename nickname alias pseudonym")
 # name, any other ("attitudes") for how the article describes it, which its sentence says.
 SORT_NOUNS = _stems("kind type sort form variety category")
 
+# Prepositions a place follows in an article: "left *for* nearby Mittagong", "held *in* Perth" (a
+# place answer is looked for after them).
+PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".split())
+
+# Prepositions by which a question limits its fact to a named place ("go on sale *in* Australia"):
+# those of PLACE_PREPOSITIONS that locate rather than give a direction ("a flight *from* London"
+# is not a fact about London alone), and "throughout".
+PLACE_LIMIT_PREPOSITIONS = frozenset("in at near across outside inside into throughout".split())
+
 # Nouns asking for a group of people: "what *nationality* …".
 GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenship people")
 

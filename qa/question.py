@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, REPORTING_VERBS, SORT_NOUNS, SPEECH_VERBS, AnswerKind,
-                        american_spelling, kind_of_noun)
+from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SORT_NOUNS,
+                        SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
 """spaCy's labels of names; a question's dates and figures are not names it must find."""
@@ -121,15 +121,12 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     places=_places(tokens) if kind != "place" else ())
 
 
-_PLACE_PREPOSITIONS = frozenset("in at near across outside inside into throughout".split())
-
-
 def _places(tokens) -> tuple[str, ...]:
     """Stems of the named places a preposition puts the asked fact in ("when will it go on sale
     *in Australia*"): an article that names none of them cannot say it."""
     return tuple(dict.fromkeys(
         stem_of(t.text) for t in tokens if t.ent_type_ in ("GPE", "LOC") and t.pos_ == "PROPN"
-        and t.head.lower_ in _PLACE_PREPOSITIONS and t.dep_ == "pobj"))
+        and t.head.lower_ in PLACE_LIMIT_PREPOSITIONS and t.dep_ == "pobj"))
 
 
 _DO_SUPPORT = re.compile(r"^\W*(?:whom?|which|what)\b[^?,]*?\b(?:did|does|do)\s+(?!not\b)\w", re.I)

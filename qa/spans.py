@@ -15,7 +15,7 @@ from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS,
                         HONORIFICS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS,
-                        PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, SETTLEMENT_NOUNS, same_meaning)
+                        PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS, SETTLEMENT_NOUNS, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -233,7 +233,6 @@ def _entity_spans(kind: str, sentence: Sentence, article: ArticleText) -> list[S
 
 OTHER_NOUN_FIT = 0.35  # a figure counting another noun than the one asked about (a bare figure fits 0.5)
 OTHER_NAME_FIT = 0.2  # the asked noun, qualified by other names only: below min_span, so never the answer
-_PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".split())
 # adjectives that only ever place what follows them: "left for *nearby* Mittagong"
 _PLACE_ADJECTIVES = frozenset("nearby neighbouring neighboring".split())
 
@@ -270,9 +269,9 @@ def _after_place_words(article: ArticleText, words: list[Word]) -> list[Span]:
         nxt = words[k + 1]
         # "to *nearby* Mittagong", "in *northern* Kent": a lower-case adjective may come between
         if nxt.pos == "ADJ" and nxt.text.islower() and k + 2 < len(words) and (
-                w.text.lower() in _PLACE_PREPOSITIONS or nxt.text in _PLACE_ADJECTIVES):
+                w.text.lower() in PLACE_PREPOSITIONS or nxt.text in _PLACE_ADJECTIVES):
             nxt = words[k + 2]
-        elif w.text.lower() not in _PLACE_PREPOSITIONS:
+        elif w.text.lower() not in PLACE_PREPOSITIONS:
             continue
         if nxt.pos == "PROPN" and nxt.text[:1].isupper():
             first, last = _propn_run(article, article.index_of(nxt))
