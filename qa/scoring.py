@@ -168,6 +168,10 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
     # it is not a word of the relation the sentence must hold
     kind_noun = {question.head} if question.head else set()
     other_weight = sum(t.weight for t in question.terms if not t.in_entity and t.stem not in kind_noun)
+    # a question whose only other word is the one after "how" ("how *old* is the MP Robert
+    # Hallam?") asks no relation beyond its names: "Mr Hallam, 52, ..." answers it
+    if all(t.stem in question.kind_words for t in question.terms if not t.in_entity and t.stem not in kind_noun):
+        other_weight = 0.0
     rows: list[Scored] = []
     for article in articles:
         own = [stems_of(article, s.first, s.last) | spelled_acronyms(article, s.first, s.last) for s in article.sentences]

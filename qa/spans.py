@@ -102,6 +102,9 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         if re.search(r"\bhow long\b", question.text.lower()):  # a length, as well as a time ("how long was the blaze")
             found += _measures(article, words, MEASURE_UNITS, 0.6)
         found += [s for s in _entity_spans("date", sentence, article) if _is_duration(s.text)]
+        # "the 22-year-old" is an age, not a length of time
+        found = [s for s in found if not re.match(r"-olds?\b", article.body[s.end:s.end + 5].lower())
+                 and not re.search(r"-olds?\b", s.text.lower())]
     elif kind == "quantity":
         found += _measures(article, words, MEASURE_UNITS, 1.0)
         # "to what level", and "by how much did profits rise" (no unit): a rate, a sum or a bare number as well
@@ -785,7 +788,14 @@ def _is_spelled_figure(text: str) -> bool:
 
 
 def _is_duration(text: str) -> bool:
-    """Whether a date expression is a length of time with a figure ("three years", "14-year")."""
+    """Whether a date expression is a length of time with a figure ("three years", "14-year"),
+    not an age ("the 22-year-old").
+
+    >>> _is_duration("three years"), _is_duration("14-year"), _is_duration("22-year-old")
+    (True, True, False)
+    """
+    if re.search(r"-olds?\b", text.lower()):
+        return False
     words = [normalise(w) for w in re.findall(r"[a-z]+", text.lower())]
     figure = bool(re.search(r"\d", text)) or any(w in _NUMBER_WORDS - {"a", "an"} for w in text.lower().split())
     return figure and any(w in DURATION_UNITS for w in words) and not any(w in _MONTHS for w in words)

@@ -553,3 +553,40 @@ def test_class_6_a_fact_asked_for_a_place_the_article_never_names_is_a_near_miss
     assert text == "", text  # the article gives Europe's date only
     text, _ = read("When will the PlayStation Portable go on sale in Europe?", {"psp": body})
     assert first_line(text).startswith("1 September"), text
+
+
+@pytest.mark.parametrize(("question", "body", "lead"), [
+    ("By how much did Brightwell's autumn sales drop?",
+     "Furniture retailer Brightwell's said trading had been difficult. "
+     "Sales in the autumn fell 6.2%, while costs rose 3%.", "6.2%"),
+    ("By how much did profits increase at Ferris Foods?",
+     "Ferris Foods said trading had been strong. Its profits jumped 18% in the year to March.", "18%"),
+    ("How long is Ana Ruiz's deal with Carlton Rovers?",
+     "Carlton Rovers have signed Spanish midfielder Ana Ruiz from Valencia. "
+     "The 22-year-old has agreed a contract that runs for three years.", "three years"),
+])
+def test_class_6_movement_and_agreement_words_stand_for_one_another(read, question, body, lead):
+    text, _ = read(question, {"story": body})
+
+    assert first_line(text).startswith(lead), text
+
+
+def test_class_7_how_old_with_nothing_but_names_asks_no_relation(read):
+    # "old" is the asked kind, not a word the sentence must hold: "Ms Calder, 67," answers
+    text, _ = read("How old is Ruth Calder?", {"senator": (
+        "Senator Ruth Calder has announced she will retire at the next election. "
+        "Ms Calder, 67, has held the seat since 1983.")})
+
+    assert first_line(text).startswith("67 ["), text
+
+
+def test_class_3_a_pronoun_speaker_of_a_reporting_verb_is_the_person_it_stands_for(read):
+    # "cautioned" reports speech (annotation version 2), and its speaker "he" is Sir Ian Pell,
+    # scored where the sentence says "he", next to the asked words
+    text, _ = read("Who at Marlow Water warned that household bills would rise?", {"water": (
+        "Marlow Water reported higher profits on Tuesday. "
+        "Chairman Sir Ian Pell said the results showed the strength of the business. "
+        "But he cautioned that household bills would rise next year as the cost of repairs grew. "
+        "Finance director Kate Amos said costs were under control.")})
+
+    assert first_line(text).startswith("Ian Pell") or first_line(text).startswith("Sir Ian Pell"), text
