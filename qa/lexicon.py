@@ -8,6 +8,7 @@ Does not: look at text; the functions here only map a word to what the lists say
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -116,10 +117,10 @@ MAGNITUDE_SUFFIXES = frozenset("k m mn bn b tn".split())
 
 # Nouns asking for a sum of money: "what *fee* …", "what *price* …".
 MONEY_NOUNS = _stems("""fee price cost salary wage fine sum amount payment bill bid offer value budget prize money
-compensation damages ransom bail debt loss profit revenue turnover""")
+compensation damages ransom bail debt loss profit revenue turnover reward bounty""")
 
 # Nouns asking for a count: "what *number* of …", "what *total* …".
-COUNT_NOUNS = _stems("number total tally toll count score strength")
+COUNT_NOUNS = _stems("number total tally toll count score strength crowd attendance")
 
 # Nouns asking for an age.
 AGE_NOUNS = _stems("age")
@@ -274,3 +275,35 @@ def same_meaning(a: str, b: str) -> bool:
     (True, False)
     """
     return a == b or b in SYNONYMS.get(a, ())
+
+
+# Endings that make a word of the same root: a verb's noun ("perform": "performance",
+# "produce": "production", "win": "winner", "appoint": "appointment"). A question's word
+# matches a sentence's word that adds or drops one of them (see `derived_forms`).
+DERIVATION_SUFFIXES = ("ance", "ence", "ment", "ion", "tion", "ation", "er", "or", "al", "ure", "ing")
+
+
+@functools.lru_cache(maxsize=50_000)
+def derived_forms(stem: str) -> frozenset[str]:
+    """Words of the same root as a stem, made by adding or dropping one of DERIVATION_SUFFIXES
+    (a final "e" dropped, a final consonant doubled); the stem itself is not among them.
+
+    >>> "production" in derived_forms("produce"), "winner" in derived_forms("win"), "perform" in derived_forms("performance")
+    (True, True, True)
+    >>> "playwright" in derived_forms("play"), derived_forms("go")
+    (False, frozenset())
+    """
+    if len(stem) < 3:
+        return frozenset()
+    bases = {stem}
+    if stem.endswith("e"):
+        bases.add(stem[:-1])
+    if stem[-1] not in "aeiouwy" and stem[-2] in "aeiou":
+        bases.add(stem + stem[-1])
+    forms = {base + suffix for base in bases for suffix in DERIVATION_SUFFIXES}
+    for suffix in DERIVATION_SUFFIXES:
+        root = stem.removesuffix(suffix)
+        if root != stem and len(root) >= 3:
+            forms |= {root, root + "e"} | ({root[:-1]} if len(root) >= 4 and root[-1] == root[-2] else set())
+    forms.discard(stem)
+    return frozenset(forms)

@@ -232,6 +232,12 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
             money = (after in ("money", "cash") or (after is not None and kind_of_noun(after) == "money")
                      or any(normalise(t.lemma_.lower()) in MONEY_VERBS for t in tokens))
             return ("money" if money else "quantity"), None, after
+        article = lower[len(joined[:m.end()].split()):][:1]
+        if word in ("big", "large") and article in (["a"], ["an"]):
+            # "how big a reward", "how large a crowd": the kind of the noun after "a"
+            noun = _noun_after(tokens, lower, m.end() + 1 + len(article[0]), joined)
+            if noun is not None and kind_of_noun(noun) in ("money", "count"):
+                return kind_of_noun(noun), None, None
         if word == "old":
             return "age", None, None
         if word == "long":

@@ -17,7 +17,7 @@ import numpy as np
 
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
-from qa.lexicon import SYNONYMS, same_meaning
+from qa.lexicon import SYNONYMS, derived_forms, same_meaning
 from qa.question import Question, stem_of
 from qa.spans import Span, find_spans
 
@@ -185,7 +185,7 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
         place_here = all(_matched(p, whole_with_title) for p in question.places)
         for n, sentence in enumerate(article.sentences):
             near = own[n] | (own[n - 1] if n else set()) | (own[n + 1] if n + 1 < len(own) else set())
-            coverage = local = relation = names = 0.0
+            coverage = local = relation = names = extra = 0.0
             # a sentence naming no one ("The 27-year-old is on board ...") is about whom the one before names
             told = own[n] | (own[n - 1] if n and not any(m.label == "PERSON" for m in sentence.mentions) else set())
             subject_here = [_matched(t.stem, told) for t in question.terms if t.stem in question.subject]
@@ -200,12 +200,16 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                 if term.in_entity:
                     names += term.weight * (_matched(term.stem, whole_with_title) and term.stem not in unnamed)
                 elif term.stem not in kind_noun:
-                    relation += term.weight * _matched(term.stem, near)
+                    # a word of the same root counts ("performed": "its final performance")
+                    relation += term.weight * (_matched(term.stem, near) or bool(derived_forms(term.stem) & near))
+                elif _matched(term.stem, own[n]):  # the asked noun, where the sentence has it ("a fee of £6.5m")
+                    relation += term.weight
+                    extra += term.weight
             predicate = (sum(_related(p, near) for p in question.predicates) / len(question.predicates)
                          if question.predicates else 1.0)
             rows.append(Scored(sentence, article, coverage / total, local / total,
                                names / name_weight if name_weight else 1.0,
-                               relation / other_weight if other_weight else 1.0, predicate=predicate,
+                               relation / (other_weight + extra) if other_weight else 1.0, predicate=predicate,
                                subject_here=not subject_here or any(subject_here),
                                stems=frozenset(own[n]), place_here=place_here))
     for row in rows:

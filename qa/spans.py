@@ -230,8 +230,20 @@ def _entity_spans(kind: str, sentence: Sentence, article: ArticleText) -> list[S
         if m.label in fits and not (kind in NAME_KINDS and m.text[:1].islower() and not m.text.startswith("the ")):
             # a name is capitalised: "non-Aboriginal" is no organisation, whatever spaCy says
             start = m.start - 1 if m.label == "MONEY" and article.body[m.start - 1:m.start] in CURRENCY_SIGNS else m.start
+            if m.label == "MONEY" and not _names_currency(article.body[start:m.end]):
+                continue  # "the deputy emir (#2 overall)": a rank, whatever spaCy says
             spans.append(Span(start, m.end, article.body[start:m.end], fits[m.label], m.first, m.last))
     return spans
+
+
+def _names_currency(text: str) -> bool:
+    """Whether a sum's text shows its currency: a sign, a currency word, or pence ("187p").
+
+    >>> [_names_currency(t) for t in ("$5", "14 million euros", "187p", "#2", "2 million")]
+    [True, True, True, False, False]
+    """
+    return (any(c in CURRENCY_SIGNS for c in text) or bool(re.search(r"\d+p\b", text))
+            or any(normalise(w) in CURRENCY_WORDS for w in re.findall(r"[A-Za-z]+", text)))
 
 
 OTHER_NOUN_FIT = 0.35  # a figure counting another noun than the one asked about (a bare figure fits 0.5)
@@ -311,12 +323,15 @@ def _named_as_described(question: Question, article: ArticleText, span: Span) ->
 
 def _with_magnitude(article: ArticleText, span: Span) -> Span:
     """A figure's span widened over the abbreviated magnitude written against it ("£790" of
-    "£790m" is "£790m"), which spaCy splits off as a word of its own."""
+    "£790m" is "£790m"), which spaCy splits off as a word of its own (with the full stop of a
+    sentence's end: "m.")."""
     words = article.words
     after = span.last + 1
-    if after < len(words) and words[after].start == span.end and words[after].text.lower() in MAGNITUDE_SUFFIXES:
-        end = words[after].end
-        return Span(span.start, end, article.body[span.start:end], span.fit, span.first, after)
+    if after < len(words) and words[after].start == span.end:
+        suffix = words[after].text.removesuffix(".")
+        if suffix.lower() in MAGNITUDE_SUFFIXES:
+            end = words[after].start + len(suffix)
+            return Span(span.start, end, article.body[span.start:end], span.fit, span.first, after)
     return span
 
 

@@ -472,6 +472,7 @@ def test_a_quote_over_a_paragraph_break_keeps_its_outlet_and_a_pronoun_speaker_i
     ("What fee did Ardley Town receive for the striker?", "$4.5m"),
     ("By how much did Norland's pre-tax profit rise in the year to February?", "20%"),  # "how much", no unit
     ("How much damage did the Kelby hacker cause?", "$700,000"),  # "how much" + a noun of money
+    ("How much did the museum sell the painting for?", "£6.5m"),  # the magnitude before a full stop ("m.")
 ])
 def test_class_7_an_amount_keeps_its_magnitude_and_how_much_takes_a_figure_of_any_form(read, question, lead):
     text, _ = read(question, {"deal": (
@@ -479,7 +480,8 @@ def test_class_7_an_amount_keeps_its_magnitude_and_how_much_takes_a_figure_of_an
         "Glazer paid £790m for the club, including debt, the club said. "
         "Ardley Town received a fee of $4.5m for the striker in January. "
         "The Norland supermarket group said pre-tax profit rose 20% in the year to February, while sales grew. "
-        "A hacker from Kelby was jailed for 18 months; the court heard he had caused damage worth $700,000.")})
+        "A hacker from Kelby was jailed for 18 months; the court heard he had caused damage worth $700,000. "
+        "The museum sold the painting to a private collector for £6.5m.")})
 
     assert first_line(text).startswith(f"{lead} ["), text
 
@@ -590,3 +592,26 @@ def test_class_3_a_pronoun_speaker_of_a_reporting_verb_is_the_person_it_stands_f
         "Finance director Kate Amos said costs were under control.")})
 
     assert first_line(text).startswith("Ian Pell") or first_line(text).startswith("Sir Ian Pell"), text
+
+
+@pytest.mark.parametrize(("question", "body", "lead"), [
+    # the asked noun itself, where the sentence has it beside the figure, holds the relation
+    ("What fee did Carlton Rovers pay Valencia for Ana Ruiz?",
+     "Carlton Rovers have signed Spanish midfielder Ana Ruiz from Valencia for a club record fee of £4.5m.", "£4.5m"),
+    # a word of the same root holds it: "performed" and "its final performance"
+    ("When will Lantern be performed for the last time?",
+     "The West End musical Lantern is to close after poor ticket sales. It will give its final performance on 9 April.",
+     "9 April"),
+])
+def test_class_6_the_asked_noun_or_a_word_of_the_same_root_holds_the_relation(read, question, body, lead):
+    text, _ = read(question, {"story": body})
+
+    assert first_line(text).startswith(lead), text
+
+
+def test_class_7_how_big_a_sum_asks_for_money(read):
+    text, _ = read("How big a reward has the council put up over the vandalism?", {"reward": (
+        "The council has offered a reward of $20,000 for information about the vandalism, which caused damage "
+        "to 14 buses.")})
+
+    assert first_line(text).startswith("$20,000 ["), text
