@@ -373,6 +373,9 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
     return _first_noun(rest)
 
 
+_MODIFIER_DEPS = ("compound", "npadvmod", "amod", "nmod", "punct")
+
+
 def _first_noun(tokens) -> str | None:
     """The stem of the head of the first noun phrase: the last noun of a run of modifiers and nouns.
 
@@ -388,7 +391,11 @@ def _first_noun(tokens) -> str | None:
             nxt = t.i + 1
             if nxt < len(t.doc) and t.doc[nxt].pos_ == "NOUN":
                 continue
+            if t.dep_ in _MODIFIER_DEPS and t.head.i > t.i:  # "chart-topping *album*": a modifier of a later noun
+                continue
             break
+        if t.head.i > t.i and (t.dep_ in _MODIFIER_DEPS or t.text in ("-", "–")):
+            continue  # part of a modifier of a later word ("London-based", "-topping")
         if found is None and (t.pos_ in ("ADJ", "ADV", "DET", "NUM", "PROPN") or t.dep_ in ("amod", "compound", "det", "poss",
                                                                                      "case", "nummod", "nmod")):
             continue

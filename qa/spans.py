@@ -435,6 +435,12 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
         if normalise(w.lemma) not in heads and normalise(w.text.lower()) not in heads:
             continue
         h = article.index_of(w)
+        nxt = h + 1 < len(article.words) and article.words[h + 1]
+        if nxt and nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.start > w.end:
+            # the noun titles the name that follows it ("US publisher *Vantage Interactive*",
+            # "Hollywood action film *Dead Reckoning*"): that name is the one, not the modifier before
+            spans.append(_list_span(article, h + 1, 0.95))
+            continue
         for i in _dependents(article, h, ("compound", "appos", "nmod", "amod", "npadvmod", "poss")):
             if article.words[i].pos == "PROPN":
                 spans.append(_list_span(article, i, 0.95))

@@ -615,3 +615,24 @@ def test_class_7_how_big_a_sum_asks_for_money(read):
         "to 14 buses.")})
 
     assert first_line(text).startswith("$20,000 ["), text
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    ("Which record-breaking striker did Leeds United sign?", "Tomas Berg"),  # the head is "striker", not "record"
+    ("Which London-based bank bought Harwell Finance?", "Stanmore Capital"),  # "bank", past "London-based"
+])
+def test_class_7_a_hyphenated_modifier_is_not_the_head_noun_and_the_name_after_the_noun_is_its_name(read, question, lead):
+    text, _ = read(question, {"story": (
+        "Leeds United have signed record-breaking striker Tomas Berg from Malmo for £3m. "
+        "Berg scored 40 goals last season. "
+        "Meanwhile, London-based bank Stanmore Capital has bought Harwell Finance for £80m.")})
+
+    assert first_line(text).startswith(lead), text
+
+
+def test_class_3_the_name_after_the_asked_noun_wins_over_a_place_before_it(read):
+    text, _ = read("Which publisher owns Ironclad Studios?", {"games": (
+        "Dundee-based Ironclad Studios has finished its new game. "
+        "Ironclad was bought by US publisher Vantage Interactive for £45m in 2003.")})
+
+    assert first_line(text).startswith("Vantage Interactive"), text
