@@ -205,7 +205,8 @@ class Assistant:
             qid: an id echoed in the answer JSON.
             history: earlier turns of a conversation; a follow-up question is rewritten from the last.
             filters: only articles of these dates and outlets are searched and read. Without dates of
-                its own, a period the question names ("in January 2021", "last week") is applied.
+                its own, a period the question names ("in January 2021", "last week") is applied;
+                where no article of that period answers, every date is searched and `note` says so.
             llm: a model server to write the answer in plain sentences from the retrieved passages
                 (`mode` "generated"); every sentence is checked against what it cites, and the
                 extractive answer is kept, with a `note` saying why, when none survives or the
@@ -224,10 +225,30 @@ class Assistant:
 
     def _ask_extractive(self, question: str, *, k: int, retrieve_only: bool, qid: str | None,
                         history: Sequence[Turn], filters: SearchFilter | None) -> Answer:
+        answer = self._ask_within(question, k=k, retrieve_only=retrieve_only, qid=qid, history=history,
+                                  filters=filters)
+        read = answer.filters
+        if retrieve_only or not answer.abstained or read is None or read.period is None:
+            return answer
+        # a year or month in the question may say when something happened, not when it was reported
+        # ("what profit did the airline make in 2004": the results come out in 2005), so a question
+        # whose own period holds no answer is asked again over every date, and says so
+        anywhere = self._ask_within(question, k=k, retrieve_only=False, qid=qid, history=history,
+                                    filters=filters, read_period=False)
+        if anywhere.abstained:
+            return answer
+        dates = SearchFilter(since=read.since, until=read.until).describe()
+        anywhere.note = (f"No article {dates} answers this, so articles of every date were searched "
+                         f"(\"{read.period}\" may say when it happened, not when it was reported).")
+        anywhere.timings_ms["total"] += answer.timings_ms.get("total", 0.0)
+        return anywhere
+
+    def _ask_within(self, question: str, *, k: int, retrieve_only: bool, qid: str | None,
+                    history: Sequence[Turn], filters: SearchFilter | None, read_period: bool = True) -> Answer:
         started = time.perf_counter()
         asked = clean_question(question)
         snapshot = self.snapshot()
-        searched, search_filter = read_filters(asked, filters, snapshot.facts)
+        searched, search_filter = read_filters(asked, filters, snapshot.facts) if read_period else (asked, filters)
         question = rewrite_followup(searched, history)
         understood_as = f"{question} — {search_filter.describe()}" if search_filter and search_filter.period else question
         within = snapshot.facts.allowed(search_filter) if search_filter is not None else None

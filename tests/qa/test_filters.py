@@ -235,9 +235,24 @@ def test_an_explicit_date_filter_wins_over_the_questions_period(assistant):
 
 
 def test_a_period_matching_no_article_says_so_and_still_lists_the_closest_passages(assistant):
-    answer = assistant.ask("What happened to the river wall in 2019?")
+    answer = assistant.ask("How many volcanoes erupted near the river in 2019?")
     assert answer.abstained and "No article matches the filter (published 2019-01-01 to 2019-12-31)" in answer.text
     assert answer.retrieved  # without the question's period
+
+
+@pytest.mark.parametrize("question", [
+    "How much will the flood wall cost in 2020?",  # 2020 has an article, which does not say
+    "How much will the flood wall cost in 2019?",  # 2019 has none
+])
+def test_a_period_whose_articles_do_not_answer_is_searched_again_over_every_date_and_says_so(assistant, question):
+    # "in 2020" may say when something happened, not when it was reported
+    answer = assistant.ask(question)
+    assert not answer.abstained and "nine million euros" in answer.text, answer.text
+    assert answer.filters is None and {c.published for c in answer.citations} == {"2021-11-20"}
+    year = question[-5:-1]
+    assert answer.note == (f"No article published {year}-01-01 to {year}-12-31 answers this, so articles of every "
+                           f"date were searched (\"in {year}\" may say when it happened, not when it was reported).")
+    assert answer.to_json()["note"] == answer.note
 
 
 def test_questions_without_a_clear_period_are_not_filtered(assistant):
