@@ -120,12 +120,22 @@ def stems_of(article: ArticleText, first: int, last: int) -> set[str]:
 _ACRONYM_GLUE = frozenset({"of", "and", "for", "the", "&"})
 
 
-def spelled_acronyms(article: ArticleText, first: int, last: int) -> set[str]:
+def spelled_acronyms(article: ArticleText, first: int, last: int, wanted: frozenset[str] = frozenset()) -> set[str]:
     """The acronyms that runs of capitalised words spell ("United Nations" -> "un", "European
     Union's" -> "eu"), in lower case, so that a question's "UN" finds an article's name. A run
     joined by "of", "and", "for" spells both the whole ("Support and Sanctions Team" -> "sst")
-    and its parts."""
+    and its parts. Of the acronyms `wanted` (a question's, in lower case), those of three letters
+    or more that words in any case spell one after another count too ("consumer prices index"
+    -> "cpi")."""
     found: set[str] = set()
+    words = [w.text for w in article.words[first:last]]
+    for acronym in wanted:
+        n = len(acronym)
+        if n < 3:
+            continue  # two words in a row spell "un" or "uk" far too often
+        if any(all(len(x) > 1 and x[0].lower() == c and x.isalpha() for x, c in zip(words[i:i + n], acronym))
+               for i in range(len(words) - n + 1)):
+            found.add(acronym)
     run: list[str] = []
     part: list[str] = []
 
@@ -172,9 +182,12 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
     # Hallam?") asks no relation beyond its names: "Mr Hallam, 52, ..." answers it
     if all(t.stem in question.kind_words for t in question.terms if not t.in_entity and t.stem not in kind_noun):
         other_weight = 0.0
+    # the question's acronyms ("CPI"), looked for as words spelling them in any case
+    acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,5}\b", question.text))
     rows: list[Scored] = []
     for article in articles:
-        own = [stems_of(article, s.first, s.last) | spelled_acronyms(article, s.first, s.last) for s in article.sentences]
+        own = [stems_of(article, s.first, s.last) | spelled_acronyms(article, s.first, s.last, acronyms)
+               for s in article.sentences]
         whole = set().union(*own) if own else set()
         title = {stem_of(w) for w in re.findall(r"[\w'’-]+", (article.title or "").lower())}
         whole_with_title = whole | title

@@ -636,3 +636,10 @@ def test_class_3_the_name_after_the_asked_noun_wins_over_a_place_before_it(read)
         "Ironclad was bought by US publisher Vantage Interactive for £45m in 2003.")})
 
     assert first_line(text).startswith("Vantage Interactive"), text
+
+
+def test_class_6_a_question_acronym_is_found_where_the_article_spells_it_in_lower_case(read):
+    text, _ = read("What was the CPI inflation rate?", {"prices": (
+        "Inflation, as measured by the consumer prices index, stood at 2.1% last month, official figures showed.")})
+
+    assert first_line(text).startswith("2.1% ["), text
