@@ -96,7 +96,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
     elif kind == "money":
         found += _money(article, words)
     elif kind == "age":
-        found += _ages(article, words)
+        found += [_scaled(s, OTHER_NAME_FIT / s.fit) if _age_of_someone_else(question, article, s) else s
+                  for s in _ages(article, words)]
     elif kind == "duration":
         found += _measures(article, words, DURATION_UNITS, 1.0)
         if re.search(r"\bhow long\b", question.text.lower()):  # a length, as well as a time ("how long was the blaze")
@@ -747,6 +748,21 @@ def _ages(article: ArticleText, words: list[Word]) -> list[Span]:
                     words[k - 2].pos == "PROPN":
                 spans.append(_span_of(article, i, i, 0.9))
     return spans
+
+
+def _age_of_someone_else(question: Question, article: ArticleText, span: Span) -> bool:
+    """Whether an age set off after a name ("Karen Doyle, 44,") is of a person other than the one the
+    question names ("how old is Peter Gosling"): no word of that name is the question's."""
+    named = {t.stem for t in question.terms if t.in_entity}
+    if not named or span.first < 2 or article.words[span.first - 1].text != ",":
+        return False
+    before = article.words[span.first - 2]
+    owner = next((m for m in article.mentions if m.label == "PERSON" and m.first <= span.first - 2 <= m.last), None)
+    if owner is None:
+        return False
+    words = article.words[owner.first:owner.last + 1]
+    return before.pos == "PROPN" and not any(stem_of(w.text.lower()) in named or stem_of(w.lemma) in named
+                                             for w in words)
 
 
 _FUSED_UNIT = re.compile(r"\d[\d,]*(?:\.\d+)?([a-z]+(?:/[a-z]+)?)")

@@ -643,3 +643,14 @@ def test_class_6_a_question_acronym_is_found_where_the_article_spells_it_in_lowe
         "Inflation, as measured by the consumer prices index, stood at 2.1% last month, official figures showed.")})
 
     assert first_line(text).startswith("2.1% ["), text
+
+
+def test_class_6_an_age_set_off_after_another_persons_name_is_a_near_miss(read):
+    body = ("Transport minister Peter Gosling has resigned after admitting he used his official car for private trips. "
+            "He is replaced by junior health minister Karen Doyle, 44, who becomes the third transport minister "
+            "in two years.")
+
+    text, _ = read("How old is the former transport minister Peter Gosling?", {"minister": body})
+    assert text == "", text  # the article gives Doyle's age only
+    text, _ = read("How old is the new transport minister Karen Doyle?", {"minister": body})
+    assert first_line(text).startswith("44 ["), text
