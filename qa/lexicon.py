@@ -37,7 +37,10 @@ actress artist inspector commissioner investigator detective police policeman co
 treasurer chancellor backbencher mp athlete swimmer runner cyclist golfer champion winner loser opponent rival
 victim suspect accused defendant plaintiff hostage prisoner refugee bishop pope archbishop sheikh mullah warlord
 militant fighter gunman bomber hijacker terrorist agent spy chef designer architect photographer presenter host
-editor publisher producer director composer novelist poet broadcaster""")
+editor publisher producer director composer novelist poet broadcaster peer boss tycoon entrepreneur
+businessman businesswoman billionaire millionaire footballer cricketer boxer jockey trainer referee umpire midfielder
+defender winger forward keeper comedian musician rapper guitarist drummer vocalist frontman dancer star celebrity
+playwright screenwriter filmmaker hacker programmer investor shareholder campaigner protester inventor creator""")
 
 # Nouns naming a place: "in which *county* …", "to which *town* …".
 PLACE_NOUNS = _stems("""place province country nation city town village suburb state territory region district county

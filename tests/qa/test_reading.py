@@ -654,3 +654,13 @@ def test_class_6_an_age_set_off_after_another_persons_name_is_a_near_miss(read):
     assert text == "", text  # the article gives Doyle's age only
     text, _ = read("How old is the new transport minister Karen Doyle?", {"minister": body})
     assert first_line(text).startswith("44 ["), text
+
+
+def test_class_3_a_news_noun_for_a_person_asks_for_a_person(read):
+    # "peer" names a person ("which peer led"), so an organisation is no answer
+    text, _ = read("Which peer led the Lords rebellion over the fraud bill?", {"lords": (
+        "The government has been defeated in the House of Lords over its fraud bill. "
+        "Former judge Lord Ashdown, who led the rebellion, said the bill was flawed. "
+        "The Law Society, which led the campaign against the fraud bill, welcomed the Lords vote.")})
+
+    assert "Ashdown" in first_line(text).split(" [")[0], text
