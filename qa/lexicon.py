@@ -42,6 +42,11 @@ businessman businesswoman billionaire millionaire footballer cricketer boxer joc
 defender winger forward keeper comedian musician rapper guitarist drummer vocalist frontman dancer star celebrity
 playwright screenwriter filmmaker hacker programmer investor shareholder campaigner protester inventor creator""")
 
+# Nouns naming a person by kinship or friendship: "the son *of* X" is of a person, where "the MP
+# *for* X" and "the coach *of* X" are of a place or a body (see qa.spans).
+RELATIVE_NOUNS = _stems("""son daughter father mother wife husband brother sister child widow widower friend cousin
+uncle aunt nephew niece grandson granddaughter grandfather grandmother partner fiancee fiance girlfriend boyfriend""")
+
 # Nouns naming a place: "in which *county* …", "to which *town* …".
 PLACE_NOUNS = _stems("""place province country nation city town village suburb state territory region district county
 area capital location border island peninsula continent neighbourhood neighborhood street road avenue river lake

@@ -15,7 +15,8 @@ from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS,
                         HONORIFICS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS,
-                        PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS, SETTLEMENT_NOUNS, same_meaning)
+                        PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS, RELATIVE_NOUNS, SETTLEMENT_NOUNS,
+                        same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -71,6 +72,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         if question.report_verb:  # who said it: the speaker, not someone the words name
             found = [_scaled(s, 0.5) for s in found] + speaker_spans(question, sentence, article)
         found = [_without_role(article, s) for s in found]
+        # "the MP *for Ashworth North*", "the coach *of Leeds*": what a role is of, not a person
+        found = [_scaled(s, 0.3) if _role_of(article, s) else s for s in found]
     elif kind in ("organisation", "place", "title", "thing", "group"):
         found += _head_attached(question, article, words)
         if kind in ("title", "thing"):
@@ -217,6 +220,16 @@ def _without_role(article: ArticleText, span: Span) -> Span:
     while first < span.last - 1 and normalise(article.words[first].text.lower()) in PERSON_NOUNS:
         first += 1
     return span if first == span.first else _span_of(article, first, span.last, span.fit)
+
+
+def _role_of(article: ArticleText, span: Span) -> bool:
+    """Whether a name follows "for" or "of" after a noun naming a person by role ("the MP for
+    Ashworth North"): the place or body the role is of."""
+    i = span.first
+    if i < 2 or article.words[i - 1].text.lower() not in ("for", "of"):
+        return False
+    role = {normalise(article.words[i - 2].text.lower()), normalise(article.words[i - 2].lemma)}
+    return bool(role & PERSON_NOUNS) and not role & RELATIVE_NOUNS
 
 
 def _scaled(span: Span, factor: float) -> Span:

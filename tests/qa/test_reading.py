@@ -664,3 +664,14 @@ def test_class_3_a_news_noun_for_a_person_asks_for_a_person(read):
         "The Law Society, which led the campaign against the fraud bill, welcomed the Lords vote.")})
 
     assert "Ashdown" in first_line(text).split(" [")[0], text
+
+
+def test_class_3_what_a_role_is_of_is_not_a_person(read):
+    # "the MP for Ashworth North": a constituency, whatever spaCy calls it
+    text, _ = read("Who has taken over from Peter Gosling as transport minister?", {"minister": (
+        "Transport minister Peter Gosling has resigned after admitting he used his official car for private trips. "
+        "Mr Gosling, the MP for Ashworth North, said in a letter to the prime minister that he had made "
+        "\"an error of judgement\" and did not want to become a distraction for the government. "
+        "He is replaced by junior health minister Karen Doyle, who becomes the third transport minister in two years.")})
+
+    assert first_line(text).startswith("Karen Doyle"), text
