@@ -367,7 +367,7 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
         return _first_noun(rest[2:]) or normalise(rest[0].lower_)
     # "what is the *codename* of the taskforce", "what was the *cost* of the bridge": past the copula
     if len(rest) > 2 and rest[0].lower_ in ("is", "was", "are", "were") and rest[1].lower_ in ("the", "a", "an"):
-        found = _first_noun(rest[2:])
+        found = _first_noun(rest[2:], past_owner=True)
         if found is not None and kind_of_noun(found) is not None:
             return found
     return _first_noun(rest)
@@ -376,14 +376,18 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
 _MODIFIER_DEPS = ("compound", "npadvmod", "amod", "nmod", "punct")
 
 
-def _first_noun(tokens) -> str | None:
+def _first_noun(tokens, past_owner: bool = False) -> str | None:
     """The stem of the head of the first noun phrase: the last noun of a run of modifiers and nouns.
 
     A word the tagger took for a verb counts as a noun where the parse puts it in a noun's place
-    ("the 6,800 kilogram *bomb*").
+    ("the 6,800 kilogram *bomb*"). With `past_owner`, an owner is passed over ("what was the
+    government's *margin* of defeat"; but "which UN team's report" asks for the team).
     """
     found = None
     for t in tokens:
+        if past_owner and (t.dep_ == "case" or (t.dep_ == "poss" and t.head.i > t.i)):
+            found = None
+            continue
         nounlike = t.pos_ == "NOUN" or (t.pos_ in ("VERB", "PROPN") and t.dep_ in ("pobj", "dobj", "nsubj", "nsubjpass",
                                                                                   "attr"))
         if nounlike:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
-from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DURATION_UNITS, FIGURE_NOUNS,
-                        HONORIFICS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS,
-                        PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS, RELATIVE_NOUNS, SETTLEMENT_NOUNS,
+from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DIFFERENCE_NOUNS, DURATION_UNITS,
+                        FIGURE_NOUNS, HONORIFICS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
+                        ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS, RELATIVE_NOUNS, SETTLEMENT_NOUNS,
                         same_meaning)
 from qa.question import Question, stem_of
 
@@ -109,11 +109,14 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         # "the 22-year-old" is an age, not a length of time
         found = [s for s in found if not re.match(r"-olds?\b", article.body[s.end:s.end + 5].lower())
                  and not re.search(r"-olds?\b", s.text.lower())]
+        found = _joined_durations(article, found)
     elif kind == "quantity":
         found += _measures(article, words, MEASURE_UNITS, 1.0)
         # "to what level", and "by how much did profits rise" (no unit): a rate, a sum or a bare number as well
         if question.head in FIGURE_NOUNS or (question.unit is None and _HOW_MUCH.search(question.text.lower())):
             found += _percents(article, words) + [_scaled(s, 0.9) for s in _money(article, words)]
+            if question.head in DIFFERENCE_NOUNS:  # "by what margin": "41 seconds" as well
+                found += _measures(article, words, DURATION_UNITS, 1.0)
             found += [_scaled(s, 1.2) for s in _numbers(question, article, words) if s.fit >= 0.3]
     elif kind == "percent":
         found += _percents(article, words)
@@ -338,9 +341,11 @@ def _named_as_described(question: Question, article: ArticleText, span: Span) ->
 def _with_magnitude(article: ArticleText, span: Span) -> Span:
     """A figure's span widened over the abbreviated magnitude written against it ("£790" of
     "£790m" is "£790m"), which spaCy splits off as a word of its own (with the full stop of a
-    sentence's end: "m.")."""
+    sentence's end: "m."), and over a currency sign right before it."""
     words = article.words
     after = span.last + 1
+    if span.start and article.body[span.start - 1] in CURRENCY_SIGNS:  # "£3.4m" asked as "how much has it taken"
+        span = Span(span.start - 1, span.end, article.body[span.start - 1:span.end], span.fit, span.first, span.last)
     if after < len(words) and words[after].start == span.end:
         suffix = words[after].text.removesuffix(".")
         if suffix.lower() in MAGNITUDE_SUFFIXES:
@@ -802,6 +807,8 @@ def _measures(article: ArticleText, words: list[Word], units: frozenset[str], fi
         if j < len(words) and normalise(words[j].lemma) in units | {normalise(u) for u in units}:
             if w.text.lower() in ("a", "an") and k and _is_number_word(words[k - 1]):
                 continue
+            if w.text.lower() in ("a", "an") and words[j].text.lower() == "second":
+                continue  # "a second-round match", "a second week": an ordinal, not a second of time
             spans.append(_span_of(article, i, article.index_of(words[j]), fit))
     return spans
 
@@ -835,6 +842,25 @@ def _is_spelled_figure(text: str) -> bool:
     parts = text.lower().split("-")
     return all(p in _NUMBER_WORDS - {"a", "an", "several", "half", "dozens", "hundreds", "thousands", "millions"}
                for p in parts) and bool(parts[0])
+
+
+def _joined_durations(article: ArticleText, spans: list[Span]) -> list[Span]:
+    """Lengths of time written one after another joined into one ("four hours and 12 minutes",
+    "one hour 48 minutes and 23 seconds"), kept beside their parts."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    joined = []
+    for k, span in enumerate(ordered):
+        end = span
+        for nxt in ordered[k + 1:]:
+            if nxt.start < end.end:
+                continue  # the same length found twice
+            if not re.fullmatch(r"\s*(?:,|and|,\s*and)?\s*", article.body[end.end:nxt.start]):
+                break
+            end = nxt
+        if end is not span:
+            joined.append(Span(span.start, end.end, article.body[span.start:end.end], max(span.fit, end.fit),
+                               span.first, end.last))
+    return spans + joined
 
 
 def _is_duration(text: str) -> bool:

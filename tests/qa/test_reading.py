@@ -675,3 +675,26 @@ def test_class_3_what_a_role_is_of_is_not_a_person(read):
         "He is replaced by junior health minister Karen Doyle, who becomes the third transport minister in two years.")})
 
     assert first_line(text).startswith("Karen Doyle"), text
+
+
+def test_class_7_a_length_of_time_in_parts_is_given_whole_and_an_ordinal_is_no_duration(read):
+    # "a second-round match" holds no second of time; "four hours and 12 minutes" is one length
+    text, _ = read("How long did Tom Ashby's win over Mariano Ferreyra take?", {"tennis": (
+        "British wildcard Tom Ashby beat the 12th seed Mariano Ferreyra in five sets. "
+        "Ashby won 6-4 3-6 7-6 4-6 8-6 in a second-round match lasting four hours and 12 minutes on Court Two.")})
+
+    assert first_line(text).startswith("four hours and 12 minutes ["), text
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    ("How much has the film Northern Line taken at the UK box office?", "£3.4m"),  # asked as a quantity
+    ("What was the government's margin of defeat in the Lords vote?", "74"),  # the margin, not the government
+    ("By what margin did Kiprono beat the record?", "41 seconds"),  # a difference given as a time
+])
+def test_class_5_a_figure_keeps_its_currency_and_a_margin_is_a_difference(read, question, lead):
+    text, _ = read(question, {"story": (
+        "British comedy Northern Line has topped the UK box office for a second week, taking £3.4m at the weekend. "
+        "The government was defeated in the Lords vote on jury trials by a majority of 74. "
+        "Kiprono beat the record by 41 seconds, finishing in one hour and two minutes.")})
+
+    assert first_line(text).startswith(lead), text
