@@ -77,7 +77,7 @@ class ReadSettings:
     min_predicate: float = 0.5
     paraphrase_semantic: float = 0.8
     min_span: float = 0.3
-    min_semantic: float = 0.25
+    min_semantic: float = 0.15
     min_score: float = 0.3
     keep_ratio: float = 0.85
     differ_ratio: float = 0.75

@@ -122,6 +122,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found += _percents(article, words)
     elif kind == "date":
         found = [s for s in found if not _is_duration(s.text) or re.search(r"\bago\b", s.text)]
+        if _ASKS_YEAR.search(question.text):  # "in what year": a date naming one ("Wednesday" does not)
+            found = [s for s in found if _YEAR.search(s.text)]
     if question.named:  # "the name of the hospital": a name attached to "hospital" where the sentence has one
         attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
@@ -313,6 +315,8 @@ def _after_place_words(article: ArticleText, words: list[Word]) -> list[Span]:
 
 
 _HOW_MUCH = re.compile(r"\bhow much\b")
+_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b", re.I)
+_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d(?:s|’s|'s)?\b")
 DESCRIBED_FIT = 0.5  # a name the question already describes, by a noun of its own that is not the asked one
 
 

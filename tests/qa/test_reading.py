@@ -698,3 +698,20 @@ def test_class_5_a_figure_keeps_its_currency_and_a_margin_is_a_difference(read, 
         "Kiprono beat the record by 41 seconds, finishing in one hour and two minutes.")})
 
     assert first_line(text).startswith(lead), text
+
+
+def test_class_6_in_what_year_asks_for_a_year(read):
+    body = ("Harcourt & Vane, the shoemaker, said sales rose 12% in the year to January. "
+            "The brand opened its first London shop on a Wednesday in March.")
+
+    text, _ = read("In what year was Harcourt & Vane founded?", {"shoes": body})
+    assert text == "", text  # no year is given: "the year to January" and "Wednesday" name none
+
+
+def test_class_1_an_answer_in_other_words_than_the_question_is_still_close_enough(read):
+    # the sentence shares little wording or meaning with the question, but names the asked thing
+    text, _ = read("Which company did Harcourt & Vane's boss work for before she joined?", {"shoes": (
+        "The shoemaker Harcourt & Vane has reported a rise in profits. "
+        "Chief executive Imogen Strachan, who joined the firm from Italian group Ferretti in 2003, said the brand's "
+        "revival was \"ahead of schedule\".")})
+    assert first_line(text).startswith("Ferretti"), text
