@@ -31,6 +31,7 @@ ABSTAIN_TEXT = ("The articles do not answer this. The closest passages found are
 _DUPLICATE_OVERLAP = 0.5  # word overlap (Jaccard) above which two sentences count as the same report
 _DUPLICATE_COSINE = 0.92  # embedding similarity above which two sentences count as the same report
 DENIAL_SIMILARITY = 0.45
+DENIAL_MIN_SEMANTIC = 0.25  # a denial from another article must be this close to the question in meaning
 SURE_FIT = 0.9  # a span fitting the asked kind this well is shown as a lead beside the best one  # a denial elsewhere is paired with the answer when this similar to it
 
 
@@ -230,7 +231,7 @@ def _add_denial(rows: list[Scored], statements: list[Statement], settings: ReadS
             continue
         close = row.vector is not None and float(row.vector @ best.vector) >= DENIAL_SIMILARITY
         beside = row.sentence.doc_id in answer_docs and row.local > 0
-        if (close and row.semantic >= settings.min_semantic) or beside:
+        if (close and row.semantic >= DENIAL_MIN_SEMANTIC) or beside:
             statements.append(Statement(row, lead=None, role="denial", speaker_from=speaker_sentence_start(row)))
             return
 
