@@ -63,7 +63,7 @@ consortium bloc syndicate cartel network outfit organisation""")
 
 # Nouns naming a titled thing: a work, a product, an event, a law, a vessel.
 TITLE_NOUNS = _stems("""book novel film movie song album single play musical opera show series programme program
-game title name word term phrase slogan nickname codename alias pseudonym product brand model car vehicle ship boat vessel yacht aircraft
+game title name word phrase slogan nickname codename alias pseudonym product brand model car vehicle ship boat vessel yacht aircraft
 plane jet rocket satellite shuttle spacecraft module operation mission tournament event race cup trophy prize award
 festival law bill act treaty accord agreement report study painting poem drug medicine vaccine software website
 app virus""")
@@ -133,6 +133,12 @@ compensation damages ransom bail debt loss profit revenue turnover reward bounty
 
 # Nouns asking for a count: "what *number* of …", "what *total* …".
 COUNT_NOUNS = _stems("number total tally toll count score strength crowd attendance")
+
+# Nouns asking for a share of a whole, a percentage: "what *proportion* …", "how big a *stake* …".
+SHARE_NOUNS = _stems("percentage proportion percent share stake")
+
+# Nouns asking for a length of time: "what prison *term*", "what *sentence* was he given".
+DURATION_NOUNS = _stems("term sentence stint spell tenure")
 
 # Nouns asking for an age.
 AGE_NOUNS = _stems("age")
@@ -251,6 +257,8 @@ SYNONYM_GROUPS = (
     "rise increase climb jump grow gain soar",
     "deal contract agreement",
     "warn caution",
+    "author write writer",
+    "give hand donate",
 )
 
 
@@ -274,7 +282,8 @@ def kind_of_noun(stem: str) -> AnswerKind | None:
     """
     for nouns, kind in ((PERSON_NOUNS, "person"), (PLACE_NOUNS, "place"), (ORGANISATION_NOUNS, "organisation"),
                         (GROUP_NOUNS, "group"), (DATE_NOUNS, "date"), (MEASURE_NOUNS | FIGURE_NOUNS, "quantity"),
-                        (MONEY_NOUNS, "money"), (COUNT_NOUNS, "count"), (AGE_NOUNS, "age"), (TITLE_NOUNS, "title")):
+                        (MONEY_NOUNS, "money"), (COUNT_NOUNS, "count"), (AGE_NOUNS, "age"), (DURATION_NOUNS, "duration"),
+                        (TITLE_NOUNS, "title")):
         if stem in nouns:
             return kind
     return None

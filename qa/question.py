@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SORT_NOUNS,
-                        SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
+from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS,
+                        SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
 """spaCy's labels of names; a question's dates and figures are not names it must find."""
@@ -238,6 +238,8 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
             noun = _noun_after(tokens, lower, m.end() + 1 + len(article[0]), joined)
             if noun is not None and kind_of_noun(noun) in ("money", "count"):
                 return kind_of_noun(noun), None, None
+            if noun in SHARE_NOUNS:  # "how big a share of the developer"
+                return "percent", None, None
         if word == "old":
             return "age", None, None
         if word == "long":

@@ -715,3 +715,20 @@ def test_class_1_an_answer_in_other_words_than_the_question_is_still_close_enoug
         "Chief executive Imogen Strachan, who joined the firm from Italian group Ferretti in 2003, said the brand's "
         "revival was \"ahead of schedule\".")})
     assert first_line(text).startswith("Ferretti"), text
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    ("What prison term was the former councillor given?", "18 months"),  # "term" asks for a length of time
+    ("How big a stake in Redwing does the French publisher own?", "30%"),  # "how big a stake": a share
+    ("Who is the author of Pit Road?", "Frank Haigh"),  # "author" and "written by"
+    ("How much money did Morfa Homes hand to the constituency party?", "£4,500"),  # "hand" and "gave"
+])
+def test_class_7_nouns_and_verbs_of_news_asking_for_a_kind_or_a_relation(read, question, lead):
+    text, _ = read(question, {"story": (
+        "A former councillor has been jailed for 18 months for forging postal votes. "
+        "Games developer Redwing is 30% owned by a French publisher. "
+        "Pit Road, a mining drama, won the prize. It was written by Frank Haigh, who worked at a colliery. "
+        "A minister has resigned over a £1.8m contract. The developer, Morfa Homes, gave £4,500 to her "
+        "constituency party in 2003.")})
+
+    assert first_line(text).startswith(lead), text
