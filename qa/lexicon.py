@@ -256,6 +256,7 @@ SYNONYM_GROUPS = (
     "fall drop decline slip slide dip tumble plunge slump",
     "rise increase climb jump grow gain soar",
     "deal contract agreement",
+    "job post",
     "warn caution",
     "author write writer",
     "give hand donate",
@@ -296,6 +297,13 @@ def same_meaning(a: str, b: str) -> bool:
     (True, False)
     """
     return a == b or b in SYNONYMS.get(a, ())
+
+
+# Job losses as British news writes them: "340 posts will go", "1,200 jobs would be lost". A
+# sentence with a JOB_NOUN and a JOB_LOSS_VERB says jobs are cut (see qa.scoring.stems_of).
+JOB_NOUNS = _stems("job post position role")
+JOB_LOSS_VERBS = _stems("go lose disappear vanish")
+JOB_LOSS_MEANS = _stems("job cut")
 
 
 # Endings that make a word of the same root: a verb's noun ("perform": "performance",

@@ -17,7 +17,7 @@ import numpy as np
 
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
-from qa.lexicon import SYNONYMS, derived_forms, same_meaning
+from qa.lexicon import JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, SYNONYMS, derived_forms, same_meaning
 from qa.question import Question, stem_of
 from qa.spans import Span, find_spans
 
@@ -108,12 +108,15 @@ class Scored:
 
 
 def stems_of(article: ArticleText, first: int, last: int) -> set[str]:
-    """The stems of words first..last-1 (lemma and surface form both)."""
+    """The stems of words first..last-1 (lemma and surface form both); words saying jobs go
+    ("340 posts will go") stand for "job" and "cut" too."""
     found = set()
     for w in article.words[first:last]:
         if re.search(r"\w", w.text):
             found.add(stem_of(w.lemma))
             found.add(stem_of(w.text.lower()))
+    if found & JOB_NOUNS and found & JOB_LOSS_VERBS:
+        found |= JOB_LOSS_MEANS
     return found
 
 

@@ -732,3 +732,11 @@ def test_class_7_nouns_and_verbs_of_news_asking_for_a_kind_or_a_relation(read, q
         "constituency party in 2003.")})
 
     assert first_line(text).startswith(lead), text
+
+
+def test_class_6_jobs_that_will_go_are_jobs_cut(read):
+    text, _ = read("How many jobs will Harlow Foods cut?", {"jobs": (
+        "Harlow Foods is to close its factory in Leeds after losing a supermarket contract. "
+        "About 450 posts will go by March, mostly through voluntary redundancy, the company said.")})
+
+    assert first_line(text).startswith("450 posts ["), text
