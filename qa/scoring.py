@@ -47,6 +47,8 @@ class ReadSettings:
             verb other than a light one, and a predicate adjective such as "injured") the sentence
             and its neighbours must hold.
         paraphrase_semantic: a sentence this close in meaning may say the predicate in other words.
+        relation_semantic: a sentence this close in meaning may say the question's other words in
+            other words ("who is in charge of the airport": "the airport's managing director").
         min_span: an answer span must fit at least this well for a typed question.
         min_semantic: a best sentence less similar than this in meaning makes the reader abstain.
         min_score: a best sentence scoring below this makes the reader abstain.
@@ -76,6 +78,7 @@ class ReadSettings:
     min_relation: float = 0.1
     min_predicate: float = 0.5
     paraphrase_semantic: float = 0.8
+    relation_semantic: float = 0.6
     min_span: float = 0.3
     min_semantic: float = 0.15
     min_score: float = 0.3
@@ -427,7 +430,7 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
     unrelated = (question.kind in FIGURE_KINDS and best.predicate < settings.min_predicate
                  and best.semantic < settings.paraphrase_semantic
                  and not (question.head is not None and question.head in best.stems))
-    if best.relation < settings.min_relation or unrelated:
+    if (best.relation < settings.min_relation and best.semantic < settings.relation_semantic) or unrelated:
         return "the passage does not say what the question asks about its subject"
     # an age is a person's: "the champion 19-year-old" a sentence after "coach Doug Frost" is
     # someone else's age, so the sentence giving an age must name whom the question asks about

@@ -15,8 +15,8 @@ from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DIFFERENCE_NOUNS, DURATION_UNITS,
                         FIGURE_NOUNS, HONORIFICS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
-                        ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS, RELATIVE_NOUNS, SETTLEMENT_NOUNS,
-                        same_meaning)
+                        ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS,
+                        RELATIVE_NOUNS, SETTLEMENT_NOUNS, kind_of_noun, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -124,12 +124,19 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [s for s in found if not _is_duration(s.text) or re.search(r"\bago\b", s.text)]
         if _ASKS_YEAR.search(question.text):  # "in what year": a date naming one ("Wednesday" does not)
             found = [s for s in found if _YEAR.search(s.text)]
+        # "the games of *the year*": no date at all
+        found = [s for s in found if not re.fullmatch(r"the (?:year|month|week|day|season|decade|century)", s.text.lower())]
     if question.named:  # "the name of the hospital": a name attached to "hospital" where the sentence has one
         attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
     if kind in ("count", "money", "percent", "quantity"):
         found = [_with_magnitude(article, s) for s in found]
         found = _earlier_values(article, found) if _ASKS_OLD_VALUE.search(question.text) else _resulting_values(article, found)
+    if question.head and kind in ("organisation", "title"):
+        # "NRL side Canterbury Bulldogs", "US publisher Vantage Interactive": the name before the noun
+        # that titles another name only says what kind of side or publisher it is
+        modifiers = _titling_modifiers(question, article, words)
+        found = [_scaled(s, 0.5) if s.last in modifiers else s for s in found]
     if question.head and kind in ("organisation", "place", "title", "thing"):
         found = [_named_by_head(question, article, s) for s in found]
     if kind in NAME_KINDS:
@@ -489,6 +496,23 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
                 first, last = _propn_run(article, article.index_of(words[j]))
                 spans.append(_span_of(article, first, last, 0.9))
     return spans
+
+
+def _titling_modifiers(question: Question, article: ArticleText, words: list[Word]) -> set[int]:
+    """Indices of the last word of a name right before a noun of the asked kind that titles the
+    name after it ("*NRL* side Canterbury Bulldogs")."""
+    kind = kind_of_noun(question.head)
+    heads = set(question.head_words) or {question.head}
+    found = set()
+    for w in words:
+        h = article.index_of(w)
+        if h < 1 or h + 1 >= len(article.words) or w.pos != "NOUN":
+            continue
+        nxt, before = article.words[h + 1], article.words[h - 1]
+        asked = normalise(w.lemma) in heads or kind_of_noun(normalise(w.lemma)) == kind
+        if asked and nxt.pos == "PROPN" and nxt.text[:1].isupper() and before.pos == "PROPN":
+            found.add(h - 1)
+    return found
 
 
 def _set_off(article: ArticleText, h: int) -> list[Span]:

@@ -740,3 +740,28 @@ def test_class_6_jobs_that_will_go_are_jobs_cut(read):
         "About 450 posts will go by March, mostly through voluntary redundancy, the company said.")})
 
     assert first_line(text).startswith("450 posts ["), text
+
+
+def test_class_6_a_sentence_close_in_meaning_may_say_the_relation_in_other_words(read):
+    # "in charge of" is not written; "managing director" says it
+    text, _ = read("Who is in charge of Prestwick airport?", {"airport": (
+        "Budget airline FlyAlba is to launch flights from Prestwick to Gdansk. "
+        "Prestwick airport's managing director, Anne Lauder, welcomed the new service.")})
+
+    assert first_line(text).startswith("Anne Lauder"), text
+
+
+def test_class_2_the_year_of_a_phrase_is_no_date(read):
+    text, _ = read("When does Starfall 2 go on sale in the UK?", {"game": (
+        "One of the most eagerly awaited video games of the year, Starfall 2, goes on sale in the UK on "
+        "12 November, with retailers expecting record demand.")})
+
+    assert first_line(text).startswith("12 November ["), text
+
+
+def test_class_3_a_name_before_a_noun_that_titles_another_name_is_a_modifier(read):
+    text, _ = read("Which club did Warrington buy Manu Tane from?", {"rugby": (
+        "Warrington Wolves have signed New Zealand international prop Manu Tane from NRL side Canterbury "
+        "Bulldogs on a three-year deal.")})
+
+    assert first_line(text).startswith("Canterbury Bulldogs"), text
