@@ -762,6 +762,10 @@ def _attached_to(article: ArticleText, first: int, last: int, unit: str) -> int 
 def _money(article: ArticleText, words: list[Word]) -> list[Span]:
     spans = []
     for w in words:
+        if re.fullmatch(r"\d[\d,]*(?:\.\d+)?p", w.text):  # pence: "245p a share"
+            i = article.index_of(w)
+            spans.append(_span_of(article, i, i, 0.9))
+            continue
         if not _NUMBER.fullmatch(w.text) and w.text.lower() not in _NUMBER_WORDS - {"a", "an"}:
             continue
         i = article.index_of(w)

@@ -473,6 +473,7 @@ def test_a_quote_over_a_paragraph_break_keeps_its_outlet_and_a_pronoun_speaker_i
     ("By how much did Norland's pre-tax profit rise in the year to February?", "20%"),  # "how much", no unit
     ("How much damage did the Kelby hacker cause?", "$700,000"),  # "how much" + a noun of money
     ("How much did the museum sell the painting for?", "£6.5m"),  # the magnitude before a full stop ("m.")
+    ("How much cash will Ardley shareholders get for each share?", "245p"),  # pence
 ])
 def test_class_7_an_amount_keeps_its_magnitude_and_how_much_takes_a_figure_of_any_form(read, question, lead):
     text, _ = read(question, {"deal": (
@@ -481,7 +482,8 @@ def test_class_7_an_amount_keeps_its_magnitude_and_how_much_takes_a_figure_of_an
         "Ardley Town received a fee of $4.5m for the striker in January. "
         "The Norland supermarket group said pre-tax profit rose 20% in the year to February, while sales grew. "
         "A hacker from Kelby was jailed for 18 months; the court heard he had caused damage worth $700,000. "
-        "The museum sold the painting to a private collector for £6.5m.")})
+        "The museum sold the painting to a private collector for £6.5m. "
+        "Under the takeover, Ardley shareholders will receive 245p a share in cash.")})
 
     assert first_line(text).startswith(f"{lead} ["), text
 
