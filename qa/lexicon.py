@@ -260,6 +260,8 @@ SYNONYM_GROUPS = (
     "warn caution",
     "author write writer",
     "give hand donate",
+    "start begin launch",
+    "campaign drive appeal",
 )
 
 

@@ -85,7 +85,11 @@ def _top_scores(scores: np.ndarray, k: int, *, rows: np.ndarray | None = None) -
 
 
 def expand_query(question: str) -> set[str]:
-    """The question's content terms plus the words that stand for them."""
+    """The question's content terms plus the words that stand for them.
+
+    >>> sorted(expand_query("Which comedian started the fundraising drive?") & {"launch", "appeal", "start"})
+    ['appeal', 'launch', 'start']
+    """
     found = set(terms(question))
     return found.union(*(SYNONYMS.get(t, frozenset()) for t in found)) if found else set()
 
