@@ -767,4 +767,3 @@ def test_class_3_a_name_before_a_noun_that_titles_another_name_is_a_modifier(rea
         "Bulldogs on a three-year deal.")})
 
     assert first_line(text).startswith("Canterbury Bulldogs"), text
-
