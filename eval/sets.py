@@ -1,24 +1,29 @@
 """Which gold sets exist, where their files are, and which corpus each one runs over.
 
-Owns: the registry of named gold sets (dev, seeds, lee, lee-own, lee-blind, lee50), reading a set's questions (a
-missing optional file is a note, not an error), and giving each corpus its index folder (the
-repository's own, or the Lee corpus prepared under .cache/lee). Does not: ask, score or print.
+Owns: the registry of named gold sets (dev, seeds, lee, lee-own, lee-blind, lee50, bbc-style), reading a set's
+questions (a missing optional file is a note, not an error), and giving each corpus its index folder (the
+repository's own, the Lee corpus prepared under .cache/lee, or the BBC-style articles of
+eval/gold/bbc-style/ copied and indexed under .cache/bbc-style). Does not: ask, score or print.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
 
 from eval.gold import DEFAULT_GOLD, GoldQuestion, load_gold
 from eval.lee import CACHE_DIR as LEE_CACHE_DIR
-from eval.lee import SIMILARITY, prepare_lee_index
-from index import Embedder, QAError
+from eval.lee import SIMILARITY, prepare_lee_index, write_changed_files
+from index import Embedder, QAError, update_index
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOLD_DIR = DEFAULT_GOLD.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
-Corpus = Literal["corpus", "lee", "lee50"]  # corpus/ with its normal index, or one of the Lee corpora (eval.lee)
+Corpus = Literal["corpus", "lee", "lee50", "bbc-style"]  # corpus/ with its normal index, a Lee corpus (eval.lee),
+# or the BBC-style articles
+BBC_STYLE_DIR = GOLD_DIR / "bbc-style"  # 72 articles written for the set (see eval/gold/NOTES.md)
+BBC_STYLE_CACHE = REPO_ROOT / ".cache" / "bbc-style"
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ GOLD_SETS = (
     GoldSet("lee-own", GOLD_DIR / "lee-own.jsonl", "lee"),
     GoldSet("lee-blind", GOLD_DIR / "lee-blind.jsonl", "lee"),
     GoldSet("lee50", GOLD_DIR / "lee50.jsonl", "lee50"),
+    GoldSet("bbc-style", GOLD_DIR / "bbc-style.jsonl", "bbc-style"),
 )
 SET_NAMES = tuple(s.name for s in GOLD_SETS)
 
@@ -94,6 +100,21 @@ def corpus_index_dir(corpus: Corpus, *, index_dir: Path | None, embedder: Embedd
         return prepare_lee_index(LEE_CACHE_DIR, embedder=embedder, progress=progress)
     if corpus == "lee50":
         return prepare_lee_index(SIMILARITY.cache_dir, embedder=embedder, progress=progress, corpus=SIMILARITY)
+    if corpus == "bbc-style":
+        return prepare_folder_index(BBC_STYLE_DIR, BBC_STYLE_CACHE, embedder=embedder, progress=progress)
+    return index_dir
+
+
+def prepare_folder_index(articles: Path, cache_dir: Path, *, embedder: Embedder | None = None,
+                         progress: bool = True) -> Path:
+    """Copy a folder of article files into `cache_dir/corpus/NAME/` (ids `NAME/FILE`, NAME the folder's
+    name) and build or update `cache_dir/index` from them; returns the index folder."""
+    files = {f"{articles.name}/{path.name}": path.read_text(encoding="utf-8") for path in sorted(articles.glob("*.md"))}
+    corpus_dir, index_dir = cache_dir / "corpus", cache_dir / "index"
+    write_changed_files(corpus_dir, files)
+    summary = update_index(corpus_dir, index_dir, embedder=embedder, progress=progress)
+    if summary.written is not None and progress:
+        print(f"eval: {articles.name} {summary.line()}", file=sys.stderr)
     return index_dir
 
 

@@ -73,9 +73,9 @@ def test_a_set_in_an_absent_shared_folder_says_so(tmp_path, monkeypatch):
 
 
 def test_select_sets_keeps_registry_order_and_names_the_choices():
-    assert [s.name for s in select_sets()] == ["dev", "seeds", "lee", "lee-own", "lee-blind", "lee50"]
+    assert [s.name for s in select_sets()] == ["dev", "seeds", "lee", "lee-own", "lee-blind", "lee50", "bbc-style"]
     assert [s.name for s in select_sets(["lee-own", "dev"])] == ["dev", "lee-own"]
-    with pytest.raises(QAError, match=r"choose from \['dev', 'seeds', 'lee', 'lee-own', 'lee-blind', 'lee50'\]"):
+    with pytest.raises(QAError, match=r"choose from \['dev', 'seeds', 'lee', 'lee-own', 'lee-blind', 'lee50', 'bbc-style'\]"):
         select_sets(["nope"])
 
 
