@@ -81,8 +81,11 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         if question.head in NAMING_NOUNS:  # "what name does he go by": whatever he is called
             found += _called(article, words)
         if kind in ("title", "organisation", "place"):
+            # a run spaCy names a person is no organisation or place ("playwright Jim Caddick")
+            people = [m for m in sentence.mentions if m.label == "PERSON"] if kind != "title" else []
             found += [Span(s.start, s.end, s.text, 0.45, s.first, s.last)
-                      for s in _name_runs(sentence, article, words) if s.fit >= 0.5]
+                      for s in _name_runs(sentence, article, words) if s.fit >= 0.5
+                      and not any(m.start <= s.start < m.end for m in people)]
         if kind == "place":
             found += _after_place_words(article, words)
             if question.head in SETTLEMENT_NOUNS:  # "which city": not a country

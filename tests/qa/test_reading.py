@@ -15,6 +15,7 @@ from qa.candidates import gather_articles
 from qa.question import analyse_question
 from qa.reader import read_answer
 from qa.scoring import ReadSettings
+from qa.spans import find_spans
 from qa.types import Passage
 
 pytestmark = pytest.mark.slow
@@ -767,3 +768,21 @@ def test_class_3_a_name_before_a_noun_that_titles_another_name_is_a_modifier(rea
         "Bulldogs on a three-year deal.")})
 
     assert first_line(text).startswith("Canterbury Bulldogs"), text
+
+
+
+
+def test_class_3_a_person_spacy_names_is_no_organisation(nlp):
+    body = ("The series, called Hard Winter, will be written by Sheffield-born playwright Jim Caddick and filmed "
+            "in South Yorkshire next spring.")
+    article = Article(doc_id="drama", body=body, source="Test Wire")
+    chunks = chunk_article(article, settings=ChunkSettings(), token_spans=load_token_counter())
+    notes = annotate_texts([c.text for c in chunks], processes=1)
+    [text] = gather_articles([Passage(chunk=c, score=1.0, rank=0) for c in chunks],
+                             rows_of={"drama": list(range(len(chunks)))}, chunks=chunks, articles={"drama": article},
+                             annotate=lambda rows: [notes[r] for r in rows], max_articles=1)
+    question = analyse_question("Which company is producing Hard Winter?", nlp("Which company is producing Hard Winter?"),
+                                lambda stem: 1.0)
+    assert "Jim Caddick" in {m.text for m in text.mentions if m.label == "PERSON"}  # spaCy's reading
+    fits = [s.fit for s in find_spans(question, text.sentences[0], text) if s.text == "Jim Caddick"]
+    assert max(fits, default=0.0) < ReadSettings().min_span, fits  # never an organisation that answers
