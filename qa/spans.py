@@ -902,13 +902,13 @@ def _is_duration(text: str) -> bool:
     """Whether a date expression is a length of time with a figure ("three years", "14-year"),
     not an age ("the 22-year-old").
 
-    >>> _is_duration("three years"), _is_duration("14-year"), _is_duration("22-year-old")
-    (True, True, False)
+    >>> _is_duration("three years"), _is_duration("14-year"), _is_duration("22-year-old"), _is_duration("six-week")
+    (True, True, False, True)
     """
     if re.search(r"-olds?\b", text.lower()):
         return False
     words = [normalise(w) for w in re.findall(r"[a-z]+", text.lower())]
-    figure = bool(re.search(r"\d", text)) or any(w in _NUMBER_WORDS - {"a", "an"} for w in text.lower().split())
+    figure = bool(re.search(r"\d", text)) or any(w in _NUMBER_WORDS - {"a", "an"} for w in re.findall(r"[a-z]+", text.lower()))
     return figure and any(w in DURATION_UNITS for w in words) and not any(w in _MONTHS for w in words)
 
 

@@ -786,3 +786,10 @@ def test_class_3_a_person_spacy_names_is_no_organisation(nlp):
     assert "Jim Caddick" in {m.text for m in text.mentions if m.label == "PERSON"}  # spaCy's reading
     fits = [s.fit for s in find_spans(question, text.sentences[0], text) if s.text == "Jim Caddick"]
     assert max(fits, default=0.0) < ReadSettings().min_span, fits  # never an organisation that answers
+
+
+def test_class_7_a_length_written_with_a_hyphen_is_no_date(read):
+    text, _ = read("When does Pit Road begin its run in north London?", {"play": (
+        "Pit Road will transfer to the Tricycle Theatre in north London for a six-week run from 3 May.")})
+
+    assert first_line(text).startswith("3 May ["), text
