@@ -257,6 +257,7 @@ SYNONYM_GROUPS = (
     "rise increase climb jump grow gain soar",
     "deal contract agreement",
     "job post",
+    "margin majority",
     "warn caution",
     "author write writer",
     "give hand donate",

@@ -692,12 +692,14 @@ def test_class_7_a_length_of_time_in_parts_is_given_whole_and_an_ordinal_is_no_d
 @pytest.mark.parametrize(("question", "lead"), [
     ("How much has the film Northern Line taken at the UK box office?", "£3.4m"),  # asked as a quantity
     ("What was the government's margin of defeat in the Lords vote?", "74"),  # the margin, not the government
+    ("What was the margin of the peers' vote on juries?", "74"),  # "a majority of 74", not "216 to 142"
     ("By what margin did Kiprono beat the record?", "41 seconds"),  # a difference given as a time
 ])
 def test_class_5_a_figure_keeps_its_currency_and_a_margin_is_a_difference(read, question, lead):
     text, _ = read(question, {"story": (
         "British comedy Northern Line has topped the UK box office for a second week, taking £3.4m at the weekend. "
         "The government was defeated in the Lords vote on jury trials by a majority of 74. "
+        "Peers voted by 216 to 142 to strike out the plan for trials without juries, a majority of 74. "
         "Kiprono beat the record by 41 seconds, finishing in one hour and two minutes.")})
 
     assert first_line(text).startswith(lead), text
