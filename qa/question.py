@@ -229,8 +229,11 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
             return "count", None, after
         if word == "much":
             # "how much damage/cash", "how much did he pay": a sum of money
+            # "how much will the typical bill be", "how much is the fee": the subject of "be" is a sum
+            subject = [t for t in tokens if t.dep_ == "nsubj" and t.head.lemma_ == "be" and t.head.dep_ == "ROOT"]
             money = (after in ("money", "cash") or (after is not None and kind_of_noun(after) == "money")
-                     or any(normalise(t.lemma_.lower()) in MONEY_VERBS for t in tokens))
+                     or any(normalise(t.lemma_.lower()) in MONEY_VERBS for t in tokens)
+                     or any(kind_of_noun(normalise(t.lemma_.lower())) == "money" for t in subject))
             return ("money" if money else "quantity"), None, after
         article = lower[len(joined[:m.end()].split()):][:1]
         if word in ("big", "large") and article in (["a"], ["an"]):

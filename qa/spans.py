@@ -635,6 +635,8 @@ def _number_run(article: ArticleText, i: int, sentence_words: list[Word]) -> tup
             words[last + 1].text.lower() in ("to", "-", "–", "and", "or") and last + 2 <= hi
             and _NUMBER.fullmatch(words[last + 2].text) and _NUMBER.fullmatch(words[last].text))):
         last += 1
+    while last > i and words[last].text.lower() in ("a", "an"):  # "£1,113 *a* year": the rate's article
+        last -= 1
     while first - 1 >= lo and _is_number_word(words[first - 1]) and words[first - 1].text.lower() not in ("a", "an"):
         first -= 1
     return first, last

@@ -795,3 +795,12 @@ def test_class_7_a_length_written_with_a_hyphen_is_no_date(read):
         "Pit Road will transfer to the Tricycle Theatre in north London for a six-week run from 3 May.")})
 
     assert first_line(text).startswith("3 May ["), text
+
+
+def test_class_7_how_much_is_a_sum_asks_for_money_without_a_rate_article(read):
+    # the subject of "be" is a sum ("bill"), so a percentage is no answer; "£1,113 a year" ends at the sum
+    text, _ = read("How much will a typical council tax bill in Castlebridge be after the rise?", {"tax": (
+        "Households in Castlebridge face a council tax rise of 4.9% from April. "
+        "The increase means a typical bill will go up by £52 to £1,113 a year, the council said.")})
+
+    assert first_line(text).startswith("£1,113 ["), text
