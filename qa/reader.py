@@ -171,6 +171,11 @@ def make_lead(question: Question, row: Scored) -> Lead | None:
         fuller = fullest_name(row.article, span)
         if fuller is not None and lead_is_near(row.article, row.sentence.position, fuller.start):
             return Lead(fuller.text, fuller.start, fuller.end, sure=span.fit >= SURE_FIT)
+        # a peer's or knight's title is part of a name given without a first name ("Lord Ellesmere")
+        titled = re.search(r"\b(?:Lord|Lady|Baroness|Baron|Dame|Sir)\s+$", row.article.body[max(0, span.start - 12):span.start])
+        if titled and " " not in span.text.strip():
+            start = span.start - len(titled.group(0))
+            return Lead(row.article.body[start:span.end], start, span.end, sure=span.fit >= SURE_FIT)
     return Lead(span.text, span.start, span.end, sure=span.fit >= SURE_FIT)
 
 
