@@ -81,11 +81,10 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         if question.head in NAMING_NOUNS:  # "what name does he go by": whatever he is called
             found += _called(article, words)
         if kind in ("title", "organisation", "place"):
-            # a run spaCy names a person is no organisation or place ("playwright Jim Caddick")
-            people = [m for m in sentence.mentions if m.label == "PERSON"] if kind != "title" else []
+            # a run a role noun introduces is a person, no organisation or place ("playwright Jim Caddick")
             found += [Span(s.start, s.end, s.text, 0.45, s.first, s.last)
                       for s in _name_runs(sentence, article, words) if s.fit >= 0.5
-                      and not any(m.start <= s.start < m.end for m in people)]
+                      and not (kind != "title" and _after_role(article, s))]
         if kind == "place":
             found += _after_place_words(article, words)
             if question.head in SETTLEMENT_NOUNS:  # "which city": not a country
@@ -499,6 +498,14 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
                 first, last = _propn_run(article, article.index_of(words[j]))
                 spans.append(_span_of(article, first, last, 0.9))
     return spans
+
+
+def _after_role(article: ArticleText, span: Span) -> bool:
+    """Whether a noun naming a person by role comes right before the span ("playwright *Jim Caddick*")."""
+    if span.first < 1:
+        return False
+    before = article.words[span.first - 1]
+    return before.pos == "NOUN" and (normalise(before.lemma) in PERSON_NOUNS or normalise(before.text.lower()) in PERSON_NOUNS)
 
 
 def _titling_modifiers(question: Question, article: ArticleText, words: list[Word]) -> set[int]:

@@ -774,7 +774,7 @@ def test_class_3_a_name_before_a_noun_that_titles_another_name_is_a_modifier(rea
 
 
 
-def test_class_3_a_person_spacy_names_is_no_organisation(nlp):
+def test_class_3_a_name_a_role_noun_introduces_is_no_organisation(nlp):
     body = ("The series, called Hard Winter, will be written by Sheffield-born playwright Jim Caddick and filmed "
             "in South Yorkshire next spring.")
     article = Article(doc_id="drama", body=body, source="Test Wire")
