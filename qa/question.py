@@ -235,10 +235,10 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
                      or any(normalise(t.lemma_.lower()) in MONEY_VERBS for t in tokens)
                      or any(kind_of_noun(normalise(t.lemma_.lower())) == "money" for t in subject))
             return ("money" if money else "quantity"), None, after
-        article = lower[len(joined[:m.end()].split()):][:1]
-        if word in ("big", "large") and article in (["a"], ["an"]):
+        determiner = lower[len(joined[:m.end()].split()):][:1]
+        if word in ("big", "large") and determiner in (["a"], ["an"]):
             # "how big a reward", "how large a crowd": the kind of the noun after "a"
-            noun = _noun_after(tokens, lower, m.end() + 1 + len(article[0]), joined)
+            noun = _noun_after(tokens, lower, m.end() + 1 + len(determiner[0]), joined)
             if noun is not None and kind_of_noun(noun) in ("money", "count"):
                 return kind_of_noun(noun), None, None
             if noun in SHARE_NOUNS:  # "how big a share of the developer"

@@ -242,8 +242,21 @@ def _role_of(article: ArticleText, span: Span) -> bool:
     i = span.first
     if i < 2 or article.words[i - 1].text.lower() not in ("for", "of"):
         return False
-    role = {normalise(article.words[i - 2].text.lower()), normalise(article.words[i - 2].lemma)}
-    return bool(role & PERSON_NOUNS) and not role & RELATIVE_NOUNS
+    role = article.words[i - 2]
+    return _is_role_noun(role) and not {normalise(role.text.lower()), normalise(role.lemma)} & RELATIVE_NOUNS
+
+
+def _is_role_noun(word: Word) -> bool:
+    """Whether a word names a person by role ("playwright", "MPs")."""
+    return normalise(word.lemma) in PERSON_NOUNS or normalise(word.text.lower()) in PERSON_NOUNS
+
+
+def _titles_next(article: ArticleText, h: int) -> bool:
+    """Whether a capitalised proper name starts right after word h, a space apart ("publisher *Vantage*")."""
+    if h + 1 >= len(article.words):
+        return False
+    nxt = article.words[h + 1]
+    return nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.start > article.words[h].end
 
 
 def _scaled(span: Span, factor: float) -> Span:
@@ -467,8 +480,7 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
         if normalise(w.lemma) not in heads and normalise(w.text.lower()) not in heads:
             continue
         h = article.index_of(w)
-        nxt = h + 1 < len(article.words) and article.words[h + 1]
-        if nxt and nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.start > w.end:
+        if _titles_next(article, h):
             # the noun titles the name that follows it ("US publisher *Vantage Interactive*",
             # "Hollywood action film *Dead Reckoning*"): that name is the one, not the modifier before
             spans.append(_list_span(article, h + 1, 0.95))
@@ -505,7 +517,7 @@ def _after_role(article: ArticleText, span: Span) -> bool:
     if span.first < 1:
         return False
     before = article.words[span.first - 1]
-    return before.pos == "NOUN" and (normalise(before.lemma) in PERSON_NOUNS or normalise(before.text.lower()) in PERSON_NOUNS)
+    return before.pos == "NOUN" and _is_role_noun(before)
 
 
 def _titling_modifiers(question: Question, article: ArticleText, words: list[Word]) -> set[int]:
@@ -516,11 +528,9 @@ def _titling_modifiers(question: Question, article: ArticleText, words: list[Wor
     found = set()
     for w in words:
         h = article.index_of(w)
-        if h < 1 or h + 1 >= len(article.words) or w.pos != "NOUN":
+        if h < 1 or w.pos != "NOUN" or article.words[h - 1].pos != "PROPN" or not _titles_next(article, h):
             continue
-        nxt, before = article.words[h + 1], article.words[h - 1]
-        asked = normalise(w.lemma) in heads or kind_of_noun(normalise(w.lemma)) == kind
-        if asked and nxt.pos == "PROPN" and nxt.text[:1].isupper() and before.pos == "PROPN":
+        if normalise(w.lemma) in heads or kind_of_noun(normalise(w.lemma)) == kind:
             found.add(h - 1)
     return found
 
