@@ -258,6 +258,8 @@ SYNONYM_GROUPS = (
     "deal contract agreement",
     "job post",
     "margin majority",
+    "move shift relocate",
+    "manufacturing production",
     "warn caution",
     "author write writer",
     "give hand donate",

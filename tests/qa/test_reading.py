@@ -804,3 +804,12 @@ def test_class_7_how_much_is_a_sum_asks_for_money_without_a_rate_article(read):
         "The increase means a typical bill will go up by £52 to £1,113 a year, the council said.")})
 
     assert first_line(text).startswith("£1,113 ["), text
+
+
+def test_class_6_moving_production_is_shifting_manufacturing(read):
+    text, _ = read("To which country is the Kettering firm shifting its manufacturing?", {"shoes": (
+        "One of Northamptonshire's oldest shoemakers is to move its production to India, with the loss of 180 jobs. "
+        "Bramley & Sons, which has made shoes in Kettering since 1887, said its factory would close in March. "
+        "Finance director Martin Oakes said cheap imports had made UK manufacturing impossible.")})
+
+    assert first_line(text).startswith("India ["), text
