@@ -260,6 +260,7 @@ SYNONYM_GROUPS = (
     "margin majority",
     "move shift relocate",
     "manufacturing production",
+    "customer subscriber client",
     "warn caution",
     "author write writer",
     "give hand donate",

@@ -813,3 +813,11 @@ def test_class_6_moving_production_is_shifting_manufacturing(read):
         "Finance director Martin Oakes said cheap imports had made UK manufacturing impossible.")})
 
     assert first_line(text).startswith("India ["), text
+
+
+def test_class_5_customers_are_subscribers(read):
+    text, _ = read("How many subscribers will be given a free month?", {"broadband": (
+        "Broadband provider Zephyr has apologised for a fault that cut connections for three days. "
+        "It said it would offer one month's free service to the estimated 45,000 customers affected.")})
+
+    assert first_line(text).startswith("45,000 customers ["), text
