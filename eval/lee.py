@@ -131,7 +131,14 @@ def prepare_lee_index(cache_dir: Path = CACHE_DIR, *, embedder: Embedder | None 
     if not index_dir.exists() and progress:
         print(f"eval: building the Lee index in {index_dir} (first run only; progress below)", file=sys.stderr)
     write_lee_corpus(corpus_dir, corpus=corpus)
-    summary = update_index(corpus_dir, index_dir, embedder=embedder, progress=progress)
+    return update_cache_index(cache_dir, "Lee", embedder=embedder, progress=progress)
+
+
+def update_cache_index(cache_dir: Path, label: str, *, embedder: Embedder | None = None, progress: bool = True) -> Path:
+    """Build or update `cache_dir/index` from the articles written under `cache_dir/corpus`; returns
+    the index folder. What changed goes to stderr, named by `label`; an index up to date prints nothing."""
+    index_dir = cache_dir / "index"
+    summary = update_index(cache_dir / "corpus", index_dir, embedder=embedder, progress=progress)
     if summary.written is not None and progress:
-        print(f"eval: Lee {summary.line()}", file=sys.stderr)
+        print(f"eval: {label} {summary.line()}", file=sys.stderr)
     return index_dir

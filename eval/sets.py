@@ -7,15 +7,14 @@ eval/gold/bbc-style/ copied and indexed under .cache/bbc-style). Does not: ask, 
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
 
 from eval.gold import DEFAULT_GOLD, GoldQuestion, load_gold
 from eval.lee import CACHE_DIR as LEE_CACHE_DIR
-from eval.lee import SIMILARITY, prepare_lee_index, write_changed_files
-from index import Embedder, QAError, update_index
+from eval.lee import SIMILARITY, prepare_lee_index, update_cache_index, write_changed_files
+from index import Embedder, QAError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOLD_DIR = DEFAULT_GOLD.parent
@@ -110,12 +109,8 @@ def prepare_folder_index(articles: Path, cache_dir: Path, *, embedder: Embedder 
     """Copy a folder of article files into `cache_dir/corpus/NAME/` (ids `NAME/FILE`, NAME the folder's
     name) and build or update `cache_dir/index` from them; returns the index folder."""
     files = {f"{articles.name}/{path.name}": path.read_text(encoding="utf-8") for path in sorted(articles.glob("*.md"))}
-    corpus_dir, index_dir = cache_dir / "corpus", cache_dir / "index"
-    write_changed_files(corpus_dir, files)
-    summary = update_index(corpus_dir, index_dir, embedder=embedder, progress=progress)
-    if summary.written is not None and progress:
-        print(f"eval: {articles.name} {summary.line()}", file=sys.stderr)
-    return index_dir
+    write_changed_files(cache_dir / "corpus", files)
+    return update_cache_index(cache_dir, articles.name, embedder=embedder, progress=progress)
 
 
 def display_path(path: Path) -> str:

@@ -187,6 +187,10 @@ HONORIFICS = frozenset("""Mr Mrs Ms Miss Dr Sir Dame Lord Lady Professor Prof Re
 President Premier Prince Princess King Queen Judge Justice Captain Capt General Gen Colonel Col Major Lieutenant
 Sergeant Sgt Inspector Detective Constable Superintendent Commissioner Minister Governor Mayor""".split())
 
+# Titles of peers and knights, part of a name given without a first name ("Lord Ellesmere"), so an
+# answer leads with them (a subset of HONORIFICS; see qa.reader.make_lead).
+NAME_TITLES = frozenset("Lord Lady Baroness Baron Dame Sir".split())
+
 # Words that stand for a person already named: a speaker given as one is resolved from the article.
 PERSON_PRONOUNS = frozenset("he she him her his hers i we they them".split())
 

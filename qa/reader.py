@@ -18,7 +18,7 @@ import numpy as np
 
 from index import Article
 from qa.candidates import ArticleText
-from qa.lexicon import DENIAL_WORDS, PERSON_PRONOUNS
+from qa.lexicon import DENIAL_WORDS, NAME_TITLES, PERSON_PRONOUNS
 from qa.question import Question, stem_of
 from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, score_sentences
 from qa.spans import Span, find_spans, fullest_name, resolve_person
@@ -160,6 +160,9 @@ def listed_with(span: Span, spans: Sequence[Span], body: str) -> Span:
     return Span(first.start, end, body[first.start:end], span.fit, first.first, ordered[j].last)
 
 
+_NAME_TITLE_BEFORE = re.compile(r"\b(?:" + "|".join(sorted(NAME_TITLES)) + r")\s+$")
+
+
 def make_lead(question: Question, row: Scored) -> Lead | None:
     """The words the statement leads with: its span, a person's name in full where the article gives it."""
     span = row.span
@@ -172,7 +175,7 @@ def make_lead(question: Question, row: Scored) -> Lead | None:
         if fuller is not None and lead_is_near(row.article, row.sentence.position, fuller.start):
             return Lead(fuller.text, fuller.start, fuller.end, sure=span.fit >= SURE_FIT)
         # a peer's or knight's title is part of a name given without a first name ("Lord Ellesmere")
-        titled = re.search(r"\b(?:Lord|Lady|Baroness|Baron|Dame|Sir)\s+$", row.article.body[max(0, span.start - 12):span.start])
+        titled = _NAME_TITLE_BEFORE.search(row.article.body[max(0, span.start - 12):span.start])
         if titled and " " not in span.text.strip():
             start = span.start - len(titled.group(0))
             return Lead(row.article.body[start:span.end], start, span.end, sure=span.fit >= SURE_FIT)
