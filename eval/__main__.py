@@ -19,7 +19,9 @@ from index.embedding import BACKENDS
 from qa import DEFAULT_K, LLMSettings
 from qa.llm import settings_help
 
-SETS_HELP = "; ".join(f"{s.name}: {display_path(s.gold)} over {'corpus/' if s.corpus == 'corpus' else 'the Lee corpus'}"
+CORPUS_NAMES = {"corpus": "corpus/", "lee": "the Lee corpus", "lee50": "the Lee corpus",
+                "bbc-style": "its own articles in eval/gold/bbc-style/"}
+SETS_HELP = "; ".join(f"{s.name}: {display_path(s.gold)} over {CORPUS_NAMES[s.corpus]}"
                       + (" (skipped while missing)" if s.optional else "") for s in GOLD_SETS)
 
 

@@ -21,7 +21,7 @@ GOLD_DIR = DEFAULT_GOLD.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
 Corpus = Literal["corpus", "lee", "lee50", "bbc-style"]  # corpus/ with its normal index, a Lee corpus (eval.lee),
 # or the BBC-style articles
-BBC_STYLE_DIR = GOLD_DIR / "bbc-style"  # 72 articles written for the set (see eval/gold/NOTES.md)
+BBC_STYLE_DIR = GOLD_DIR / "bbc-style"  # 120 articles written for the set (see eval/gold/NOTES.md)
 BBC_STYLE_CACHE = REPO_ROOT / ".cache" / "bbc-style"
 
 
