@@ -309,11 +309,15 @@ def same_meaning(a: str, b: str) -> bool:
     return a == b or b in SYNONYMS.get(a, ())
 
 
-# Job losses as British news writes them: "340 posts will go", "1,200 jobs would be lost". A
-# sentence with a JOB_NOUN and a JOB_LOSS_VERB says jobs are cut (see qa.scoring.stems_of).
+# Job losses as British news writes them: "340 posts will go", "1,200 jobs would be lost", "with
+# the loss of 640 jobs". A sentence with a JOB_NOUN and a JOB_LOSS_VERB (or the noun "loss") says
+# jobs are cut and lost (see qa.scoring.stems_of).
 JOB_NOUNS = _stems("job post position role")
-JOB_LOSS_VERBS = _stems("go lose disappear vanish")
-JOB_LOSS_MEANS = _stems("job cut")
+JOB_LOSS_VERBS = _stems("go lose loss disappear vanish")
+JOB_LOSS_MEANS = _stems("job cut lose")
+WORKER_NOUNS = _stems("worker staff employee people workforce")
+"""Who hold jobs: "how many workers will lose their jobs" is answered by "the loss of 640 jobs",
+a count of JOB_NOUNS (see qa.spans)."""
 
 
 # Endings that make a word of the same root: a verb's noun ("perform": "performance",

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DIFFERENCE_NOUNS, DURATION_UNITS,
-                        FIGURE_NOUNS, HONORIFICS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
+                        FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
                         ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS,
-                        RELATIVE_NOUNS, SETTLEMENT_NOUNS, kind_of_noun, same_meaning)
+                        RELATIVE_NOUNS, SETTLEMENT_NOUNS, WORKER_NOUNS, kind_of_noun, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -659,6 +659,17 @@ def _number_run(article: ArticleText, i: int, sentence_words: list[Word]) -> tup
     return first, last
 
 
+def _counts_same(noun: str, asked: str) -> bool:
+    """Whether a figure counting `noun` answers a question counting `asked`: the same word or a
+    synonym, or jobs for the workers who hold them ("how many workers will lose their jobs":
+    "640 jobs").
+
+    >>> _counts_same("job", "worker"), _counts_same("home", "worker")
+    (True, False)
+    """
+    return same_meaning(noun, asked) or (stem_of(noun) in JOB_NOUNS and stem_of(asked) in WORKER_NOUNS)
+
+
 def _numbers(question: Question, article: ArticleText, words: list[Word]) -> list[Span]:
     """Figures, best when attached to the noun the question counts ("*Fourteen* homes")."""
     spans = []
@@ -677,7 +688,7 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
             continue
         unit = _unit_after(article, last, words)
         fit, counted, noun = 0.5, None, unit
-        if question.unit and unit is not None and same_meaning(normalise(article.words[unit].lemma), question.unit):
+        if question.unit and unit is not None and _counts_same(normalise(article.words[unit].lemma), question.unit):
             fit, counted = 1.0, _noun_run_end(article, unit)
             unit_seen = True
         elif question.unit and unit is not None and article.words[unit].lemma in ("other", "more") and unit_seen:

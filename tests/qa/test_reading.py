@@ -747,6 +747,14 @@ def test_class_6_jobs_that_will_go_are_jobs_cut(read):
     assert first_line(text).startswith("450 posts ["), text
 
 
+def test_class_5_the_loss_of_jobs_counts_the_workers_who_lose_them(read):
+    text, _ = read("How many workers will lose their jobs when the Hexham mill shuts?", {"mill": (
+        "Paper maker Corbridge Mills is to close its mill in Hexham with the loss of 210 jobs. "
+        "The firm blamed the rising cost of energy and pulp for 3 years of losses.")})
+
+    assert first_line(text).startswith("210 jobs ["), text
+
+
 def test_class_6_a_sentence_close_in_meaning_may_say_the_relation_in_other_words(read):
     # "in charge of" is not written; "managing director" says it
     text, _ = read("Who is in charge of Prestwick airport?", {"airport": (
