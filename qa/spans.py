@@ -485,6 +485,12 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
             # "Hollywood action film *Dead Reckoning*"): that name is the one, not the modifier before
             spans.append(_list_span(article, h + 1, 0.95))
             continue
+        named = article.words[h].head
+        if article.words[h].dep == "appos" and named < h and article.words[named].pos == "PROPN":
+            # the noun is set off after the name it describes ("Foxglove Pictures, a small London
+            # *distributor*"): that name is the one, not a place or name modifying the noun
+            spans.append(_list_span(article, named, 0.95))
+            continue
         for i in _dependents(article, h, ("compound", "appos", "nmod", "amod", "npadvmod", "poss")):
             if article.words[i].pos == "PROPN":
                 spans.append(_list_span(article, i, 0.95))

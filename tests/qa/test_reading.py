@@ -755,6 +755,14 @@ def test_class_5_the_loss_of_jobs_counts_the_workers_who_lose_them(read):
     assert first_line(text).startswith("210 jobs ["), text
 
 
+def test_class_3_the_name_a_set_off_noun_describes_is_the_answer_not_its_modifier(read):
+    text, _ = read("Which publisher is bringing out Moorland Light?", {"book": (
+        "The novel Moorland Light is being brought out by Heron Books, a small Leeds publisher which "
+        "bought the rights last spring.")})
+
+    assert first_line(text).startswith("Heron Books ["), text
+
+
 def test_class_6_a_sentence_close_in_meaning_may_say_the_relation_in_other_words(read):
     # "in charge of" is not written; "managing director" says it
     text, _ = read("Who is in charge of Prestwick airport?", {"airport": (
