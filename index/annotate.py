@@ -50,6 +50,9 @@ BATCH_SIZE = 64
 PARALLEL_MIN_CHARS = 200_000
 """Below this many characters (about 400 chunks) annotation runs in this process: starting a worker
 and loading the model there (~2 s) costs more than the second core saves."""
+PASSAGE_MAX_CHARS = 20_000
+"""The longest passage parsed as one text: spaCy's parser and recogniser need about 1 GB per
+100,000 characters of one text, and refuse a text over 1,000,000; a news story is under 10,000."""
 GROUP_CHARS = 140_000
 """Characters of passages parsed, and saved to an update's cache, at a time (about 256 chunks): a
 killed build loses at most the groups under way, and both cores keep busy to the end."""
@@ -297,18 +300,21 @@ class Passage(NamedTuple):
     members: tuple[int, ...]  # indexes of its chunks in the list given to `passages_of`
 
 
-def passages_of(chunks: Sequence, bodies: Mapping[str, str]) -> list[Passage]:
+def passages_of(chunks: Sequence, bodies: Mapping[str, str], max_chars: int = PASSAGE_MAX_CHARS) -> list[Passage]:
     """The chunks (with doc_id, start, end, `bodies[doc_id][start:end] == text`) joined into passages.
 
     Chunks of one article that overlap (a chunk repeats the last sentence of the one before), or
-    that only space parts, make one passage, so that a sentence two chunks share is parsed once.
-    Passages come in the order of their first chunk.
+    that only space parts, make one passage, so that a sentence two chunks share is parsed once;
+    a passage grows to at most `max_chars` (a longer chunk stands alone). Passages come in the
+    order of their first chunk.
 
     >>> from types import SimpleNamespace as C
     >>> body = "One. Two. Three. Four."
     >>> passages_of([C(doc_id="a", start=0, end=9), C(doc_id="a", start=5, end=16), C(doc_id="b", start=0, end=4)],
     ...             {"a": body, "b": "Hey."})
     [Passage(doc_id='a', start=0, end=16, members=(0, 1)), Passage(doc_id='b', start=0, end=4, members=(2,))]
+    >>> passages_of([C(doc_id="a", start=0, end=9), C(doc_id="a", start=5, end=16)], {"a": body}, max_chars=12)
+    [Passage(doc_id='a', start=0, end=9, members=(0,)), Passage(doc_id='a', start=5, end=16, members=(1,))]
     """
     by_doc: dict[str, list[int]] = {}
     for i, chunk in enumerate(chunks):
@@ -321,7 +327,8 @@ def passages_of(chunks: Sequence, bodies: Mapping[str, str]) -> list[Passage]:
         end = chunks[members[0]].end
         for i in members[1:]:
             chunk = chunks[i]
-            if chunk.start <= end or not body[end : chunk.start].strip():
+            joins = chunk.start <= end or not body[end : chunk.start].strip()
+            if joins and max(end, chunk.end) - chunks[group[0]].start <= max_chars:
                 group.append(i)
                 end = max(end, chunk.end)
             else:

@@ -393,3 +393,19 @@ def test_an_offsets_table_that_disagrees_with_the_chunks_is_refused(make_corpus,
         load_index(tmp_path / "index")
     assert "annotation offsets" in str(caught.value)
     assert json.loads((version.path / "manifest.json").read_text())["chunk_count"] == len(version.chunks)
+
+
+def test_a_long_article_is_parsed_in_passages_no_longer_than_the_limit():
+    from index.annotate import PASSAGE_MAX_CHARS, passages_of
+    from index.articles import parse_article
+    from index.chunking import ChunkSettings, chunk_article
+    from index.embedding import load_token_counter
+
+    sentences = [f"Sentence {n} tells how the council of Hexham spent {n} pounds on the roads." for n in range(1500)]
+    article = parse_article(("---\ntitle: Long\n---\n" + " ".join(sentences)).encode(), doc_id="long")
+    chunks = chunk_article(article, settings=ChunkSettings(), token_spans=load_token_counter())
+    passages = passages_of(chunks, {"long": article.body})
+
+    assert len(article.body) > 3 * PASSAGE_MAX_CHARS and len(passages) >= 4
+    assert all(p.end - p.start <= PASSAGE_MAX_CHARS for p in passages)
+    assert sorted(i for p in passages for i in p.members) == list(range(len(chunks)))
