@@ -369,17 +369,18 @@ def annotate_chunk_lines(chunks: Sequence, bodies: Mapping[str, str], *, progres
                 finished.append(i)
         return finished
 
-    cut_so_far = [0]
+    cut_so_far = 0  # passages whose chunks have their lines
 
     def saved(first: int, done: list[str]) -> None:
+        nonlocal cut_so_far
         finished = cut(first, done)
-        cut_so_far[0] = first + len(done)
+        cut_so_far = first + len(done)
         if on_group is not None:
             on_group(finished, [lines[i] for i in finished])
 
     mean = sum(map(len, texts)) / max(1, len(texts))
     every = annotate(texts, progress=progress, on_group=saved, group=max(1, round(group_chars / max(mean, 1.0))))
-    cut(cut_so_far[0], list(every[cut_so_far[0]:]))  # an annotator that does not report its groups
+    cut(cut_so_far, list(every[cut_so_far:]))  # an annotator that does not report its groups
     return lines, sum(map(len, texts))
 
 
