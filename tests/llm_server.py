@@ -7,6 +7,7 @@ where `.venv-llm` is not built (`make .venv-llm/.installed`, about 6 minutes), a
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -36,6 +37,30 @@ def llm_server_or_skip() -> None:
     pytest.skip(why)
 
 
+# Where each server started here logs, by its API base URL: server_state reads it for a failure message.
+LOGS: dict[str, tuple[subprocess.Popen, Path]] = {}
+
+
+def server_state(url: str) -> str:
+    """For a failure message: whether the server at `url` still runs (or how it ended) and its log's end.
+
+    A server that dies on its first generation (a crash in llama.cpp, say) shows here as an exit
+    code or a signal, not only as the client's "peer closed connection".
+    """
+    if url not in LOGS:
+        return f"(no server was started here at {url})"
+    server, log = LOGS[url]
+    code = server.poll()
+    if code is None:
+        state = "the llama.cpp server is still running"
+    elif code < 0:
+        state = f"the llama.cpp server was killed by {signal.Signals(-code).name}"
+    else:
+        state = f"the llama.cpp server exited with code {code}"
+    lines = [line for line in log.read_text(errors="replace").splitlines() if not line.startswith("llama_graph")]
+    return f"{state}; its log ends:\n" + "\n".join(lines[-25:])
+
+
 def start_llm_server(log: Path) -> tuple[subprocess.Popen, str]:
     """The server as `make llm` runs it, on a free port; (process, API base URL) once it answers."""
     llm_server_or_skip()
@@ -53,6 +78,7 @@ def start_llm_server(log: Path) -> tuple[subprocess.Popen, str]:
     while True:
         try:
             if httpx.get(f"{url}/models", timeout=2, trust_env=False).status_code == 200:
+                LOGS[url] = (server, log)
                 return server, url
         except httpx.HTTPError:
             pass

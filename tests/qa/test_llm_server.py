@@ -17,9 +17,9 @@ from typing import Iterator
 import pytest
 
 from qa import Assistant
-from qa.llm import LLMSettings, stream_chat
+from qa.llm import LLMError, LLMSettings, stream_chat
 from qa.support import split_reply
-from tests.llm_server import ALIAS, start_llm_server
+from tests.llm_server import ALIAS, server_state, start_llm_server
 from tests.ui.conftest import stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,10 @@ def assert_checked(answer_json: dict, bodies: dict[str, str]) -> None:
 
 
 def test_the_real_server_streams_its_reply(llm):
-    pieces = list(stream_chat([{"role": "user", "content": "Say the word harbour."}], llm))
+    try:
+        pieces = list(stream_chat([{"role": "user", "content": "Say the word harbour."}], llm))
+    except LLMError as e:
+        pytest.fail(f"{e}\n{server_state(llm.url)}")
     assert len(pieces) > 1 and "".join(pieces).strip()
 
 
@@ -80,11 +83,16 @@ def test_the_card_question_gets_a_checked_generated_answer(llm, seed_index, embe
     answer = assistant.ask(CARD_QUESTION, llm=settings, on_text=streamed.append)
     row = answer.to_json()
     bodies = {doc_id: a.body for doc_id, a in assistant.index.articles.items()}
-    assert streamed, "nothing was streamed"
+    assert streamed, f"nothing was streamed ({row['note']})\n{server_state(llm.url)}"
     assert not any(ch in text for text in streamed for ch in "{}"), "raw JSON was streamed"
     assert row["model"] == ALIAS and isinstance(row["supported"], list) and row["supported"]
-    if style == "completion":  # one quoted sentence at a time, its line begun with the reader's short answer
-        assert row["mode"] == "generated", row["note"]
+    if style == "completion":  # one quoted sentence at a time, its line begun with the reader's short answer:
+        # the model quotes a source, citing it. Whether the check then keeps the quote depends on the
+        # model's exact words, which move with the CPU's arithmetic and the server's prompt cache (a
+        # quote that drops "untrue" is rightly removed, "it leaves out the denial"), so either may show.
+        assert all(s["cites"] for s in row["supported"]), row["supported"]
+        assert any(s["coverage"] >= 0.9 for s in row["supported"]), row["supported"]
+        assert row["mode"] == "generated" or any(s["reason"] for s in row["supported"]), row
     if row["mode"] == "generated":
         assert_checked(row, bodies)
     else:  # held to JSON, Gemma 3 270M (a base model) gets it wrong (README "Generated answers"): all removed
