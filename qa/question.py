@@ -363,7 +363,7 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
     if names:
         after = rest[names[0] + 1:]
         if after and after[0].lower_ == "of":
-            return _first_noun(after[1:]) or "name"
+            return _kind_noun_after_name(after[1:]) or _first_noun(after[1:]) or "name"
         return "name"
     if rest and rest[0].lower_ == "of":  # "which of the three soldiers …"
         rest = rest[1:]
@@ -376,6 +376,22 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
         if found is not None and kind_of_noun(found) is not None:
             return found
     return _first_noun(rest)
+
+
+def _kind_noun_after_name(tokens) -> str | None:
+    """The kind noun a name modifies after "the title of", where the tagger read it as a verb:
+    "the title of the Colin Ashdown *play* the actress will star in" asks for a play, not for
+    Ashdown. None where no such noun follows the phrase's first proper nouns."""
+    i = 0
+    while i < len(tokens) and tokens[i].pos_ == "DET":
+        i += 1
+    j = i
+    while j < len(tokens) and tokens[j].pos_ == "PROPN":
+        j += 1
+    if j == i or j >= len(tokens) or tokens[j].pos_ not in ("VERB", "NOUN"):
+        return None
+    stem = normalise(tokens[j].lemma_.lower())
+    return stem if kind_of_noun(stem) is not None else None
 
 
 _MODIFIER_DEPS = ("compound", "npadvmod", "amod", "nmod", "punct")

@@ -78,6 +78,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found += _head_attached(question, article, words)
         if kind in ("title", "thing"):
             found += _quoted(sentence, article)
+        if kind == "title":
+            found += _title_runs(sentence, article)
         if question.head in NAMING_NOUNS:  # "what name does he go by": whatever he is called
             found += _called(article, words)
         if kind in ("title", "organisation", "place"):
@@ -143,6 +145,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [_named_by_head(question, article, s) for s in found]
     if kind in NAME_KINDS:
         found = [_scaled(s, DESCRIBED_FIT) if _named_as_described(question, article, s) else s for s in found]
+    if kind == "title":
+        found = [_with_title_owner(article, s) for s in found]
     return _new_information(question, article, _best_per_place([_with_long_form(article, s) for s in found]))
 
 
@@ -210,6 +214,23 @@ def _with_long_form(article: ArticleText, span: Span) -> Span:
         first += 1
     return Span(words[first].start, words[span.last + 1].end, article.body[words[first].start:words[span.last + 1].end],
                 span.fit, first, span.last + 1)
+
+
+def _with_title_owner(article: ArticleText, span: Span) -> Span:
+    """A title's name widened back over a possessive that begins it with "The": "Daughter" of
+    "The Lamplighter's Daughter" is the whole title (a title begun with "The" names no owner;
+    "Kid Vega's Concrete Halo", without "The", stays "Concrete Halo")."""
+    words = article.words
+    at = span.first - 1
+    if at < 2 or words[at].text not in ("'s", "’s") or words[at].start != words[at - 1].end:
+        return span
+    first = at - 1
+    while first > 0 and words[first].pos == "PROPN" and words[first - 1].pos == "PROPN":
+        first -= 1
+    if words[first].pos != "PROPN" or first < 1 or words[first - 1].text != "The":
+        return span
+    first -= 1
+    return Span(words[first].start, span.end, article.body[words[first].start:span.end], span.fit, first, span.last)
 
 
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -468,6 +489,44 @@ def _name_runs(sentence: Sentence, article: ArticleText, words: list[Word]) -> l
     return spans
 
 
+_TITLE_JOINS = frozenset({"of", "the", "'s", "’s"})
+_TITLE_LABELS = frozenset({"WORK_OF_ART", "PRODUCT", "EVENT", "LAW"})
+
+
+def _title_runs(sentence: Sentence, article: ArticleText) -> list[Span]:
+    """Capitalised runs written the way titles are: begun with "The" inside a sentence, or holding
+    a small word between capitals ("for *The Lamplighter's Daughter*", "for *Songs of the
+    Valleys*"). A name spaCy labelled as something else, or split, is still a title candidate;
+    a run that is one of spaCy's people, places or organisations as a whole is left to them."""
+    words = article.words
+    spans = []
+    i = sentence.first
+    while i < sentence.last:
+        w = words[i]
+        starts = w.text[:1].isupper() and w.pos in ("PROPN", "NOUN", "DET") and (
+            w.text != "The" or i > sentence.first)
+        if not starts or w.text in HONORIFICS:
+            i += 1
+            continue
+        last, j = i, i + 1
+        while j < sentence.last:
+            t = words[j]
+            if t.text[:1].isupper() and t.pos in ("PROPN", "NOUN", "ADJ", "NUM"):
+                last, j = j, j + 1
+            elif t.text in _TITLE_JOINS and j + 1 < sentence.last and (
+                    words[j + 1].text[:1].isupper() or words[j + 1].text == "the"):
+                j += 1
+            else:
+                break
+        inner = [x.text for x in words[i:last + 1]]
+        titled = (w.text == "The" and last > i + 1) or any(x in _TITLE_JOINS for x in inner[1:-1])
+        whole = [m for m in sentence.mentions if m.first == i + (w.text == "The") and m.last == last]
+        if titled and last > i and not any(m.label not in _TITLE_LABELS for m in whole):
+            spans.append(_span_of(article, i, last, 0.5))
+        i = last + 1
+    return spans
+
+
 def _head_attached(question: Question, article: ArticleText, words: list[Word]) -> list[Span]:
     """Names attached to the question's head noun where the sentence uses it: "the *Mirwais*
     hospital", "the module *Raffaello*", "the provinces of *Khost, Kunar and Zabul*", "a bomb
@@ -479,6 +538,8 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
     for w in words:
         if normalise(w.lemma) not in heads and normalise(w.text.lower()) not in heads:
             continue
+        if w.pos in ("VERB", "AUX") and w.text.lower() != w.lemma.lower():
+            continue  # "has *played* Peggy Rourke": the verb, not the noun "play" asked about
         h = article.index_of(w)
         if _titles_next(article, h):
             # the noun titles the name that follows it ("US publisher *Vantage Interactive*",
@@ -548,11 +609,17 @@ def _set_off(article: ArticleText, h: int) -> list[Span]:
     words = article.words
     if h + 2 >= len(words) or words[h + 1].text != ",":
         return []
-    j = h + 2
-    while j < len(words) and j - h - 2 < 3 and words[j].pos in ("NOUN", "PROPN", "ADJ"):
+    # a title may begin with "The" and hold a possessive ("a new stage play, *The Widow's Garden*,")
+    start = h + 3 if words[h + 2].text == "The" else h + 2
+    j = start
+    while j < len(words) and j - start < 3 and (words[j].pos in ("NOUN", "PROPN", "ADJ") or (
+            words[j].text in ("'s", "’s") and j > start and words[j - 1].pos == "PROPN"
+            and j + 1 < len(words) and words[j + 1].pos == "PROPN")):
         j += 1
-    if j == h + 2 or j >= len(words) or words[j].text not in (",", ".", ";") or words[j - 1].pos == "ADJ":
+    if j == start or j >= len(words) or words[j].text not in (",", ".", ";") or words[j - 1].pos == "ADJ":
         return []
+    if start > h + 2 and words[start].pos != "PROPN":
+        return []  # "the team, the youngest ...": no name
     return [_span_of(article, h + 2, j - 1, 0.9)]
 
 

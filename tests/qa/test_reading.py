@@ -837,3 +837,41 @@ def test_class_5_customers_are_subscribers(read):
         "It said it would offer one month's free service to the estimated 45,000 customers affected.")})
 
     assert first_line(text).startswith("45,000 customers ["), text
+
+
+def test_class_2_a_title_spacy_did_not_label_is_read_as_one(read):
+    # "The Ferryman's Wife": capitals begun with "The" inside a sentence, across a possessive, are a
+    # title (spaCy labels none of it, and the writer's name is no novel)
+    text, _ = read("Which novel won the Fenwick Prize?", {"books": (
+        "Ola Brandt, 41, won the £25,000 Fenwick Prize at a dinner in York on Tuesday for The Ferryman's "
+        "Wife, a story of a family on the Humber. It is her first novel.")})
+
+    assert first_line(text).startswith("The Ferryman's Wife ["), text
+
+
+def test_class_2_the_title_of_a_named_writers_play_asks_for_the_play(read):
+    # "the Mara Quill play": the tagger may read "play" as a verb; the asked noun is still the play,
+    # "has played Sergeant Dunn" is the verb, and the title set off after "play" is the answer
+    text, _ = read("What is the title of the Mara Quill play the departing actor will appear in?", {"drama": (
+        "Actor Tom Hale is to leave the police drama Blue Lamp after ten years. "
+        "The 52-year-old has played Sergeant Dunn since the first series in 1994. "
+        "He has agreed to appear next spring in a new stage play, The Keeper's Son, by the writer Mara Quill.")})
+
+    assert first_line(text).startswith("The Keeper's Son ["), text
+
+
+@pytest.mark.parametrize("body, word, widened", [
+    ("She won the prize for The Lamplighter's Son, her third book.", "Son", "The Lamplighter's Son"),
+    ("It beat rapper Kid Vega's Concrete Halo, which entered at number two.", "Concrete", "Concrete Halo"),
+])
+def test_class_2_a_title_begun_with_the_is_widened_over_its_possessive(nlp, body, word, widened):
+    from qa.spans import _span_of, _with_title_owner
+    article = Article(doc_id="t", body=body, source="Test Wire")
+    chunks = chunk_article(article, settings=ChunkSettings(), token_spans=load_token_counter())
+    notes = annotate_texts([c.text for c in chunks], processes=1)
+    [text] = gather_articles([Passage(chunk=c, score=1.0, rank=0) for c in chunks], rows_of={"t": list(range(len(chunks)))},
+                             chunks=chunks, articles={"t": article}, annotate=lambda rows: [notes[r] for r in rows],
+                             max_articles=1)
+    first = next(i for i, w in enumerate(text.words) if w.text == word)
+    last = first + 1 if word == "Concrete" else first
+    assert _with_title_owner(text, _span_of(text, first, last, 0.9)).text == widened
