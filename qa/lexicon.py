@@ -270,6 +270,7 @@ SYNONYM_GROUPS = (
     "give hand donate",
     "start begin launch",
     "campaign drive appeal",
+    "runner ahead",  # the runner-up is the one the winner finished "ahead of"
 )
 
 

@@ -74,6 +74,9 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [_without_role(article, s) for s in found]
         # "the MP *for Ashworth North*", "the coach *of Leeds*": what a role is of, not a person
         found = [_scaled(s, 0.3) if _role_of(article, s) else s for s in found]
+        if "runner" in question.stems():  # "who was runner-up": whom the winner finished ahead of
+            found = [Span(s.start, s.end, s.text, 1.0, s.first, s.last) if _AHEAD_OF.search(
+                article.body[max(0, s.start - 50):s.start]) else _scaled(s, 0.5) for s in found]
     elif kind in ("organisation", "place", "title", "thing", "group"):
         found += _head_attached(question, article, words)
         if kind in ("title", "thing"):
@@ -823,6 +826,7 @@ def _looks_like_year(text: str) -> bool:
 
 
 _OPPONENT_WORDS = frozenset({"against", "versus", "vs"})
+_AHEAD_OF = re.compile(r"\bahead of\b[^.,;:]*$")
 
 
 def _next_is(article: ArticleText, i: int, words: frozenset[str]) -> bool:

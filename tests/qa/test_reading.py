@@ -875,3 +875,13 @@ def test_class_2_a_title_begun_with_the_is_widened_over_its_possessive(nlp, body
     first = next(i for i, w in enumerate(text.words) if w.text == word)
     last = first + 1 if word == "Concrete" else first
     assert _with_title_owner(text, _span_of(text, first, last, 0.9)).text == widened
+
+
+def test_class_6_the_runner_up_is_whom_the_winner_finished_ahead_of(read):
+    # "runner-up" is not written; "ahead of" says it, and names the one who came second
+    text, _ = read("Who finished runner-up to Ana Sousa in the Lisbon marathon?", {"marathon": (
+        "Portugal's Ana Sousa won the Lisbon marathon on Sunday, breaking the course record set by Rosa Mota "
+        "in 1988. Sousa, 29, who is coached by her husband Rui Lopes, finished in two hours 24 minutes, "
+        "38 seconds ahead of Kenya's Grace Wanjiru. Sousa said the crowd had carried her over the last mile.")})
+
+    assert first_line(text).startswith("Grace Wanjiru ["), text
