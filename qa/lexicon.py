@@ -271,6 +271,8 @@ SYNONYM_GROUPS = (
     "start begin launch",
     "campaign drive appeal",
     "runner ahead",  # the runner-up is the one the winner finished "ahead of"
+    "oppose against",  # "opposed the plan": "62.4% voted against the change"
+    "ride cover",  # "what distance did he ride": "covered 49.7km"
 )
 
 

@@ -885,3 +885,21 @@ def test_class_6_the_runner_up_is_whom_the_winner_finished_ahead_of(read):
         "38 seconds ahead of Kenya's Grace Wanjiru. Sousa said the crowd had carried her over the last mile.")})
 
     assert first_line(text).startswith("Grace Wanjiru ["), text
+
+
+def test_class_6_voting_against_is_opposing(read):
+    # "opposed" is not written; "voted against" says it (and the share in favour is the other figure)
+    text, _ = read("What proportion of voters in Elmbridge opposed the new bypass?", {"poll": (
+        "Residents of Elmbridge have rejected plans for a bypass around the town centre. "
+        "Of those who took part in the local poll, 58.2% voted against the scheme, with 41.8% in favour. "
+        "The council said it would now look again at its transport plans.")})
+
+    assert first_line(text).startswith("58.2% ["), text
+
+
+def test_class_6_covering_a_distance_is_riding_it(read):
+    text, _ = read("What distance did Tom Reyes ride in his record attempt in Glasgow?", {"cycling": (
+        "Scottish cyclist Tom Reyes has set a new British hour record at the Glasgow velodrome. "
+        "The 25-year-old covered 48.9km in 60 minutes, beating the old national mark by 400m.")})
+
+    assert first_line(text).startswith("48.9km ["), text
