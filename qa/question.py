@@ -58,6 +58,7 @@ class Question:
     names: tuple[tuple[str, ...], ...] = ()  # the stems of each name of two words or more ("Melbourne Cup")
     figures: tuple[tuple[str, str], ...] = ()  # (number, unit stem) the question gives ("the *100 metres* butterfly")
     places: tuple[str, ...] = ()  # stems of the places the asked fact is limited to ("go on sale *in Australia*")
+    describes: tuple[str, ...] = ()  # stems of a description set off after a name ("X, *the new MP for Y*")
 
     @property
     def strict(self) -> bool:
@@ -118,7 +119,20 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                                                     for t in tokens),
                     head_words=_head_words(tokens, head), unit_names=_unit_names(tokens, lower, unit),
                     names=_names(tokens, doc, terms), figures=_figures(tokens),
-                    places=_places(tokens) if kind != "place" else ())
+                    places=_places(tokens) if kind != "place" else (),
+                    describes=_description_stems(tokens, terms))
+
+
+def _description_stems(tokens, terms: dict) -> tuple[str, ...]:
+    """Stems of a description set off by a comma after a name: "how old is Claire Penhaligon, *the
+    new MP for Ashworth and Dale*?" says who she is, not what is asked of her, so a sentence need
+    not repeat it ("Ms Penhaligon, 34, ...")."""
+    found = []
+    for t in tokens:
+        if t.dep_ == "appos" and t.head.pos_ == "PROPN" and t.i > t.head.i and any(
+                x.text == "," and t.head.i < x.i < t.i for x in tokens):
+            found += [stem_of(x.lemma_.lower() if x.pos_ != "PROPN" else x.text) for x in t.subtree]
+    return tuple(dict.fromkeys(s for s in found if s in terms))
 
 
 def _places(tokens) -> tuple[str, ...]:

@@ -183,6 +183,9 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
     # the asked noun names the answer's kind ("in which *suburb*"): the answer stands for it, so
     # it is not a word of the relation the sentence must hold
     kind_noun = {question.head} if question.head else set()
+    # a description set off after a name ("X, the new MP for Y") says who is asked about: counted
+    # where the sentence has it, never required of it
+    kind_noun |= set(question.describes)
     other_weight = sum(t.weight for t in question.terms if not t.in_entity and t.stem not in kind_noun)
     # a question whose only other word is the one after "how" ("how *old* is the MP Robert
     # Hallam?") asks no relation beyond its names: "Mr Hallam, 52, ..." answers it

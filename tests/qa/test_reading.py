@@ -903,3 +903,14 @@ def test_class_6_covering_a_distance_is_riding_it(read):
         "The 25-year-old covered 48.9km in 60 minutes, beating the old national mark by 400m.")})
 
     assert first_line(text).startswith("48.9km ["), text
+
+
+def test_class_1_a_description_set_off_after_the_name_is_not_the_asked_relation(read):
+    # "the new MP for Fenley" says who she is; the sentence giving her age need not repeat it
+    text, _ = read("How old is Ruth Okafor, the new MP for Fenley?", {"byelection": (
+        "Labour's Ruth Okafor has won the Fenley by-election with a majority of 1,950 after a campaign "
+        "dominated by the closure of the town's hospital. Turnout was 41%, down from 58% at the general "
+        "election. Ms Okafor, 47, a former nurse who has sat on the county council since 2001, told "
+        "supporters the result was a message to the government.")})
+
+    assert first_line(text).startswith("47 ["), text
