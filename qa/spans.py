@@ -96,6 +96,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
                 found = [_scaled(s, 0.3) if _is_country(s.text) else _scaled(s, 0.6) if _is_region(article, s) else s
                          for s in found]
             found = [s for s in found if not _names_person(article, s)]
+            # "in *November*": a month or a day is never a place, whatever spaCy says
+            found = [s for s in found if s.text.lower().removeprefix("the ") not in _MONTHS]
             # "the Test against *India* at Bangalore": who is played against is no place of the event
             found = [_scaled(s, 0.4) if _prev_is(article, s.first, _OPPONENT_WORDS) else s for s in found]
             found = [_with_owned_place(article, s) for s in found]

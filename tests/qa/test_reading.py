@@ -914,3 +914,12 @@ def test_class_1_a_description_set_off_after_the_name_is_not_the_asked_relation(
         "supporters the result was a message to the government.")})
 
     assert first_line(text).startswith("47 ["), text
+
+
+def test_class_3_a_month_is_never_a_place(read):
+    text, _ = read("Where is the student who admitted hacking the council website from?", {"court": (
+        "A student has admitted hacking into a council website and changing its pages. "
+        "The court heard that Walsh broke into the council site in March and posted messages on it. "
+        "Owen Walsh, 20, from Grimsby, pleaded guilty to two hacking offences.")})
+
+    assert first_line(text).startswith("Grimsby ["), text
