@@ -39,7 +39,7 @@ victim suspect accused defendant plaintiff hostage prisoner refugee bishop pope 
 militant fighter gunman bomber hijacker terrorist agent spy chef designer architect photographer presenter host
 editor publisher producer director composer novelist poet broadcaster peer boss tycoon entrepreneur
 businessman businesswoman billionaire millionaire footballer cricketer boxer jockey trainer referee umpire midfielder
-defender winger forward keeper comedian musician rapper guitarist drummer vocalist frontman dancer star celebrity
+defender winger forward keeper comedian musician rapper guitarist drummer vocalist frontman dancer star celebrity character
 playwright screenwriter filmmaker hacker programmer investor shareholder campaigner protester inventor creator""")
 
 # Nouns naming a person by kinship or friendship: "the son *of* X" is of a person, where "the MP

@@ -923,3 +923,12 @@ def test_class_3_a_month_is_never_a_place(read):
         "Owen Walsh, 20, from Grimsby, pleaded guilty to two hacking offences.")})
 
     assert first_line(text).startswith("Grimsby ["), text
+
+
+def test_class_3_a_character_is_named_as_a_person_is(read):
+    # "which character": a fictional person's name, not the channel of the first sentence
+    text, _ = read("Which Dock Road character has Sam Pryce played since 1997?", {"soap": (
+        "Actor Sam Pryce is to leave the BBC soap Dock Road after eight years. The 44-year-old has played "
+        "Gary Nolan, the show's hapless cab driver, since 1997. The show's producer said Pryce would be missed.")})
+
+    assert first_line(text).startswith("Gary Nolan ["), text
