@@ -294,13 +294,32 @@ def _entity_spans(kind: str, sentence: Sentence, article: ArticleText) -> list[S
     fits = LABEL_FIT.get(kind, {})
     spans = []
     for m in sentence.mentions:
-        if m.label in fits and not (kind in NAME_KINDS and m.text[:1].islower() and not m.text.startswith("the ")):
-            # a name is capitalised: "non-Aboriginal" is no organisation, whatever spaCy says
+        if m.label in fits and not (kind in NAME_KINDS and _uncapitalised(m.text)):
+            # a name is capitalised: "non-Aboriginal" and "Non-league" are no organisation, whatever spaCy says
             start = m.start - 1 if m.label == "MONEY" and article.body[m.start - 1:m.start] in CURRENCY_SIGNS else m.start
             if m.label == "MONEY" and not _names_currency(article.body[start:m.end]):
                 continue  # "the deputy emir (#2 overall)": a rank, whatever spaCy says
-            spans.append(Span(start, m.end, article.body[start:m.end], fits[m.label], m.first, m.last))
+            end, last = m.end, m.last
+            score = _SCORE_END.search(article.body[start:end])
+            if kind in NAME_KINDS and score and m.last - m.first >= 3:
+                # "First Division Rotherfield City 2-1": a result after a team's name is no part of it
+                while last > m.first and article.words[last].start >= start + score.start():
+                    last -= 1
+                end = article.words[last].end
+            spans.append(Span(start, end, article.body[start:end], fits[m.label], m.first, last))
     return spans
+
+
+_SCORE_END = re.compile(r"\s\d+\s?[-–]\s?\d+$")
+
+
+def _uncapitalised(text: str) -> bool:
+    """Whether a mention is written as no name is: begun in lower case ("non-Aboriginal", but "the
+    Taliban" is a name), or one hyphenated word whose last part is ("Non-league")."""
+    if text[:1].islower() and not text.startswith("the "):
+        return True
+    parts = text.split("-")
+    return " " not in text and len(parts) > 1 and parts[-1][:1].islower()
 
 
 def _names_currency(text: str) -> bool:

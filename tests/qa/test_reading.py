@@ -932,3 +932,20 @@ def test_class_3_a_character_is_named_as_a_person_is(read):
         "Gary Nolan, the show's hapless cab driver, since 1997. The show's producer said Pryce would be missed.")})
 
     assert first_line(text).startswith("Gary Nolan ["), text
+
+
+@pytest.mark.parametrize("text, uncapitalised", [
+    ("Non-league", True), ("non-Aboriginal", True), ("Stoke-on-Trent", False), ("Al-Qaeda", False),
+    ("the Taliban", False), ("Halesworth United", False),
+])
+def test_class_3_a_word_written_as_no_name_is_none(text, uncapitalised):
+    from qa.spans import _uncapitalised
+    assert _uncapitalised(text) is uncapitalised
+
+
+@pytest.mark.parametrize("text, trimmed", [
+    ("First Division Rotherfield City 2-1", True), ("Halo 2", False), ("Apollo 13", False),
+])
+def test_class_3_a_result_after_a_team_is_no_part_of_its_name(text, trimmed):
+    from qa.spans import _SCORE_END
+    assert bool(_SCORE_END.search(text)) is trimmed
