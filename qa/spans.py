@@ -140,6 +140,10 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
     if kind in ("count", "money", "percent", "quantity"):
         found = [_with_magnitude(article, s) for s in found]
+        if _ASKS_TOTAL.search(question.text):
+            # "how much has it taken in total": the running total ("have now reached £11.7m since it
+            # opened"), not a period's figure ("taking £3.4m over the weekend")
+            found = [s if _CUMULATIVE.search(sentence.text) else _scaled(s, 0.2) for s in found]
         found = _earlier_values(article, found) if _ASKS_OLD_VALUE.search(question.text) else _resulting_values(article, found)
     if question.head and kind in ("organisation", "title"):
         # "NRL side Canterbury Bulldogs", "US publisher Vantage Interactive": the name before the noun
@@ -172,6 +176,8 @@ def _named_by_head(question: Question, article: ArticleText, span: Span) -> Span
 
 _CHANGE_FROM = frozenset({"from", "by"})
 # a question about the value before a change: "by how much", "from what", "the previous year's"
+_ASKS_TOTAL = re.compile(r"\b(?:in total|altogether|in all|so far|to date)\b", re.I)  # not "overall": "the overall rate"
+_CUMULATIVE = re.compile(r"\b(?:in total|altogether|in all|so far|to date|total|since|now reached|cumulative)\b", re.I)
 _ASKS_OLD_VALUE = re.compile(r"\b(?:from|by|previous|previously|before|earlier|prior|former|formerly|originally|"
                              r"initially|used to)\b", re.I)
 

@@ -949,3 +949,12 @@ def test_class_3_a_word_written_as_no_name_is_none(text, uncapitalised):
 def test_class_3_a_result_after_a_team_is_no_part_of_its_name(text, trimmed):
     from qa.spans import _SCORE_END
     assert bool(_SCORE_END.search(text)) is trimmed
+
+
+def test_class_5_in_total_asks_for_the_running_total(read):
+    # "in total": the figure since it opened, not the weekend's figure of the first sentence
+    text, _ = read("How much has Grey Harbour taken in total at the UK box office?", {"film": (
+        "Scottish drama Grey Harbour has topped the UK box office for a third week, taking £2.6m over the weekend. "
+        "Its takings have now reached £9.4m since it opened on New Year's Day, a record for a Scottish film.")})
+
+    assert first_line(text).startswith("£9.4m ["), text
