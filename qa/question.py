@@ -59,6 +59,7 @@ class Question:
     figures: tuple[tuple[str, str], ...] = ()  # (number, unit stem) the question gives ("the *100 metres* butterfly")
     places: tuple[str, ...] = ()  # stems of the places the asked fact is limited to ("go on sale *in Australia*")
     describes: tuple[str, ...] = ()  # stems of a description set off after a name ("X, *the new MP for Y*")
+    qualifiers: tuple[tuple[str, str], ...] = ()  # (modifier, noun) stems: "the *Conservative* candidate"
 
     @property
     def strict(self) -> bool:
@@ -120,7 +121,22 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     head_words=_head_words(tokens, head), unit_names=_unit_names(tokens, lower, unit),
                     names=_names(tokens, doc, terms), figures=_figures(tokens),
                     places=_places(tokens) if kind != "place" else (),
-                    describes=_description_stems(tokens, terms))
+                    describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens))
+
+
+def _qualifiers(tokens) -> tuple[tuple[str, str], ...]:
+    """(modifier, noun) stems of the question's nouns singled out by a nationality, a party or a
+    place ("the *Conservative* candidate", "in *British* cinemas"): a sentence about another of them
+    ("Labour's candidate", "300 US cinemas") is about something else (qa.scoring.conflicting_qualifier)."""
+    found = []
+    for t in tokens:
+        head = t.head
+        if t.dep_ not in ("amod", "compound", "nmod", "poss") or head.pos_ != "NOUN" or head.i <= t.i:
+            continue
+        stem = stem_of(t.lemma_.lower() if t.pos_ != "PROPN" else t.text)
+        if t.ent_type_ in ("NORP", "GPE"):
+            found.append((stem, stem_of(head.lemma_.lower())))
+    return tuple(found)
 
 
 def _description_stems(tokens, terms: dict) -> tuple[str, ...]:

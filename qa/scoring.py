@@ -236,6 +236,8 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                                stems=frozenset(own[n]), place_here=place_here))
     for row in rows:
         row.span, row.span_score = best_span(question, row, settings)
+        if row.span is not None and question.qualifiers and conflicting_qualifier(question, row):
+            row.span, row.span_score = None, 0.0  # "Labour's candidate" does not answer for the Conservative one
         if row.span is not None and question.figures and _other_figure(question, row):
             row.span, row.span_score = None, 0.0  # the 50 metres' time does not answer for the 100 metres
     short = sorted(rows, key=lambda r: -(r.coverage + 0.3 * r.span_score + settings.retrieval_weight * r.sentence.retrieval))
@@ -251,6 +253,31 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
         if row.vector is None:
             row.score -= 1.0  # never embedded: never the answer
     return sorted(rows, key=lambda r: -r.score)
+
+
+def conflicting_qualifier(question: Question, row: Scored) -> bool:
+    """Whether the sentence has a noun the question singles out by a nationality, party or place
+    with another such name, and never the question's own: "Labour's candidate" for "the
+    Conservative candidate", "300 US cinemas" for "British cinemas". The asked noun is left out
+    ("which Indian newspaper": the answer names it)."""
+    words = row.article.words
+    for modifier, noun in question.qualifiers:
+        asked = {question.head, stem_of(question.head or ""), *question.head_words}
+        if modifier in row.stems or {noun, stem_of(noun)} & asked:
+            continue  # "which Indian newspaper": the answer names the newspaper ("The Hindustan Times newspaper")
+        for i in range(row.sentence.first, row.sentence.last):
+            if words[i].pos != "NOUN" or stem_of(words[i].lemma) != noun:
+                continue
+            for j in range(max(row.sentence.first, i - 6), i):
+                w = words[j]
+                if w.head != i or w.dep not in ("amod", "compound", "nmod", "poss"):
+                    continue
+                other = stem_of(w.lemma if w.pos != "PROPN" else w.text)
+                if other[:4] == modifier[:4]:
+                    continue  # "Norwegian" for "Norway's"
+                if any(m.label in ("NORP", "GPE", "ORG") and m.first <= j <= m.last for m in row.sentence.mentions):
+                    return True
+    return False
 
 
 def _other_figure(question: Question, row: Scored) -> bool:
