@@ -261,8 +261,8 @@ def conflicting_qualifier(question: Question, row: Scored) -> bool:
     Conservative candidate", "300 US cinemas" for "British cinemas". The asked noun is left out
     ("which Indian newspaper": the answer names it)."""
     words = row.article.words
+    asked = {question.head, stem_of(question.head or ""), *question.head_words}
     for modifier, noun in question.qualifiers:
-        asked = {question.head, stem_of(question.head or ""), *question.head_words}
         if modifier in row.stems or {noun, stem_of(noun)} & asked:
             continue  # "which Indian newspaper": the answer names the newspaper ("The Hindustan Times newspaper")
         for i in range(row.sentence.first, row.sentence.last):
