@@ -52,6 +52,18 @@ def read(embedder, nlp):
     return run
 
 
+def article_text(doc_id: str, body: str):
+    """One article as the reader sees it (qa.candidates.ArticleText): chunked, annotated with the
+    real spaCy pipeline, gathered whole."""
+    article = Article(doc_id=doc_id, body=body, source="Test Wire")
+    chunks = chunk_article(article, settings=ChunkSettings(), token_spans=load_token_counter())
+    notes = annotate_texts([c.text for c in chunks], processes=1)
+    [text] = gather_articles([Passage(chunk=c, score=1.0, rank=0) for c in chunks],
+                             rows_of={doc_id: list(range(len(chunks)))}, chunks=chunks, articles={doc_id: article},
+                             annotate=lambda rows: [notes[r] for r in rows], max_articles=1)
+    return text
+
+
 def first_line(text: str) -> str:
     return text.splitlines()[0] if text else ""
 
@@ -793,12 +805,7 @@ def test_class_3_a_name_before_a_noun_that_titles_another_name_is_a_modifier(rea
 def test_class_3_a_name_a_role_noun_introduces_is_no_organisation(nlp):
     body = ("The series, called Hard Winter, will be written by Sheffield-born playwright Jim Caddick and filmed "
             "in South Yorkshire next spring.")
-    article = Article(doc_id="drama", body=body, source="Test Wire")
-    chunks = chunk_article(article, settings=ChunkSettings(), token_spans=load_token_counter())
-    notes = annotate_texts([c.text for c in chunks], processes=1)
-    [text] = gather_articles([Passage(chunk=c, score=1.0, rank=0) for c in chunks],
-                             rows_of={"drama": list(range(len(chunks)))}, chunks=chunks, articles={"drama": article},
-                             annotate=lambda rows: [notes[r] for r in rows], max_articles=1)
+    text = article_text("drama", body)
     question = analyse_question("Which company is producing Hard Winter?", nlp("Which company is producing Hard Winter?"),
                                 lambda stem: 1.0)
     assert "Jim Caddick" in {m.text for m in text.mentions if m.label == "PERSON"}  # spaCy's reading
@@ -866,12 +873,7 @@ def test_class_2_the_title_of_a_named_writers_play_asks_for_the_play(read):
 ])
 def test_class_2_a_title_begun_with_the_is_widened_over_its_possessive(nlp, body, word, widened):
     from qa.spans import _span_of, _with_title_owner
-    article = Article(doc_id="t", body=body, source="Test Wire")
-    chunks = chunk_article(article, settings=ChunkSettings(), token_spans=load_token_counter())
-    notes = annotate_texts([c.text for c in chunks], processes=1)
-    [text] = gather_articles([Passage(chunk=c, score=1.0, rank=0) for c in chunks], rows_of={"t": list(range(len(chunks)))},
-                             chunks=chunks, articles={"t": article}, annotate=lambda rows: [notes[r] for r in rows],
-                             max_articles=1)
+    text = article_text("t", body)
     first = next(i for i, w in enumerate(text.words) if w.text == word)
     last = first + 1 if word == "Concrete" else first
     assert _with_title_owner(text, _span_of(text, first, last, 0.9)).text == widened
