@@ -163,6 +163,9 @@ MONEY_VERBS = _stems("""cost price pay paid spend spent worth budget fund fundin
 charged salary owe owed loan ransom compensation sum fee offer offered earn earned bid donate donated""")
 
 # Verbs that report speech or a stance; their subject is who said it.
+# Verbs whose object "what" is a sum of money: "what does it cost", "what will she earn".
+SUM_VERBS = _stems("cost earn pay")
+
 REPORTING_VERBS = _stems("""say tell deny claim reject warn add state insist admit accuse announce confirm believe
 argue suggest explain describe report predict dismiss refuse criticise criticize blame urge call allege
 acknowledge concede maintain stress note express vow threaten promise dispute question condemn praise""")
@@ -273,12 +276,31 @@ SYNONYM_GROUPS = (
     "runner ahead",  # the runner-up is the one the winner finished "ahead of"
     "oppose against",  # "opposed the plan": "62.4% voted against the change"
     "ride cover",  # "what distance did he ride": "covered 49.7km"
+    "achieve reach attain",
+    "back support favour endorse",  # "backed the idea": "8,306 in favour"
+    "charge head director chief manager boss",  # "who is in charge of the airport": "its managing director"
+)
+
+
+# A nation's words: its name, its adjective, its people ("English councils" are councils in
+# "England"; "American" is "US", which qa.scoring.stems_of reads as "usa" where it is written in
+# capitals, never the pronoun "us"). One word each: "united" and "states" apart mean nothing.
+NATION_GROUPS = (
+    "afghanistan afghan", "america american usa", "australia australian", "austria austrian",
+    "belgium belgian", "brazil brazilian", "britain british briton uk", "canada canadian",
+    "china chinese", "denmark danish dane", "egypt egyptian", "england english", "europe european",
+    "finland finnish finn", "france french", "germany german", "greece greek", "india indian",
+    "iran iranian", "iraq iraqi", "ireland irish", "israel israeli", "italy italian", "japan japanese",
+    "korea korean", "mexico mexican", "netherlands dutch holland", "norway norwegian",
+    "pakistan pakistani", "poland polish", "portugal portuguese", "russia russian",
+    "scotland scottish scot scots", "spain spanish spaniard", "sweden swedish swede",
+    "switzerland swiss", "turkey turkish turk", "wales welsh", "africa african", "asia asian",
 )
 
 
 def _synonym_table() -> dict[str, frozenset[str]]:
     table: dict[str, frozenset[str]] = {}
-    for group in SYNONYM_GROUPS:
+    for group in SYNONYM_GROUPS + NATION_GROUPS:
         stems = _stems(group)
         for stem in stems:
             table[stem] = table.get(stem, frozenset()) | stems

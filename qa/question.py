@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS,
+from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
                         SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
@@ -302,6 +302,8 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
                 if not embedded and any(t.pos_ == "VERB" and normalise(t.lemma_.lower()) in SPEECH_VERBS
                                         for t in tokens):
                     return "phrase", None, None
+                if _asks_sum(tokens):
+                    return "money", None, None
                 return "thing", None, None
             return "phrase", None, None
         kind = kind_of_noun(head)
@@ -312,6 +314,19 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
         named = bool(re.search(r"\b(?:name|title)\b", joined.split(head)[0] if head in joined else joined))
         return (kind or ("title" if named else "thing")), head, None
     return "phrase", None, None
+
+
+def _asks_sum(tokens) -> bool:
+    """Whether "what" is the sum of a verb of paying: "what does it cost Bramley to make a pair",
+    "what did the club pay for him", "what will she earn" (but "what did they pay *tribute* to"
+    has an object of its own)."""
+    for t in tokens:
+        # the question's main verb (the tagger reads a final "cost" as a noun), or the verb "what" hangs from
+        main = t.dep_ == "ROOT" or (t.pos_ == "VERB" and any(c.lower_ == "what" for c in t.children))
+        if main and normalise(t.lemma_.lower()) in SUM_VERBS:
+            objects = [c for c in t.children if c.dep_ == "dobj" and c.lower_ not in ("what", "which")]
+            return normalise(t.lemma_.lower()) != "pay" or not objects
+    return False
 
 
 _SORT_OF = re.compile(r"\b(?:what|which) (?:" + "|".join(sorted(SORT_NOUNS)) + r")\w* of\b")

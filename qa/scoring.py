@@ -118,6 +118,8 @@ def stems_of(article: ArticleText, first: int, last: int) -> set[str]:
         if re.search(r"\w", w.text):
             found.add(stem_of(w.lemma))
             found.add(stem_of(w.text.lower()))
+            if w.text in ("US", "U.S.", "USA"):
+                found.add("usa")  # the country, never the pronoun (see qa.lexicon.NATION_GROUPS)
     if found & JOB_NOUNS and found & JOB_LOSS_VERBS:
         found |= JOB_LOSS_MEANS
     return found
@@ -263,7 +265,7 @@ def conflicting_qualifier(question: Question, row: Scored) -> bool:
     words = row.article.words
     asked = {question.head, stem_of(question.head or ""), *question.head_words}
     for modifier, noun in question.qualifiers:
-        if modifier in row.stems or {noun, stem_of(noun)} & asked:
+        if _matched(modifier, set(row.stems)) or {noun, stem_of(noun)} & asked:
             continue  # "which Indian newspaper": the answer names the newspaper ("The Hindustan Times newspaper")
         for i in range(row.sentence.first, row.sentence.last):
             if words[i].pos != "NOUN" or stem_of(words[i].lemma) != noun:
@@ -273,7 +275,7 @@ def conflicting_qualifier(question: Question, row: Scored) -> bool:
                 if w.head != i or w.dep not in ("amod", "compound", "nmod", "poss"):
                     continue
                 other = stem_of(w.lemma if w.pos != "PROPN" else w.text)
-                if other[:4] == modifier[:4]:
+                if other[:4] == modifier[:4] or same_meaning(modifier, "usa" if w.text in ("US", "U.S.") else other):
                     continue  # "Norwegian" for "Norway's"
                 if any(m.label in ("NORP", "GPE", "ORG") and m.first <= j <= m.last for m in row.sentence.mentions):
                     return True

@@ -92,6 +92,10 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
                       and not (kind != "title" and _after_role(article, s))]
         if kind == "place":
             found += _after_place_words(article, words)
+            # "Kestrel Grammar School in *Elwood*": the asked thing's own place, whatever spaCy says of the word
+            asked = question.stems()
+            found = [Span(s.start, s.end, s.text, max(s.fit, 1.0), s.first, s.last)
+                     if _located_after(article, s, asked) else s for s in found]
             if question.head in SETTLEMENT_NOUNS:  # "which city": not a country
                 found = [_scaled(s, 0.3) if _is_country(s.text) else _scaled(s, 0.6) if _is_region(article, s) else s
                          for s in found]
@@ -245,6 +249,20 @@ def _with_title_owner(article: ArticleText, span: Span) -> Span:
 
 
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+
+_LOCATING = frozenset({"in", "at", "near"})
+
+
+def _located_after(article: ArticleText, span: Span, asked: set[str]) -> bool:
+    """Whether a place follows "in", "at" or "near" right after a word of the question: the place
+    of the asked thing itself ("a teacher at Kestrel Grammar School in *Elwood*", "a new factory
+    at *Port Talbot*")."""
+    i = span.first - 1
+    if i < 1 or article.words[i].text.lower() not in _LOCATING:
+        return False
+    before = article.words[i - 1]
+    return stem_of(before.lemma) in asked or stem_of(before.text.lower()) in asked
 
 
 def _with_owned_place(article: ArticleText, span: Span) -> Span:
@@ -817,7 +835,8 @@ def _other_names_qualify(question: Question, article: ArticleText, last: int, un
     noun is qualified by other names only ("600 Al-Qaeda fighters")."""
     if not question.unit_names:
         return False
-    names = {stem_of(w.text) for w in article.words[last + 1:unit] if w.pos == "PROPN"}
+    # an acronym is a name however it is tagged ("six other *AQIS* members")
+    names = {stem_of(w.text) for w in article.words[last + 1:unit] if w.pos == "PROPN" or _acronym(w.text)}
     return bool(names) and not names & set(question.unit_names)
 
 
@@ -866,21 +885,31 @@ def _prev_is(article: ArticleText, i: int, words: frozenset[str]) -> bool:
 
 def _unit_after(article: ArticleText, last: int, sentence_words: list[Word]) -> int | None:
     """The noun a figure counts: the first noun within four words after it, past the names that
-    only qualify it ("600 Al-Qaeda *fighters*")."""
+    only qualify it ("600 Al-Qaeda *fighters*", "six other AQIS *members*", an acronym however
+    it is tagged)."""
     end = sentence_words[-1].end
     for i in range(last + 1, min(len(article.words), last + 5)):
         w = article.words[i]
         if w.start >= end:
             break
-        if w.pos == "NOUN" or (w.pos == "PROPN" and not _qualifies_noun(article, i)):
+        if (w.pos == "NOUN" and not _acronym(w.text)) or (w.pos in ("NOUN", "PROPN") and not _qualifies_noun(article, i)):
             return i
-        if w.pos not in ("ADJ", "ADP", "DET", "NUM", "PUNCT", "PROPN") or w.text in (",", ";"):
+        if (w.pos not in ("ADJ", "ADP", "DET", "NUM", "PUNCT", "PROPN") and not _acronym(w.text)) or w.text in (",", ";"):
             break
     return None
 
 
+def _acronym(text: str) -> bool:
+    """Whether a word is written as an acronym ("AQIS", "NHS").
+
+    >>> _acronym("AQIS"), _acronym("A"), _acronym("Police")
+    (True, False, False)
+    """
+    return len(text) > 1 and text.isupper() and text.isalpha()
+
+
 def _qualifies_noun(article: ArticleText, i: int) -> bool:
-    """Whether a proper noun only qualifies a common noun after it ("600 *Al-Qaeda* fighters")."""
+    """Whether a noun only qualifies a common noun after it ("600 *Al-Qaeda* fighters")."""
     head = article.words[i].head
     return article.words[i].dep == "compound" and i < head <= i + 4 and article.words[head].pos == "NOUN"
 

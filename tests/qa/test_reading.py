@@ -977,3 +977,47 @@ def test_class_6_the_asked_nationality_still_answers(read):
         "distributor Harrow Films for $1.8m. Harrow plans to release it in about 250 US cinemas in the spring.")})
 
     assert first_line(text).startswith("the spring ["), text
+
+
+def test_class_6_a_nations_adjective_is_its_name_and_achieving_is_reaching(read):
+    # "Scottish" is "Scotland"; "achieve" is "reach": the question's constraints hold
+    text, _ = read("What pass rate must Scottish schools achieve by 2010?", {"schools": (
+        "Pass rates in Scotland rose again this year, the education department said. "
+        "Ministers want the figure to reach 85% by 2010, and each school has been given its own target.")})
+
+    assert first_line(text).startswith("85% ["), text
+
+
+def test_class_6_american_is_the_us_not_another_nationality(read):
+    text, _ = read("When will Low Tide at Kinsale be released in American cinemas?", {"film": (
+        "Low Tide at Kinsale, the first feature by Cork director Aoife Nolan, has been bought by US "
+        "distributor Harrow Films for $1.8m. Harrow plans to release it in about 250 US cinemas in the spring.")})
+
+    assert first_line(text).startswith("the spring ["), text
+
+
+def test_class_7_what_does_it_cost_asks_for_a_sum(read):
+    text, _ = read("What does it cost Fenwick Mills to weave a metre of tweed in Britain?", {"mill": (
+        "Fenwick Mills, which has woven tweed in Galashiels since 1902, is to move production to Romania, "
+        "with the loss of 90 UK jobs. "
+        '"A metre of tweed that costs us £14 to weave here can be made for £4 in Brasov," its chairman said.')})
+
+    assert first_line(text).startswith("£14 ["), text
+
+
+def test_class_3_in_charge_of_is_said_by_a_role_noun(read):
+    text, _ = read("Who is in charge of Dunmore Castle?", {"castle": (
+        "Dunmore Castle is to reopen to visitors next month after a two-year restoration. "
+        "The castle's managing director, Fiona Baird, said bookings had already passed 4,000.")})
+
+    assert first_line(text).startswith("Fiona Baird ["), text
+
+
+def test_class_6_a_count_of_another_groups_members_is_a_near_miss(read):
+    # "six other KLFS members" are not fighters of the Red Valley Front, though the article names
+    # it; the tagger reads the acronym as an adjective, and it is a name all the same
+    text, _ = read("How many Red Valley Front fighters has the army killed?", {"raid": (
+        "The army raided a camp used by the Red Valley Front in the hills near Korbat on Monday. "
+        "Omar, a Pakistani citizen, was killed along with six other KLFS members, most of them Pakistani.")})
+
+    assert text == "", text
