@@ -277,6 +277,8 @@ SYNONYM_GROUPS = (
     "oppose against",  # "opposed the plan": "62.4% voted against the change"
     "ride cover",  # "what distance did he ride": "covered 49.7km"
     "achieve reach attain",
+    "album record",
+    "film movie",
     "back support favour endorse",  # "backed the idea": "8,306 in favour"
     "charge head director chief manager boss",  # "who is in charge of the airport": "its managing director"
 )

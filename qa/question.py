@@ -466,6 +466,8 @@ def _first_noun(tokens, past_owner: bool = False) -> str | None:
             break
         if t.head.i > t.i and (t.dep_ in _MODIFIER_DEPS or t.text in ("-", "–")):
             continue  # part of a modifier of a later word ("London-based", "-topping")
+        if found is not None and t.head.i == found.i and found.head.i > t.i:
+            continue  # a word of a modifier noun that qualifies a later one ("their number *one* second album")
         if found is None and (t.pos_ in ("ADJ", "ADV", "DET", "NUM", "PROPN") or t.dep_ in ("amod", "compound", "det", "poss",
                                                                                      "case", "nummod", "nmod")):
             continue

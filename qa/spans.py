@@ -16,7 +16,7 @@ from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DIFFERENCE_NOUNS, DURATION_UNITS,
                         FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
                         ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS,
-                        RELATIVE_NOUNS, SETTLEMENT_NOUNS, WORKER_NOUNS, kind_of_noun, same_meaning)
+                        RELATIVE_NOUNS, SETTLEMENT_NOUNS, SYNONYMS, WORKER_NOUNS, kind_of_noun, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -582,6 +582,7 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
     if not question.head:
         return []
     heads = set(question.head_words) or {question.head}
+    heads |= {other for h in heads for other in SYNONYMS.get(h, ())}  # "which album": "their second *record*, Glass Harbour"
     spans = []
     for w in words:
         if normalise(w.lemma) not in heads and normalise(w.text.lower()) not in heads:
@@ -602,7 +603,11 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
             continue
         for i in _dependents(article, h, ("compound", "appos", "nmod", "amod", "npadvmod", "poss")):
             if article.words[i].pos == "PROPN":
-                spans.append(_list_span(article, i, 0.95))
+                # "the *UK* album chart": a place or nationality before the noun says where it is
+                # from, no name of it (unless a place or a people is asked for)
+                where = question.kind not in ("place", "group") and any(
+                    m.label in ("GPE", "NORP", "LOC") and m.first <= i <= m.last for m in article.mentions)
+                spans.append(_list_span(article, i, 0.3 if where else 0.95))
         for p in _dependents(article, h, ("prep",)):
             if article.words[p].lemma == "of":
                 for i in _dependents(article, p, ("pobj",)):

@@ -1021,3 +1021,19 @@ def test_class_6_a_count_of_another_groups_members_is_a_near_miss(read):
         "Omar, a Pakistani citizen, was killed along with six other KLFS members, most of them Pakistani.")})
 
     assert text == "", text
+
+
+def test_class_2_a_place_before_the_asked_noun_is_no_title_and_a_record_is_an_album(read):
+    # "the UK album chart" says which chart; the album is the record set off after the name
+    text, _ = read("What is the name of The Copper Wires' number one second album?", {"chart": (
+        "Leeds band The Copper Wires have gone straight to number one in the UK album chart with their "
+        "second record, Salt Road. The album sold 52,000 copies in its first week.")})
+
+    assert first_line(text).startswith("Salt Road ["), text
+
+
+def test_class_7_number_one_qualifies_the_asked_noun(nlp):
+    question = analyse_question("What is the name of The Copper Wires' number one second album?",
+                                nlp("What is the name of The Copper Wires' number one second album?"), lambda s: 1.0)
+
+    assert (question.kind, question.head) == ("title", "album")
