@@ -404,7 +404,9 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
     start = next(i for i, w in enumerate(lower) if w in ("which", "what"))
     rest = tokens[start + 1:]
     # "what is/was the name of the X": the head is X when it names a kind
-    names = [i for i, t in enumerate(rest[:6]) if t.lower_ in ("name", "names", "title")]
+    # (but "which venue did the *title* bout take place at": a noun before another is a modifier)
+    names = [i for i, t in enumerate(rest[:6]) if t.lower_ in ("name", "names", "title")
+             and not (i + 1 < len(rest) and rest[i + 1].pos_ == "NOUN")]
     if names:
         after = rest[names[0] + 1:]
         if after and after[0].lower_ == "of":

@@ -16,7 +16,7 @@ from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DIFFERENCE_NOUNS, DURATION_UNITS,
                         FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
                         ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS,
-                        RELATIVE_NOUNS, SETTLEMENT_NOUNS, SYNONYMS, WORKER_NOUNS, kind_of_noun, same_meaning)
+                        RELATIVE_NOUNS, SETTLEMENT_NOUNS, SYNONYMS, TITLE_NOUNS, WORKER_NOUNS, kind_of_noun, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -72,6 +72,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         if question.report_verb:  # who said it: the speaker, not someone the words name
             found = [_scaled(s, 0.5) for s in found] + speaker_spans(question, sentence, article)
         found = [_without_role(article, s) for s in found]
+        # "the West End musical *Wildfire*": a name a title noun introduces is the work's, no person's
+        found = [_scaled(s, 0.3) if _after_title_noun(article, s) else s for s in found]
         # "the MP *for Ashworth North*", "the coach *of Leeds*": what a role is of, not a person
         found = [_scaled(s, 0.3) if _role_of(article, s) else s for s in found]
         if "runner" in question.stems():  # "who was runner-up": whom the winner finished ahead of
@@ -299,6 +301,22 @@ def _role_of(article: ArticleText, span: Span) -> bool:
 def _is_role_noun(word: Word) -> bool:
     """Whether a word names a person by role ("playwright", "MPs")."""
     return normalise(word.lemma) in PERSON_NOUNS or normalise(word.text.lower()) in PERSON_NOUNS
+
+
+def _plural(word: Word) -> bool:
+    """Whether a noun is written in the plural ("economists", "MPs"; its lemma is shorter)."""
+    text = word.text.lower()
+    return word.pos == "NOUN" and text != word.lemma.lower() and text.endswith("s")
+
+
+def _after_title_noun(article: ArticleText, span: Span) -> bool:
+    """Whether a name comes right after a noun naming a kind of work or thing ("the musical
+    *Wildfire*", "the film *Grey Harbour*"), not after a role ("playwright Jim Caddick")."""
+    if span.first < 1:
+        return False
+    before = article.words[span.first - 1]
+    # the tagger reads "musical" before a name as an adjective
+    return before.pos in ("NOUN", "ADJ") and normalise(before.lemma) in TITLE_NOUNS and before.text[:1].islower()
 
 
 def _titles_next(article: ArticleText, h: int) -> bool:
@@ -607,7 +625,10 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
                 # from, no name of it (unless a place or a people is asked for)
                 where = question.kind not in ("place", "group") and any(
                     m.label in ("GPE", "NORP", "LOC") and m.first <= i <= m.last for m in article.mentions)
-                spans.append(_list_span(article, i, 0.3 if where else 0.95))
+                # "*City* economists", "Labour MPs": a name before people in the plural says which
+                # people, and names none of them
+                group = question.kind == "person" and i < h and _plural(article.words[h])
+                spans.append(_list_span(article, i, 0.3 if where or group else 0.95))
         for p in _dependents(article, h, ("prep",)):
             if article.words[p].lemma == "of":
                 for i in _dependents(article, p, ("pobj",)):
@@ -1208,6 +1229,17 @@ def _sentence_end(article: ArticleText, position: int) -> int:
     return article.sentences[min(len(article.sentences) - 1, position)].end
 
 
+def _without_role_words(article: ArticleText, m: Mention) -> Mention:
+    """A person mention without the role words spaCy took into it ("Producer Adrian Saltash")."""
+    first = m.first
+    while first < m.last and normalise(article.words[first].text.lower()) in PERSON_NOUNS:
+        first += 1
+    if first == m.first:
+        return m
+    start = article.words[first].start
+    return Mention(start, m.end, article.body[start:m.end], m.label, first, m.last)
+
+
 def fullest_name(article: ArticleText, span: Span) -> Mention | None:
     """The longest person mention of the article that ends with the span's last word ("Rich" ->
     "Jodee Rich"), or None when the span is already the fullest."""
@@ -1219,6 +1251,7 @@ def fullest_name(article: ArticleText, span: Span) -> Mention | None:
     for m in article.mentions:
         if m.label != "PERSON":
             continue
+        m = _without_role_words(article, m)
         words = m.text.replace("’", "'").removesuffix("'s").split()
         if words and words[-1] == surname and len(words) > len([p for p in parts if p not in HONORIFICS]):
             if best is None or len(m.text) > len(best.text):

@@ -1037,3 +1037,27 @@ def test_class_7_number_one_qualifies_the_asked_noun(nlp):
                                 nlp("What is the name of The Copper Wires' number one second album?"), lambda s: 1.0)
 
     assert (question.kind, question.head) == ("title", "album")
+
+
+def test_class_3_a_name_a_title_noun_introduces_is_no_person_and_a_role_is_no_part_of_a_name(read):
+    # spaCy tags "Wildfire" a person; "Producer" is inside its person mention of the producer
+    text, _ = read("Who is the producer of the West End musical that is closing after four months?", {"show": (
+        "The West End musical Wildfire is to close after just over four months, losing its backers £3m. "
+        "Producer Adrian Saltash said the decision had been heartbreaking for everyone involved.")})
+
+    assert first_line(text).startswith("Adrian Saltash ["), text
+
+
+def test_class_3_a_name_before_people_in_the_plural_names_none_of_them(read):
+    text, _ = read("Which economist expects interest rates to rise in the summer?", {"rates": (
+        "The decision by the committee had been widely expected by City economists, who think interest rates "
+        "will rise in the summer. The Chamber's chief economist, Tom Fairbairn, said a rise would be a blow to exporters.")})
+
+    assert first_line(text).startswith("Tom Fairbairn ["), text
+
+
+def test_class_7_a_title_noun_before_another_noun_is_no_asked_name(nlp):
+    text = "At which venue did the title bout take place?"
+    question = analyse_question(text, nlp(text), lambda s: 1.0)
+
+    assert (question.kind, question.head) == ("place", "venue")
