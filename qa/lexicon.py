@@ -108,6 +108,16 @@ PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".s
 # is not a fact about London alone), and "throughout".
 PLACE_LIMIT_PREPOSITIONS = frozenset("in at near across outside inside into throughout".split())
 
+# Prepositions that give where someone or something comes from, for a question ending in a
+# stranded "from" ("which town does she come from?", "which club did they buy him from?"): a place
+# after another preposition ("broke the record *at* the Manchester Velodrome") is where the news
+# happened, not the origin asked for.
+ORIGIN_PREPOSITIONS = frozenset("from of".split())
+
+# Words before "in" or "at" that still give an origin ("born in Leeds", "based in Cardiff",
+# "raised in Hull", "grew up in Bath").
+ORIGIN_WORDS = frozenset("born based raised bred grew up native hails".split())
+
 # Nouns asking for a group of people: "what *nationality* …".
 GROUP_NOUNS = _stems("nationality ethnicity religion faith tribe race citizenship people")
 

@@ -60,6 +60,7 @@ class Question:
     places: tuple[str, ...] = ()  # stems of the places the asked fact is limited to ("go on sale *in Australia*")
     describes: tuple[str, ...] = ()  # stems of a description set off after a name ("X, *the new MP for Y*")
     qualifiers: tuple[tuple[str, str], ...] = ()  # (modifier, noun) stems: "the *Conservative* candidate"
+    asks_origin: bool = False  # ends in a stranded "from": "which town does she come *from*?"
 
     @property
     def strict(self) -> bool:
@@ -112,6 +113,9 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
     # "were *confirmed* dead", "were *reported* injured": the reporting verb only carries the relation
     predicates = tuple(p for p in _predicates(tokens, terms) if not verb or p != stem_of(verb))
     kind_words = tuple(stem_of(t.lemma_.lower()) for t in tokens if t.i and t.doc[t.i - 1].lower_ == "how")
+    if asks_origin(text):  # "which town does she *come* from": "Pryce, from Llandeilo" says it
+        kind_words += tuple(stem_of(t.lemma_.lower()) for t in tokens
+                            if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in LIGHT_VERBS)
     subject = _subject(tokens, terms)
     return Question(text=text, kind=kind, head=head, unit=unit, report_verb=verb, asks_denial=asks_denial,
                     terms=tuple(terms.values()), named=named, predicates=predicates,
@@ -121,7 +125,24 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     head_words=_head_words(tokens, head), unit_names=_unit_names(tokens, lower, unit),
                     names=_names(tokens, doc, terms), figures=_figures(tokens),
                     places=_places(tokens) if kind != "place" else (),
-                    describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens))
+                    describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens),
+                    asks_origin=asks_origin(text))
+
+
+_STRANDED_FROM = re.compile(r"\bfrom\s*[?.!]*\s*$", re.I)
+
+
+def asks_origin(text: str) -> bool:
+    """Whether a question asks where someone or something comes from by a stranded "from".
+
+    >>> asks_origin("Which town does the Welsh cyclist come from?")
+    True
+    >>> asks_origin("Where is Tom Ashworth from ?")
+    True
+    >>> asks_origin("Who did the club sign from Leeds?")
+    False
+    """
+    return bool(_STRANDED_FROM.search(text))
 
 
 def _qualifiers(tokens) -> tuple[tuple[str, str], ...]:

@@ -17,7 +17,8 @@ import numpy as np
 
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
-from qa.lexicon import JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, SYNONYMS, derived_forms, same_meaning
+from qa.lexicon import (JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, ORIGIN_PREPOSITIONS, ORIGIN_WORDS, SYNONYMS,
+                        derived_forms, same_meaning)
 from qa.question import Question, stem_of
 from qa.spans import Span, find_spans
 
@@ -381,9 +382,26 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
             # "whom did Rafter beat": not who beat someone, nor whom someone else beat
             if role is not None and (role[0] != question.role or _other_named(article, role[1], role[0], question)):
                 score *= WRONG_ROLE
+        if question.asks_origin and question.kind in ("place", "organisation") and _not_origin(article, span):
+            score *= WRONG_ROLE  # "which town does he come from": not where he broke the record
         if score > best_score:
             best, best_score = span, score
     return best, best_score
+
+
+def _not_origin(article: ArticleText, span: Span) -> bool:
+    """Whether a place follows a preposition that does not give an origin: "at the Manchester
+    Velodrome", not "from Carmarthen", "of Leeds" or "born in Hull"."""
+    words = article.words
+    i = span.first - 1
+    while i >= 0 and words[i].lemma in ("the", "a", "an") and words[i].pos == "DET":
+        i -= 1
+    if i < 0 or words[i].pos != "ADP":
+        return False
+    preposition = words[i].text.lower()
+    if preposition in ORIGIN_PREPOSITIONS:
+        return False
+    return not (i and words[i - 1].text.lower() in ORIGIN_WORDS)
 
 
 def _other_named(article: ArticleText, verb: int, role: str, question: Question) -> bool:

@@ -76,6 +76,17 @@ def test_class_1_the_new_fact_wins_over_the_sentence_that_restates_the_question(
     assert first_line(text).startswith("Ashford")
 
 
+def test_class_1_where_someone_comes_from_is_not_where_the_news_happened(read):
+    # the first sentence restates the question and names a place after "at"; the origin is later
+    question = "Which village does the rower who set the world indoor record come from?"
+    text, _ = read(question, {"rowing": (
+        "Scottish rower Iain Dunmore set the world indoor record at the Glasgow Arena on Saturday. "
+        "The 31-year-old beat the old record by four seconds. "
+        "Dunmore, from Kilbarchan, took up rowing at school.")})
+
+    assert first_line(text).startswith("Kilbarchan")
+
+
 def test_class_1_a_name_given_once_in_the_article_still_covers_the_sentence_that_answers(read):
     # the survey is named in the first sentence only; the figure asked for is two sentences on
     text, _ = read("What share of firms in the Harlow Institute survey plan to hire new staff?", {"survey": (
