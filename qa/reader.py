@@ -60,6 +60,13 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
         fitting = typed + [row for row in embedded if row not in typed]
     else:
         fitting = embedded
+    if question.strict and question.predicates and not question.report_verb and fitting and not fitting[0].predicate:
+        # "who coaches the British player": the sentence saying "coach" over the one that only
+        # names the player, when it is nearly as good
+        saying = next((row for row in fitting if row.predicate > 0
+                       and row.score >= settings.prefer_predicate_ratio * fitting[0].score), None)
+        if saying is not None:
+            fitting = [saying] + [row for row in fitting if row is not saying]
     if question.asks_denial:
         denials = [row for row in fitting if is_denial(row)]
         fitting = denials + [row for row in fitting if not is_denial(row)]

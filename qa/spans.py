@@ -448,6 +448,8 @@ def _named_as_described(question: Question, article: ArticleText, span: Span) ->
     described = question.stems() - set(question.head_words) - {question.head}
     if question.head is None:
         described -= set(question.subject)
+    # "who coaches her": the asked verb's own noun ("her *coach*, Peter Haig") names the doer
+    described -= set(question.predicates)
     return stem in described
 
 

@@ -87,6 +87,31 @@ def test_class_1_where_someone_comes_from_is_not_where_the_news_happened(read):
     assert first_line(text).startswith("Kilbarchan")
 
 
+COACHED = ("Britain's Jane Orme is through to the semi-finals at Eastbourne after beating the fourth seed. "
+           "The 24-year-old from Keswick won 6-3 6-4 in just over an hour. "
+           "Orme's coach, Tom Pell, {described}said she had worked all winter on her serve.")
+
+
+def test_class_3_who_does_the_asked_verb_is_named_by_its_noun_not_the_one_asked_about(read):
+    # the first sentence restates the question and names the player; the one saying "coach" (the
+    # asked verb's own noun, which does not describe the one asked about) names the coach
+    text, _ = read("Who coaches the 24-year-old from Keswick?", {"tennis": (
+        "Jane Orme, the 24-year-old from Keswick, is through to the semi-finals at Eastbourne after "
+        "beating the fourth seed in straight sets. She won 6-3 6-4 in just over an hour. Her coach, "
+        "Tom Pell, who runs the club in Keswick where she learnt to play, said she had worked all "
+        "winter on her serve.")})
+
+    assert first_line(text).startswith("Tom Pell")
+
+
+def test_class_3_a_qualifier_of_the_one_asked_about_does_not_rule_out_the_answer(read):
+    # "British player" is the one coached; "a former Davis Cup player" describes the coach
+    text, _ = read("Who coaches the British player from Keswick?", {"tennis": COACHED.format(
+        described="a former Davis Cup player, ")})
+
+    assert first_line(text).startswith("Tom Pell")
+
+
 def test_class_1_a_name_given_once_in_the_article_still_covers_the_sentence_that_answers(read):
     # the survey is named in the first sentence only; the figure asked for is two sentences on
     text, _ = read("What share of firms in the Harlow Institute survey plan to hire new staff?", {"survey": (
