@@ -191,6 +191,11 @@ acknowledge concede maintain stress""")
 LIGHT_VERBS = _stems("""be have do get make take go come give put set keep let seem become happen include
 there live exist remain stay stand lie sit""")
 
+# Verbs that only frame the verb after them with an expectation, a plan or an attempt ("is
+# *expected* to cost", "*plans* to cut", "*hopes* to open"): the relation asked is that verb's, so
+# a sentence saying only "expected" does not hold it.
+FRAMING_VERBS = _stems("expect plan hope aim intend want try seek")
+
 # Words that deny or reject something.
 DENIAL_WORDS = _stems("""deny denies denied denial reject rejects rejected refute refuted dismiss dismissed untrue
 false baseless refuse refused dispute disputed rebuff rebuffed""")

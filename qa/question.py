@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
+from qa.lexicon import (DENIAL_WORDS, FRAMING_VERBS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
                         SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
@@ -250,14 +250,24 @@ def _predicates(tokens, terms: dict) -> tuple[str, ...]:
     for root in roots:
         parts = [root] + [c for c in root.children if c.dep_ in ("conj", "xcomp", "acomp", "oprd", "ccomp")
                           and c.pos_ in ("VERB", "ADJ")]
+        if root.lemma_.lower() == "be":
+            # "how much is the plan *expected* to cost": the parser may hang the participle from the
+            # subject ("plan expected", an acl) and leave "is" the root; the participle is the verb
+            parts += [v for n in root.children if n.dep_ in ("nsubj", "nsubjpass", "attr")
+                      for v in n.children if v.dep_ == "acl" and v.tag_ == "VBN"
+                      and any(x.dep_ == "xcomp" for x in v.children)]
+            parts += [x for v in parts[1:] if v.dep_ == "acl" for x in v.children if x.dep_ == "xcomp" and x.pos_ == "VERB"]
         # "plead guilty to *destroying*": a verb under a preposition of the main verb
         parts += [g for c in root.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pcomp"]
         parts += [g for c in parts[1:] for g in c.children if g.dep_ in ("acomp", "oprd") and g.pos_ == "ADJ"]
-        for t in parts:
-            stem = stem_of(t.lemma_.lower())
-            asked_kind = any(c.lower_ == "how" for c in t.children)  # "how *old*", "how *long*": the kind, not the relation
-            if t.pos_ in ("VERB", "ADJ") and stem in terms and stem not in LIGHT_VERBS and not asked_kind:
-                found.append(stem)
+        asked = [t for t in parts if t.pos_ in ("VERB", "ADJ") and stem_of(t.lemma_.lower()) in terms
+                 and stem_of(t.lemma_.lower()) not in LIGHT_VERBS
+                 and not any(c.lower_ == "how" for c in t.children)]  # "how *old*", "how *long*": the kind, not the relation
+        framing = [t for t in asked if stem_of(t.lemma_.lower()) in FRAMING_VERBS
+                   and any(x.dep_ == "xcomp" for x in t.children)]
+        if len(asked) > len(framing):
+            asked = [t for t in asked if t not in framing]  # "is *expected* to cost": the relation is "cost"
+        found += [stem_of(t.lemma_.lower()) for t in asked]
     return tuple(dict.fromkeys(found))
 
 

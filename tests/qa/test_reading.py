@@ -220,6 +220,17 @@ def test_class_6_a_near_miss_abstains(read):
     assert read("How many people were injured when the museum reopened?", bodies) == ("", [])
 
 
+def test_class_6_expected_only_frames_the_asked_verb(read):
+    # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
+    question = "How much is the Marlow leisure centre refit expected to cost the council?"
+    refit = ("The Marlow leisure centre will close for a refit in May, the council said. "
+             "Ticket sales at the centre are expected to reach £1.2m next year once it reopens. ")
+
+    assert read(question, {"refit": refit}) == ("", [])
+    text, _ = read(question, {"refit": refit + "The refit is expected to cost £4.5m."})
+    assert first_line(text).startswith("£4.5m")
+
+
 def test_class_6_someone_elses_age_is_a_near_miss_but_a_described_age_follows_the_name(read):
     bodies = {"swim": ("Mia Lorne was named swimmer of the year for the third time. "
                        "The champion 19-year-old won four gold medals in July. "
