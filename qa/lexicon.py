@@ -61,6 +61,14 @@ team side league federation association institute foundation publisher label stu
 chain manufacturer maker insurer regulator authority army navy militia faction movement alliance coalition
 consortium bloc syndicate cartel network outfit organisation""")
 
+# Words that end the name of a sports club ("Halesworth *United*", "Selby *Rovers*"): a name with
+# one is a club, whatever the tagger says of it.
+CLUB_WORDS = _stems("united rovers athletic wanderers albion rangers harriers hotspur fc afc")
+
+# Words that end the name of a competition ("the FA *Cup*", "the Davis *Cup*", "the Ryder *Cup*"):
+# an event, no person.
+EVENT_WORDS = _stems("cup trophy championship championships olympics paralympics prix")
+
 # Nouns naming a titled thing: a work, a product, an event, a law, a vessel.
 TITLE_NOUNS = _stems("""book novel film movie song album single play musical opera show series programme program
 game title name word phrase slogan nickname codename alias pseudonym product brand model car vehicle ship boat vessel yacht aircraft

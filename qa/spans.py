@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
 from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DIFFERENCE_NOUNS, DURATION_UNITS,
-                        FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
-                        ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS,
+                        EVENT_WORDS, FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
+                        CLUB_WORDS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS,
                         RELATIVE_NOUNS, SETTLEMENT_NOUNS, SYNONYMS, TITLE_NOUNS, WORKER_NOUNS, kind_of_noun, same_meaning)
 from qa.question import Question, stem_of
 
@@ -74,6 +74,11 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [_without_role(article, s) for s in found]
         # "the West End musical *Wildfire*": a name a title noun introduces is the work's, no person's
         found = [_scaled(s, 0.3) if _after_title_noun(article, s) else s for s in found]
+        # "Halesworth *United*", "the FA *Cup*": a club or a competition, whatever spaCy says of it
+        found = [s for s in found if normalise(article.words[s.last].text.lower()) not in CLUB_WORDS | EVENT_WORDS]
+        # "knocked out City 2-1 *at a packed Mill Lane*": a name an article introduces after a
+        # preposition of place is a venue, whatever spaCy says of it
+        found = [_scaled(s, 0.3) if _venue_after_article(article, s) else s for s in found]
         # "the MP *for Ashworth North*", "the coach *of Leeds*": what a role is of, not a person
         found = [_scaled(s, 0.3) if _role_of(article, s) else s for s in found]
         if "runner" in question.stems():  # "who was runner-up": whom the winner finished ahead of
@@ -317,6 +322,23 @@ def _after_title_noun(article: ArticleText, span: Span) -> bool:
     before = article.words[span.first - 1]
     # the tagger reads "musical" before a name as an adjective
     return before.pos in ("NOUN", "ADJ") and normalise(before.lemma) in TITLE_NOUNS and before.text[:1].islower()
+
+
+_VENUE_PREPOSITIONS = frozenset("at in on into inside outside".split())
+
+
+def _venue_after_article(article: ArticleText, span: Span) -> bool:
+    """Whether a name follows a preposition of place and an article, with adjectives between them
+    or none ("at *a packed* Mill Lane", "inside the new Kestrel Arena"): English gives a person's
+    name no article there ("the late Frank Hollis" has no preposition before it)."""
+    words = article.words
+    i = span.first - 1
+    # adjectives, and participles used as them ("a *packed* Mill Lane"), written in lower case
+    while i >= 0 and words[i].pos in ("ADJ", "VERB") and words[i].text[:1].islower() and words[i].dep == "amod":
+        i -= 1
+    if i < 1 or words[i].pos != "DET" or words[i].text.lower() not in ("a", "an", "the"):
+        return False
+    return words[i - 1].text.lower() in _VENUE_PREPOSITIONS
 
 
 def _titles_next(article: ArticleText, h: int) -> bool:

@@ -138,6 +138,24 @@ def test_class_3_a_who_answer_is_a_person_not_a_club_or_a_place(read):
     assert first_line(text).startswith("Marcus Webb")
 
 
+def test_class_3_a_name_after_at_and_an_article_is_a_venue_not_a_person(read):
+    # spaCy reads the ground ("a packed Abbey Lane") as a person; the scorer is in another sentence
+    text, _ = read("Who scored the late winner for Felsham?", {"cup": (
+        "Felsham beat Corby 2-1 with a late winner at a packed Abbey Lane. "
+        "Gary Hollins came off the bench to score it with four minutes left.")})
+
+    assert first_line(text).startswith("Gary Hollins")
+
+
+def test_class_3_a_club_or_a_competition_is_no_person(read):
+    # spaCy leaves "Felsham United" unlabelled and calls "Trophy" a person
+    text, _ = read("Who scored the late winner for the non-league side?", {"cup": (
+        "Non-league Felsham United scored a late winner to produce the shock of the FA Trophy fourth round. "
+        "Gary Hollins came off the bench to score it with four minutes left.")})
+
+    assert first_line(text).startswith("Gary Hollins")
+
+
 def test_class_4_a_surname_is_widened_to_the_full_name_the_article_gives(read):
     text, citations = read("Who said the deficit would fall to two per cent next year?", {"budget": (
         "Finance Minister Helen Carter presented the budget to parliament on Tuesday. "
