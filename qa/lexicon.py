@@ -116,6 +116,10 @@ PLACE_PREPOSITIONS = frozenset("in at near from to into across outside inside".s
 # is not a fact about London alone), and "throughout".
 PLACE_LIMIT_PREPOSITIONS = frozenset("in at near across outside inside into throughout".split())
 
+# Prepositions before a venue: a name after one of them and an article ("*at* a packed Mill Lane",
+# "*inside* the new Kestrel Arena") is a place, since English gives a person's name no article there.
+VENUE_PREPOSITIONS = frozenset("at in on into inside outside".split())
+
 # Prepositions that give where someone or something comes from, for a question ending in a
 # stranded "from" ("which town does she come from?", "which club did they buy him from?"): a place
 # after another preposition ("broke the record *at* the Manchester Velodrome") is where the news

@@ -113,7 +113,8 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
     # "were *confirmed* dead", "were *reported* injured": the reporting verb only carries the relation
     predicates = tuple(p for p in _predicates(tokens, terms) if not verb or p != stem_of(verb))
     kind_words = tuple(stem_of(t.lemma_.lower()) for t in tokens if t.i and t.doc[t.i - 1].lower_ == "how")
-    if asks_origin(text):  # "which town does she *come* from": "Pryce, from Llandeilo" says it
+    origin = asks_origin(text)
+    if origin:  # "which town does she *come* from": "Pryce, from Llandeilo" says it
         kind_words += tuple(stem_of(t.lemma_.lower()) for t in tokens
                             if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in LIGHT_VERBS)
     subject = _subject(tokens, terms)
@@ -126,7 +127,7 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     names=_names(tokens, doc, terms), figures=_figures(tokens),
                     places=_places(tokens) if kind != "place" else (),
                     describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens),
-                    asks_origin=asks_origin(text))
+                    asks_origin=origin)
 
 
 _STRANDED_FROM = re.compile(r"\bfrom\s*[?.!]*\s*$", re.I)
@@ -260,14 +261,14 @@ def _predicates(tokens, terms: dict) -> tuple[str, ...]:
         # "plead guilty to *destroying*": a verb under a preposition of the main verb
         parts += [g for c in root.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pcomp"]
         parts += [g for c in parts[1:] for g in c.children if g.dep_ in ("acomp", "oprd") and g.pos_ == "ADJ"]
-        asked = [t for t in parts if t.pos_ in ("VERB", "ADJ") and stem_of(t.lemma_.lower()) in terms
-                 and stem_of(t.lemma_.lower()) not in LIGHT_VERBS
-                 and not any(c.lower_ == "how" for c in t.children)]  # "how *old*", "how *long*": the kind, not the relation
-        framing = [t for t in asked if stem_of(t.lemma_.lower()) in FRAMING_VERBS
-                   and any(x.dep_ == "xcomp" for x in t.children)]
-        if len(asked) > len(framing):
-            asked = [t for t in asked if t not in framing]  # "is *expected* to cost": the relation is "cost"
-        found += [stem_of(t.lemma_.lower()) for t in asked]
+        # "how *old*", "how *long*": the kind, not the relation
+        asked = [(t, stem_of(t.lemma_.lower())) for t in parts if t.pos_ in ("VERB", "ADJ")
+                 and not any(c.lower_ == "how" for c in t.children)]
+        asked = [(t, stem) for t, stem in asked if stem in terms and stem not in LIGHT_VERBS]
+        framing = [t for t, stem in asked if stem in FRAMING_VERBS and any(x.dep_ == "xcomp" for x in t.children)]
+        if len(asked) > len(framing):  # "is *expected* to cost": the relation is "cost"
+            asked = [(t, stem) for t, stem in asked if t not in framing]
+        found += [stem for _, stem in asked]
     return tuple(dict.fromkeys(found))
 
 

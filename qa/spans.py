@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
-from qa.lexicon import (COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DIFFERENCE_NOUNS, DURATION_UNITS,
-                        EVENT_WORDS, FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES, MEASURE_UNITS, NAMING_NOUNS,
-                        CLUB_WORDS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS, PLACE_PREPOSITIONS,
-                        RELATIVE_NOUNS, SETTLEMENT_NOUNS, SYNONYMS, TITLE_NOUNS, WORKER_NOUNS, kind_of_noun, same_meaning)
+from qa.lexicon import (CLUB_WORDS, COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DENIAL_WORDS, DIFFERENCE_NOUNS,
+                        DURATION_UNITS, EVENT_WORDS, FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES,
+                        MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
+                        PLACE_PREPOSITIONS, RELATIVE_NOUNS, SETTLEMENT_NOUNS, SYNONYMS, TITLE_NOUNS, VENUE_PREPOSITIONS,
+                        WORKER_NOUNS, kind_of_noun, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -324,9 +325,6 @@ def _after_title_noun(article: ArticleText, span: Span) -> bool:
     return before.pos in ("NOUN", "ADJ") and normalise(before.lemma) in TITLE_NOUNS and before.text[:1].islower()
 
 
-_VENUE_PREPOSITIONS = frozenset("at in on into inside outside".split())
-
-
 def _venue_after_article(article: ArticleText, span: Span) -> bool:
     """Whether a name follows a preposition of place and an article, with adjectives between them
     or none ("at *a packed* Mill Lane", "inside the new Kestrel Arena"): English gives a person's
@@ -338,7 +336,7 @@ def _venue_after_article(article: ArticleText, span: Span) -> bool:
         i -= 1
     if i < 1 or words[i].pos != "DET" or words[i].text.lower() not in ("a", "an", "the"):
         return False
-    return words[i - 1].text.lower() in _VENUE_PREPOSITIONS
+    return words[i - 1].text.lower() in VENUE_PREPOSITIONS
 
 
 def _titles_next(article: ArticleText, h: int) -> bool:
