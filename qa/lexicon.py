@@ -208,6 +208,10 @@ there live exist remain stay stand lie sit""")
 # a sentence saying only "expected" does not hold it.
 FRAMING_VERBS = _stems("expect plan hope aim intend want try seek")
 
+# Words that open a sentence going on about something already named ("*The* plant, near Port
+# Talbot, ..." after "is to build a new factory in south Wales").
+ANAPHORIC_DETERMINERS = frozenset("the this its".split())
+
 # Words that deny or reject something.
 DENIAL_WORDS = _stems("""deny denies denied denial reject rejects rejected refute refuted dismiss dismissed untrue
 false baseless refuse refused dispute disputed rebuff rebuffed""")
@@ -307,6 +311,7 @@ SYNONYM_GROUPS = (
     "album record",
     "film movie",
     "back support favour endorse",  # "backed the idea": "8,306 in favour"
+    "factory plant works",  # "a new car factory": "The plant, near Port Talbot, ..."
     "charge head director chief manager boss",  # "who is in charge of the airport": "its managing director"
 )
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from index import Article
 from qa.candidates import ArticleText
-from qa.lexicon import DENIAL_WORDS, NAME_TITLES, PERSON_PRONOUNS
+from qa.lexicon import ANAPHORIC_DETERMINERS, DENIAL_WORDS, NAME_TITLES, PERSON_PRONOUNS, same_meaning
 from qa.question import Question, stem_of
 from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, score_sentences
 from qa.spans import Span, find_spans, fullest_name, resolve_person
@@ -85,6 +85,8 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
             role = "denial" if question.asks_denial else "answer"
             statements.append(Statement(row, lead=make_lead(question, row), role=role,
                                         speaker_from=speaker_sentence_start(row)))
+    if question.strict and question.kind not in FIGURE_KINDS:
+        _add_continuation(question, fitting, statements, settings)
     if question.kind in FIGURE_KINDS:
         _add_other_figures(fitting, statements, settings)
     if not question.asks_denial:
@@ -92,6 +94,35 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
     for row in embedded:  # the same report in other articles, even when it scored lower
         _fold_duplicate(row, statements)
     return statements
+
+
+def _add_continuation(question: Question, rows: list[Scored], statements: list[Statement],
+                      settings: ReadSettings) -> None:
+    """The sentence right after the first statement's, when it goes on about the asked thing by a
+    noun of the question ("is to build a new factory in south Wales. *The plant*, on a former
+    steelworks site near Port Talbot, ...") and gives another span of the asked kind: the more
+    specific fact is often a line after the sentence restating the question."""
+    if not statements or len(statements) == settings.max_statements:
+        return
+    first = statements[0].main
+    words = first.article.words
+    stems = question.stems()
+    for row in rows:
+        sentence = row.sentence
+        if (row.article is not first.article or sentence.position != first.sentence.position + 1
+                or row.span is None or row.span_score < settings.min_span
+                or any(s.main is row for s in statements)):
+            continue
+        opening = words[sentence.first:sentence.first + 2]
+        if len(opening) < 2 or opening[0].text.lower() not in ANAPHORIC_DETERMINERS or opening[1].pos != "NOUN":
+            continue
+        noun = stem_of(opening[1].lemma)
+        if noun in stems or any(same_meaning(noun, stem) for stem in stems):
+            lead = make_lead(question, row)
+            # it says more of the thing the first statement is about: its lead is shown beside that one's
+            statements.append(Statement(row, lead=lead and dataclasses.replace(lead, sure=True), role="answer",
+                                        speaker_from=speaker_sentence_start(row)))
+        return
 
 
 def _quoted_already(row: Scored, statements: list[Statement]) -> bool:

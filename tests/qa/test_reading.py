@@ -112,6 +112,15 @@ def test_class_3_a_qualifier_of_the_one_asked_about_does_not_rule_out_the_answer
     assert first_line(text).startswith("Tom Pell")
 
 
+def test_class_1_the_sentence_going_on_about_the_asked_thing_gives_its_specific_fact(read):
+    # the first sentence restates the question with a region; the next, about "the plant", names the town
+    text, _ = read("Where will Nordvind build its new turbine factory?", {"jobs": (
+        "Danish firm Nordvind is to build a new turbine factory in northern England, creating 900 jobs. "
+        "The plant, on the site of a former shipyard near Hartlepool, will open in 2007.")})
+
+    assert "Hartlepool" in first_line(text)
+
+
 def test_class_1_a_name_given_once_in_the_article_still_covers_the_sentence_that_answers(read):
     # the survey is named in the first sentence only; the figure asked for is two sentences on
     text, _ = read("What share of firms in the Harlow Institute survey plan to hire new staff?", {"survey": (
