@@ -111,7 +111,7 @@ def _add_continuation(question: Question, rows: list[Scored], statements: list[S
         sentence = row.sentence
         if (row.article is not first.article or sentence.position != first.sentence.position + 1
                 or row.span is None or row.span_score < settings.min_span
-                or any(s.main is row for s in statements)):
+                or any(s.main is row for s in statements) or _quoted_already(row, statements)):
             continue
         opening = words[sentence.first:sentence.first + 2]
         if len(opening) < 2 or opening[0].text.lower() not in ANAPHORIC_DETERMINERS or opening[1].pos != "NOUN":
