@@ -383,6 +383,23 @@ a count of JOB_NOUNS (see qa.spans)."""
 # "produce": "production", "win": "winner", "appoint": "appointment"). A question's word
 # matches a sentence's word that adds or drops one of them (see `derived_forms`).
 DERIVATION_SUFFIXES = ("ance", "ence", "ment", "ion", "tion", "ation", "er", "or", "al", "ure", "ing")
+# Endings that name the one who does what a verb says ("chair": "chairwoman", "win": "winner"):
+# such a noun set beside a name says that name does the asked thing (see qa.scoring.best_span).
+AGENT_SUFFIXES = ("er", "or", "man", "woman", "person")
+
+
+def agent_nouns(stem: str) -> frozenset[str]:
+    """The nouns for the one who does what a verb's stem says, by AGENT_SUFFIXES.
+
+    >>> "chairwoman" in agent_nouns("chair"), "winner" in agent_nouns("win"), "chairrman" in agent_nouns("chair")
+    (True, True, False)
+    """
+    if len(stem) < 3:
+        return frozenset()
+    bases = {stem, stem.removesuffix("e")}
+    if stem[-1] not in "aeiouwy" and stem[-2] in "aeiou" and stem[-3] not in "aeiou":  # "win": "winner"
+        bases.add(stem + stem[-1])
+    return frozenset(base + suffix for base in bases for suffix in AGENT_SUFFIXES)
 
 
 @functools.lru_cache(maxsize=50_000)

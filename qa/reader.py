@@ -20,7 +20,7 @@ from index import Article
 from qa.candidates import ArticleText
 from qa.lexicon import ANAPHORIC_DETERMINERS, DENIAL_WORDS, NAME_TITLES, PERSON_PRONOUNS, same_meaning
 from qa.question import Question, stem_of
-from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, score_sentences
+from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, says_predicate, score_sentences
 from qa.spans import Span, find_spans, fullest_name, resolve_person
 from qa.types import Citation, Passage
 from qa.verify import verify_answer
@@ -60,12 +60,15 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
         fitting = typed + [row for row in embedded if row not in typed]
     else:
         fitting = embedded
-    if question.strict and question.predicates and not question.report_verb and fitting and not fitting[0].predicate:
+    if question.strict and question.predicates and not question.report_verb and fitting and says_predicate(question, fitting[0]) < 2:
         # "who coaches the British player": the sentence saying "coach" over the one that only
-        # names the player, when it is nearly as good
-        saying = next((row for row in fitting if row.predicate > 0
-                       and row.score >= settings.prefer_predicate_ratio * fitting[0].score), None)
-        if saying is not None:
+        # names the player (or says it only by a word standing for it, a sentence away), when it
+        # is nearly as good; the plainest saying of it first
+        near = [fitting[0]] + [row for row in fitting[1:] if row.score >= settings.prefer_predicate_ratio * fitting[0].score
+                               and abstain_reason(question, row, settings) is None]
+        plainest = max(says_predicate(question, row) for row in near)
+        saying = next(row for row in near if says_predicate(question, row) == plainest)
+        if saying is not fitting[0]:
             fitting = [saying] + [row for row in fitting if row is not saying]
     if question.asks_denial:
         denials = [row for row in fitting if is_denial(row)]

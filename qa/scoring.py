@@ -18,7 +18,7 @@ import numpy as np
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
 from qa.lexicon import (JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, ORIGIN_PREPOSITIONS, ORIGIN_WORDS, SYNONYMS,
-                        derived_forms, same_meaning)
+                        agent_nouns, derived_forms, same_meaning)
 from qa.question import Question, stem_of
 from qa.spans import Span, find_spans
 
@@ -68,8 +68,11 @@ class ReadSettings:
             sentence with a span of the asked kind that says the verb ("her coach, Peter Haig") is
             preferred over a better one that does not, when it scores at least this share of it
             (0.85 chosen on tune: 0.9 loses the coach of bbc-style b4-q32, 0.75 has the near
-            miss b4-q26 answered wrongly). Not for attribution questions: the verb of what was
-            said is no word the speaker's sentence need hold.
+            miss b4-q26 answered wrongly). It applies where the best sentence says the verb
+            nowhere, or only by a word standing for it in a neighbour ("business leaders", for
+            "who chaired"), and puts first the sentence saying it most plainly (see
+            `says_predicate`). Not for attribution questions: the verb of what was said is no
+            word the speaker's sentence need hold.
     """
 
     articles: int = 5
@@ -109,6 +112,7 @@ class Scored:
     entities: float  # share of the question's names in the article
     relation: float  # share of the other content words near the sentence
     predicate: float = 1.0  # share of the question's predicates (verbs, "injured") its article holds
+    plain_predicate: bool = True  # whether it or a neighbour says a predicate by its own root, not a synonym
     subject_here: bool = True  # the question's subject is named in the sentence itself
     semantic: float = 0.0
     span: Span | None = None
@@ -179,6 +183,13 @@ def _matched(stem: str, stems: set[str]) -> bool:
     return stem in stems or bool(SYNONYMS.get(stem, frozenset()) & stems)
 
 
+def _same_root(stem: str, stems: set[str]) -> bool:
+    """Whether a stem or a word of its root (one beginning with the other: "chair", "chairwoman")
+    is among the stems; no synonym counts."""
+    return stem in stems or any(len(s) >= 4 and (s.startswith(stem) or stem.startswith(s))
+                                for s in stems if len(stem) >= 3)
+
+
 def _related(stem: str, stems: set[str]) -> bool:
     """Whether a stem, a word standing for it, or a word of the same root is among the stems
     ("recover" and "recovery", "lead" and "leader")."""
@@ -240,9 +251,10 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                     extra += term.weight
             predicate = (sum(_related(p, near) for p in question.predicates) / len(question.predicates)
                          if question.predicates else 1.0)
+            plain = not question.predicates or any(_same_root(p, near) for p in question.predicates)
             rows.append(Scored(sentence, article, coverage / total, local / total,
                                names / name_weight if name_weight else 1.0,
-                               relation / (other_weight + extra) if other_weight else 1.0, predicate=predicate,
+                               relation / (other_weight + extra) if other_weight else 1.0, predicate=predicate, plain_predicate=plain,
                                subject_here=not subject_here or any(subject_here),
                                stems=frozenset(own[n]), place_here=place_here))
     for row in rows:
@@ -264,6 +276,21 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
         if row.vector is None:
             row.score -= 1.0  # never embedded: never the answer
     return sorted(rows, key=lambda r: -r.score)
+
+
+def says_predicate(question: Question, row: Scored) -> int:
+    """How plainly the sentence says one of the question's predicates: 4 by the word or one of
+    its root in the sentence itself ("chaired": "the group's chairwoman"), 3 by a word standing
+    for it there ("dropped": "fell"), 2 by its root in a neighbouring sentence, 1 only by a word
+    standing for it there ("chaired": "business leaders"), 0 not at all."""
+    stems = set(row.stems)
+    if any(_same_root(p, stems) for p in question.predicates):
+        return 4
+    if any(_related(p, stems) for p in question.predicates):
+        return 3
+    if row.plain_predicate:
+        return 2
+    return 1 if row.predicate > 0 else 0
 
 
 def conflicting_qualifier(question: Question, row: Scored) -> bool:
@@ -375,10 +402,13 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
     told_by = source_stems(question.text)
     stems = {t.stem: t.weight * (2.0 if t.stem in question.predicates or t.stem in question.subject else 1.0)
              for t in question.terms if t.stem not in question.kind_words and t.stem not in told_by}
+    # "who chaired the campaign": "the group's *chairwoman*, Sunita Dhar" names the one who did it
+    doers = {noun: stems[p] for p in question.predicates if p in stems for noun in agent_nouns(p)}
     for i in range(row.sentence.first, row.sentence.last):
         w = article.words[i]
         for stem in (stem_of(w.lemma), stem_of(w.text.lower())):
-            weight = stems.get(stem) or next((v for s, v in stems.items() if same_meaning(s, stem)), None)
+            weight = (stems.get(stem) or next((v for s, v in stems.items() if same_meaning(s, stem)), None)
+                      or (doers.get(stem) if w.pos == "NOUN" else None))
             if weight:
                 anchors.append((i, weight))
                 break

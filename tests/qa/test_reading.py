@@ -104,6 +104,20 @@ def test_class_3_who_does_the_asked_verb_is_named_by_its_noun_not_the_one_asked_
     assert first_line(text).startswith("Tom Pell")
 
 
+def test_class_3_the_asked_verbs_own_noun_beats_a_word_standing_for_it_a_sentence_away(read):
+    # "chaired": "the group's chairman" names the doer; "its president" sits a sentence after
+    # "leaders" (a word standing for "chair"), which the vote for the campaign's side covers better
+    text, _ = read("Who chaired the Save Hartfield Library campaign?", {"library": (
+        "Residents of Hartfield have voted to keep their library open after a campaign by a group "
+        "calling itself Save Hartfield Library. "
+        "The group's chairman, Owen Price, a retired teacher, said he was delighted. "
+        "Local business leaders were split on the issue. "
+        "The traders' association stayed neutral, although its president, Carol Mead, said she had "
+        "voted to save the library in a personal capacity.")})
+
+    assert first_line(text).startswith("Owen Price")
+
+
 def test_class_3_a_qualifier_of_the_one_asked_about_does_not_rule_out_the_answer(read):
     # "British player" is the one coached; "a former Davis Cup player" describes the coach
     text, _ = read("Who coaches the British player from Keswick?", {"tennis": COACHED.format(
