@@ -421,8 +421,8 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
         elif anchors:  # near the most (weighted) question words, not merely near one of them;
             # the verb whose subject or object the span is counts as next to it ("Thirty per cent
             # of firms plan to hire ..., while 12 per cent expect ...": plan's figure is thirty)
-            governor = clause_verb(article, span)
-            close = sum(weight / (1.0 + (0 if i == governor else _distance(span, i)) / settings.closeness)
+            governors = subject_sharing_verbs(article, clause_verb(article, span), span)
+            close = sum(weight / (1.0 + (0 if i in governors else _distance(span, i)) / settings.closeness)
                         for i, weight in anchors) / matched
         else:
             close = 0.3
@@ -505,6 +505,33 @@ def clause_verb(article: ArticleText, span: Span, most_steps: int = 4) -> int | 
         if article.words[i].pos in ("VERB", "AUX"):
             return i
     return None
+
+
+def subject_sharing_verbs(article: ArticleText, verb: int | None, span: Span) -> set[int]:
+    """The verb a span hangs from and, where the span is its subject, the verbs that take the
+    same subject without naming one of their own: an infinitive ("Pike rose ... *to head* in a
+    corner", "she went on *to win*"). Not a conjoined verb: the parser hangs "and wing Euan
+    Dalgleish scored" from the verb of the name before, without a subject of its own."""
+    if verb is None:
+        return set()
+    words = article.words
+    head = span.last
+    while words[head].head != head and span.first <= words[head].head <= span.last:
+        head = words[head].head
+    verbs = {verb}
+    if words[head].dep != "nsubj" or words[head].head != verb:
+        return verbs
+    low, high = max(0, verb - 40), min(len(words), verb + 40)
+    for j in range(low, high):
+        w = words[j]
+        if w.head != verb or j == verb or w.pos != "VERB":
+            continue
+        own_subject = any(words[k].head == j and words[k].dep in ("nsubj", "nsubjpass") for k in range(low, high))
+        infinitive = w.dep == "xcomp" or (w.dep == "advcl" and any(
+            words[k].head == j and words[k].dep == "aux" and words[k].lemma == "to" for k in range(low, high)))
+        if infinitive and not own_subject:
+            verbs.add(j)
+    return verbs
 
 
 def _distance(span: Span, i: int) -> int:

@@ -118,6 +118,19 @@ def test_class_3_the_asked_verbs_own_noun_beats_a_word_standing_for_it_a_sentenc
     assert first_line(text).startswith("Owen Price")
 
 
+def test_class_5_the_subject_of_a_verb_does_what_its_infinitive_says(read):
+    # "Kate Lyle moved past two defenders to shoot": she is the one who shot, although her own
+    # verb is "moved"; the chairman's sentence about the cup tie names the club's officer
+    text, _ = read("Which Ashby Town player shot the late winner in the cup tie?", {"cup": (
+        "Ashby Town knocked Corby Rangers out of the cup with a late goal on Saturday. "
+        "Corby had led through Amy Stone until the hour, and Ashby levelled from a penalty. "
+        "With a minute left, Kate Lyle moved past two defenders to shoot into the far corner. "
+        "Ashby will be at home in the next round. Chairman Paul Greer said the club would ask "
+        "for the tie to be played at its own ground.")})
+
+    assert first_line(text).startswith("Kate Lyle")
+
+
 def test_class_3_a_qualifier_of_the_one_asked_about_does_not_rule_out_the_answer(read):
     # "British player" is the one coached; "a former Davis Cup player" describes the coach
     text, _ = read("Who coaches the British player from Keswick?", {"tennis": COACHED.format(
