@@ -139,7 +139,7 @@ altitude range magnitude""")
 
 # Nouns asking for a figure of any form, a rate, a sum, a measure or a bare number: "to what *level* …",
 # "what speed *limit* …" (asked as a quantity; see qa.spans).
-FIGURE_NOUNS = _stems("level rate limit threshold target ceiling cap margin gap deficit")
+FIGURE_NOUNS = _stems("level rate limit threshold target ceiling cap margin gap deficit premium discount")
 
 # Nouns asking for a difference, which a time may give as well as a number ("by what *margin* did
 # he break the record": "41 seconds"); each is a FIGURE_NOUN too.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, FRAMING_VERBS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
+from qa.lexicon import (DENIAL_WORDS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
                         SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
@@ -305,6 +305,8 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
                 return kind_of_noun(noun), None, None
             if noun in SHARE_NOUNS:  # "how big a share of the developer"
                 return "percent", None, None
+            if noun is not None and noun in FIGURE_NOUNS:  # "how big a premium": the premium's figure
+                return "quantity", noun, None
         if word == "old":
             return "age", None, None
         if word == "long":

@@ -152,6 +152,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
     if kind in ("count", "money", "percent", "quantity"):
         found = [_with_magnitude(article, s) for s in found]
+        if question.head:  # "how big a premium": "a *premium of* 31%", not the "185p a share" before it
+            found = [_scaled(s, HEAD_OF_FIT) if _figure_of_head(article, s, question.head) else s for s in found]
         if _ASKS_TOTAL.search(question.text):
             # "how much has it taken in total": the running total ("have now reached £11.7m since it
             # opened"), not a period's figure ("taking £3.4m over the weekend")
@@ -471,6 +473,21 @@ def _named_as_described(question: Question, article: ArticleText, span: Span) ->
     # "who coaches her": the asked verb's own noun ("her *coach*, Peter Haig") names the doer
     described -= set(question.predicates)
     return stem in described
+
+
+HEAD_OF_FIT = 1.3  # a figure the asked noun introduces by "of" ("a premium of 31%")
+
+
+def _figure_of_head(article: ArticleText, span: Span, head: str) -> bool:
+    """Whether the asked noun introduces the figure by "of": "a *premium of* 31%", "a *fee of*
+    about £6m", "a *margin of* 41 seconds"."""
+    words = article.words
+    i = span.first - 1
+    while i >= 0 and words[i].pos in ("DET", "ADV", "ADJ") and i > span.first - 4:
+        i -= 1  # "of about £6m", "of some 41 seconds"
+    if i < 1 or words[i].text.lower() != "of":
+        return False
+    return stem_of(words[i - 1].lemma) == head or normalise(words[i - 1].text.lower()) == head
 
 
 def _with_magnitude(article: ArticleText, span: Span) -> Span:

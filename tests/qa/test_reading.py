@@ -219,6 +219,15 @@ def test_class_3_whom_someone_beat_is_the_one_beaten_by_that_someone(read):
     assert first_line(read("Who beat Karl Lenz in the Harbour Cup final?", bodies)[0]).startswith("Luis Ortega")
 
 
+def test_class_7_how_big_a_figure_noun_is_the_figure_that_noun_introduces(read):
+    # "how big a discount": the figure "a discount of 20%" gives, not the price before it
+    text, _ = read("How big a discount does the Marlow Books offer give on the list price?", {"books": (
+        "Online retailer Marlow Books is selling the new novel at £12.99 in hardback, a discount of "
+        "20% on its list price, in a price war with supermarkets. Rival shops said they could not match it.")})
+
+    assert first_line(text).startswith("20%")
+
+
 def test_class_5_a_figure_counting_another_noun_is_not_the_count_asked(read):
     text, _ = read("How many members of the Harbour Council voted against the parking bill?", {"vote": (
         "The parking bill is one step closer after the Harbour Council voted on Tuesday. "
