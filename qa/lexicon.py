@@ -335,7 +335,9 @@ NATION_GROUPS = (
 def _synonym_table() -> dict[str, frozenset[str]]:
     table: dict[str, frozenset[str]] = {}
     for group in SYNONYM_GROUPS + NATION_GROUPS:
-        stems = _stems(group)
+        # in both spellings: an article's words are compared by stem_of, which spells them the
+        # American way ("in favour": "favor")
+        stems = _stems(group) | {american_spelling(stem) for stem in _stems(group)}
         for stem in stems:
             table[stem] = table.get(stem, frozenset()) | stems
     return table

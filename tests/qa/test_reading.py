@@ -228,6 +228,15 @@ def test_class_7_how_big_a_figure_noun_is_the_figure_that_noun_introduces(read):
     assert first_line(text).startswith("20%")
 
 
+def test_class_6_a_word_standing_for_the_asked_verb_counts_in_british_spelling(read):
+    # "backed": "in favour" says it (the synonym is compared in the spelling article words are)
+    text, _ = read("How many union members backed the new pay deal?", {"ballot": (
+        "Rail workers have accepted a new pay deal after a ballot of union members. "
+        "The union said 4,212 members voted in favour of the offer, on a turnout of 61%.")})
+
+    assert first_line(text).startswith("4,212")
+
+
 def test_class_5_a_figure_counting_another_noun_is_not_the_count_asked(read):
     text, _ = read("How many members of the Harbour Council voted against the parking bill?", {"vote": (
         "The parking bill is one step closer after the Harbour Council voted on Tuesday. "
