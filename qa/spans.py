@@ -83,8 +83,11 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         # "the MP *for Ashworth North*", "the coach *of Leeds*": what a role is of, not a person
         found = [_scaled(s, 0.3) if _role_of(article, s) else s for s in found]
         if "runner" in question.stems():  # "who was runner-up": whom the winner finished ahead of
-            found = [Span(s.start, s.end, s.text, 1.0, s.first, s.last) if _AHEAD_OF.search(
-                article.body[max(0, s.start - 50):s.start]) else _scaled(s, 0.5) for s in found]
+            # (a proper name there, whatever spaCy labels it: "ahead of *Latvian* grandmaster Ivars
+            # Berzins" is a nationality, and keeps its own fit)
+            found = [(Span(s.start, s.end, s.text, 1.0, s.first, s.last) if _proper_name(article, s) else s)
+                     if _AHEAD_OF.search(article.body[max(0, s.start - 50):s.start]) else _scaled(s, 0.5)
+                     for s in found]
     elif kind in ("organisation", "place", "title", "thing", "group"):
         found += _head_attached(question, article, words)
         if kind in ("title", "thing"):
@@ -937,6 +940,11 @@ def _looks_like_year(text: str) -> bool:
 
 
 _OPPONENT_WORDS = frozenset({"against", "versus", "vs"})
+def _proper_name(article: ArticleText, span: Span) -> bool:
+    """Whether every word of the span is a proper noun (or a title before one: "Dr")."""
+    return all(w.pos == "PROPN" for w in article.words[span.first:span.last + 1])
+
+
 _AHEAD_OF = re.compile(r"\bahead of\b[^.,;:]*$")
 
 

@@ -14,7 +14,7 @@ from index.annotate import annotate_texts, load_pipeline
 from qa.candidates import gather_articles
 from qa.question import analyse_question
 from qa.reader import read_answer
-from qa.scoring import ReadSettings
+from qa.scoring import ReadSettings, Scored, abstain_reason
 from qa.spans import find_spans
 from qa.types import Passage
 
@@ -1006,6 +1006,29 @@ def test_class_6_the_runner_up_is_whom_the_winner_finished_ahead_of(read):
         "38 seconds ahead of Kenya's Grace Wanjiru. Sousa said the crowd had carried her over the last mile.")})
 
     assert first_line(text).startswith("Grace Wanjiru ["), text
+
+
+def test_class_3_a_nationality_ahead_of_the_runner_up_is_no_person(read):
+    # "ahead of Latvian grandmaster Ivars Berzins": the runner-up is the name, not the adjective
+    # before it (nor, though spaCy labels the name an organisation, the winner)
+    text, _ = read("Who was runner-up at the Torquay congress?", {"chess": (
+        "A 15-year-old from Leeds has become the youngest winner of the Torquay Chess Congress. "
+        "Sam Hollins finished the Torquay congress on eight points from nine games, half a point "
+        "ahead of Latvian grandmaster Ivars Berzins.")})
+
+    assert first_line(text).startswith("Ivars Berzins"), text
+
+
+@pytest.mark.parametrize("coverage, answers", [(0.9, True), (0.6, False)])
+def test_class_6_a_sentence_far_in_embedding_answers_only_when_it_holds_the_question_words(nlp, coverage, answers):
+    # the embedding of "finished half a point ahead of ..." is far from "who was runner-up": a
+    # sentence holding nearly every word of the question answers anyway; one holding fewer does not
+    question = analyse_question("Why did the Torquay congress end early?", nlp("Why did the Torquay congress end early?"),
+                                lambda stem: 1.0)
+    row = Scored(sentence=None, article=None, coverage=coverage, local=coverage, entities=1.0, relation=1.0,
+                 semantic=0.05, score=0.6)
+
+    assert (abstain_reason(question, row, ReadSettings()) is None) is answers
 
 
 def test_class_6_voting_against_is_opposing(read):
