@@ -456,6 +456,15 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
         found = _first_noun(rest[2:], past_owner=True)
         if found is not None and kind_of_noun(found) is not None:
             return found
+        # "what is the *price* tag on the vessel": a noun of no kind takes the kind of the noun
+        # compounded before it
+        for t in rest[2:]:
+            if normalise(t.lemma_.lower()) == found and t.pos_ == "NOUN":
+                kinds = [c for c in t.children if c.dep_ == "compound" and c.pos_ == "NOUN"
+                         and kind_of_noun(normalise(c.lemma_.lower())) is not None]
+                if kinds:
+                    return normalise(kinds[-1].lemma_.lower())
+                break
     return _first_noun(rest)
 
 

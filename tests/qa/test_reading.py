@@ -588,6 +588,18 @@ def test_class_7_a_sort_noun_defers_to_the_noun_after_of(nlp):
     assert kind("Which newspaper printed the letter?") == ("organisation", "newspaper")
 
 
+def test_class_7_a_compound_head_noun_of_no_kind_takes_the_kind_of_its_first_noun(read, nlp):
+    understood = analyse_question("What is the price tag on the new stadium?", nlp("What is the price tag on the new stadium?"),
+                                  lambda stem: 1.0)
+    assert (understood.kind, understood.head) == ("money", "price")
+
+    text, _ = read("What is the price tag on the Kelby club's new stadium?", {"stadium": (
+        "Kelby Town have been given planning permission for a new stadium on the edge of the city. "
+        "The ground, costing £48m, will hold 22,000 fans and is due to open in 2008.")})
+
+    assert first_line(text).startswith("£48m"), text
+
+
 def test_a_quote_over_a_paragraph_break_keeps_its_outlet_and_a_pronoun_speaker_is_no_one_it_names(read):
     text, citations = read("Who said that the Kelby bridge would stay shut until spring?", {"bridge": (
         "Council engineer Maria Lindqvist spoke to reporters on Monday.\n\n"
