@@ -208,6 +208,16 @@ there live exist remain stay stand lie sit""")
 # a sentence saying only "expected" does not hold it.
 FRAMING_VERBS = _stems("expect plan hope aim intend want try seek")
 
+# Modal verbs: a question with one asks what will or may be, not what happened (see
+# qa.question.asks_past). Of them, POSSIBILITY_MODALS and hedging adverbs make a clause a
+# possibility rather than a fact ("he hoped to arrange a title fight, *possibly* in Cardiff"): a
+# place or a date given so does not answer a question about what happened (see
+# qa.scoring.hypothetical). "Would" is left out: "said Ramon Puerta *would* assume the presidency"
+# reports what was decided.
+MODAL_VERBS = frozenset("will would could might may should shall".split())
+POSSIBILITY_MODALS = frozenset("could might may".split())
+HEDGE_WORDS = frozenset("possibly perhaps maybe potentially probably".split())
+
 # Words that open a sentence going on about something already named ("*The* plant, near Port
 # Talbot, ..." after "is to build a new factory in south Wales").
 ANAPHORIC_DETERMINERS = frozenset("the this its".split())
@@ -313,6 +323,7 @@ SYNONYM_GROUPS = (
     "back support favour endorse",  # "backed the idea": "8,306 in favour"
     "factory plant works",  # "a new car factory": "The plant, near Port Talbot, ..."
     "charge head director chief manager boss",  # "who is in charge of the airport": "its managing director"
+    "fight bout contest",  # "where did the title bout take place": "the 12-round contest at the Newport Centre"
 )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
+from qa.lexicon import (DENIAL_WORDS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MODAL_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
                         SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
@@ -61,6 +61,7 @@ class Question:
     describes: tuple[str, ...] = ()  # stems of a description set off after a name ("X, *the new MP for Y*")
     qualifiers: tuple[tuple[str, str], ...] = ()  # (modifier, noun) stems: "the *Conservative* candidate"
     asks_origin: bool = False  # ends in a stranded "from": "which town does she come *from*?"
+    asks_past: bool = False  # asks what happened ("where *did* the bout take place"), not what may
 
     @property
     def strict(self) -> bool:
@@ -127,10 +128,22 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     names=_names(tokens, doc, terms), figures=_figures(tokens),
                     places=_places(tokens) if kind != "place" else (),
                     describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens),
-                    asks_origin=origin)
+                    asks_origin=origin, asks_past=asks_past(tokens))
 
 
 _STRANDED_FROM = re.compile(r"\bfrom\s*[?.!]*\s*$", re.I)
+
+
+def asks_past(tokens) -> bool:
+    """Whether a question asks what happened: its verbs are in the past tense ("where *did* the
+    bout take place", "who *won*"), with no modal or plan among them ("who *will* face him", "where
+    *is* it *due* to open", "what *would* it cost")."""
+    if any(t.lower_ in MODAL_VERBS or t.lemma_.lower() in ("due", "go") or normalise(t.lemma_.lower()) in FRAMING_VERBS
+           for t in tokens):
+        return False
+    # the main verb's tense ("how much does it plan to raise *after its profit fell*" asks no past)
+    root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+    return root is not None and any(t.tag_ == "VBD" for t in [root, *root.children] if t.pos_ in ("AUX", "VERB"))
 
 
 def asks_origin(text: str) -> bool:

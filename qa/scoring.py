@@ -17,7 +17,8 @@ import numpy as np
 
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
-from qa.lexicon import (JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, ORIGIN_PREPOSITIONS, ORIGIN_WORDS, SYNONYMS,
+from qa.lexicon import (FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, POSSIBILITY_MODALS,
+                        ORIGIN_PREPOSITIONS, ORIGIN_WORDS, SYNONYMS,
                         agent_nouns, derived_forms, same_meaning)
 from qa.question import Question, stem_of
 from qa.spans import Span, find_spans
@@ -438,9 +439,35 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
                 score *= WRONG_ROLE
         if question.asks_origin and question.kind in ("place", "organisation") and _not_origin(article, span):
             score *= WRONG_ROLE  # "which town does he come from": not where he broke the record
+        if question.asks_past and span.first in inside and hypothetical(article, span):
+            score *= WRONG_ROLE  # "where did the bout take place": not where one may be held
         if score > best_score:
             best, best_score = span, score
     return best, best_score
+
+
+def hypothetical(article: ArticleText, span: Span, most_steps: int = 6) -> bool:
+    """Whether the span is given as a possibility, not a fact: on its way up the parse a verb
+    frames it with a hope or a plan, takes a modal of possibility, or a hedge qualifies it ("he
+    *hoped* to arrange a title fight, *possibly* in Cardiff", "the final *could* be held at Wembley")."""
+    words = article.words
+    low, high = max(0, span.first - 40), min(len(words), span.last + 40)
+    i = span.last
+    while words[i].head != i and span.first <= words[i].head <= span.last:
+        i = words[i].head
+    for _ in range(most_steps):
+        w = words[i]
+        if w.pos == "VERB" and stem_of(w.lemma) in FRAMING_VERBS:
+            return True
+        for j in range(low, high):
+            c = words[j]
+            if c.head == i and j != i and ((c.dep == "aux" and c.text.lower() in POSSIBILITY_MODALS)
+                                           or (c.dep == "advmod" and c.text.lower() in HEDGE_WORDS)):
+                return True
+        if w.head == i or (w.pos in ("VERB", "AUX") and w.dep != "xcomp"):
+            return False  # up to the clause's own verb, through the infinitives it frames ("hoped to arrange")
+        i = w.head
+    return False
 
 
 def _not_origin(article: ArticleText, span: Span) -> bool:

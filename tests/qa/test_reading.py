@@ -1043,6 +1043,24 @@ def test_class_6_a_sentence_far_in_embedding_answers_only_when_it_holds_the_ques
     assert (abstain_reason(question, row, ReadSettings()) is None) is answers
 
 
+def test_class_1_what_happened_is_not_what_may_happen(read):
+    # "where did the fight take place": the fight held, not one the promoter hopes to stage
+    text, _ = read("Where did the title fight take place?", {"boxing": (
+        "Welsh boxer Gareth Rhys won the British lightweight title on Saturday night. "
+        "Rhys stopped the champion in the ninth round of the fight at the Grand Pavilion in Porthcawl. "
+        "His trainer, Dai Morgan, said he hoped to arrange a world title fight next year, possibly in Cardiff.")})
+
+    assert first_line(text).startswith("the Grand Pavilion"), text
+
+
+def test_class_6_a_bout_is_a_fight_and_a_contest(read):
+    text, _ = read("At which venue did the heavyweight bout take place?", {"boxing": (
+        "Heavyweight Joe Brennan kept his unbeaten record on Friday. "
+        "Brennan outpointed Sam Okafor over ten rounds in a contest at the Corn Exchange.")})
+
+    assert "Corn Exchange" in first_line(text), text
+
+
 def test_class_6_voting_against_is_opposing(read):
     # "opposed" is not written; "voted against" says it (and the share in favour is the other figure)
     text, _ = read("What proportion of voters in Elmbridge opposed the new bypass?", {"poll": (
