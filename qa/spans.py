@@ -71,7 +71,12 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
     if kind == "person":
         found += _name_runs(sentence, article, words) + _head_attached(question, article, words)
         if question.report_verb:  # who said it: the speaker, not someone the words name
-            found = [_scaled(s, 0.5) for s in found] + speaker_spans(question, sentence, article)
+            # (a speaker the asked noun describes fits fully, whatever the verb: "which opposition
+            # *spokesman* argued": "The Conservatives' rural affairs *spokesman*, Martin Lisle, said")
+            described = {(s.start, s.end) for s in _head_attached(question, article, words)}
+            found = [_scaled(s, 0.5) for s in found] + [
+                Span(s.start, s.end, s.text, max(s.fit, 1.0), s.first, s.last) if (s.start, s.end) in described else s
+                for s in speaker_spans(question, sentence, article)]
         found = [_without_role(article, s) for s in found]
         # "the West End musical *Wildfire*": a name a title noun introduces is the work's, no person's
         found = [_scaled(s, 0.3) if _after_title_noun(article, s) else s for s in found]

@@ -1061,6 +1061,16 @@ def test_class_6_a_bout_is_a_fight_and_a_contest(read):
     assert "Corn Exchange" in first_line(text), text
 
 
+def test_class_3_the_speaker_the_asked_noun_describes_is_the_one_asked_for(read):
+    # two speakers on the same plan; "which opposition spokesman argued": the one the noun names
+    text, _ = read("Which opposition spokesman argued the rural bus fare cuts were only a short-term stunt that would not save bus routes?", {"buses": (
+        "Transport minister Alan Pryce said the rural bus fare cuts would help families get to work. "
+        "Labour's transport spokesman, Sian Holt, said the fare cuts were \"a gimmick\". "
+        "\"Villages need buses that run, not cheaper tickets for buses that never come,\" she said.")})
+
+    assert first_line(text).startswith("Sian Holt"), text
+
+
 def test_class_6_voting_against_is_opposing(read):
     # "opposed" is not written; "voted against" says it (and the share in favour is the other figure)
     text, _ = read("What proportion of voters in Elmbridge opposed the new bypass?", {"poll": (
