@@ -198,8 +198,7 @@ def _same_root(stem: str, stems: set[str]) -> bool:
 def _related(stem: str, stems: set[str]) -> bool:
     """Whether a stem, a word standing for it, or a word of the same root is among the stems
     ("recover" and "recovery", "lead" and "leader")."""
-    return _matched(stem, stems) or any(len(s) >= 4 and (s.startswith(stem) or stem.startswith(s))
-                                        for s in stems if len(stem) >= 3)
+    return _matched(stem, stems) or _same_root(stem, stems)
 
 
 def score_sentences(question: Question, articles: Sequence[ArticleText], question_vector: np.ndarray,
@@ -452,9 +451,7 @@ def hypothetical(article: ArticleText, span: Span, most_steps: int = 6) -> bool:
     *hoped* to arrange a title fight, *possibly* in Cardiff", "the final *could* be held at Wembley")."""
     words = article.words
     low, high = max(0, span.first - 40), min(len(words), span.last + 40)
-    i = span.last
-    while words[i].head != i and span.first <= words[i].head <= span.last:
-        i = words[i].head
+    i = span_head(article, span)
     for _ in range(most_steps):
         w = words[i]
         if w.pos == "VERB" and stem_of(w.lemma) in FRAMING_VERBS:
@@ -503,10 +500,7 @@ def span_role(article: ArticleText, span: Span, question: Question) -> tuple[str
     asks about, from the parse: a subject does, an object or a passive subject undergoes, "by X"
     of a passive does. None when the span hangs from no verb of the question."""
     words = article.words
-    i = span.last
-    while words[i].head != i and span.first <= words[i].head <= span.last:
-        i = words[i].head
-    w = words[i]
+    w = words[span_head(article, span)]
     if w.dep == "pobj" and words[w.head].dep == "agent":
         role, verb = "agent", words[w.head].head
     elif w.dep == "nsubj":
@@ -522,12 +516,18 @@ def span_role(article: ArticleText, span: Span, question: Question) -> tuple[str
     return role, verb
 
 
+def span_head(article: ArticleText, span: Span) -> int:
+    """The word index of the span's own head: the word of it whose head lies outside it."""
+    i = span.last
+    while article.words[i].head != i and span.first <= article.words[i].head <= span.last:
+        i = article.words[i].head
+    return i
+
+
 def clause_verb(article: ArticleText, span: Span, most_steps: int = 4) -> int | None:
     """The word index of the verb a span hangs from (its subject, object or a phrase of either),
     or None when no verb is found within a few steps up the parse."""
-    i = span.last
-    while article.words[i].head != i and span.first <= article.words[i].head <= span.last:
-        i = article.words[i].head  # the span's own head word
+    i = span_head(article, span)
     for _ in range(most_steps):
         head = article.words[i].head
         if head == i:
@@ -546,9 +546,7 @@ def subject_sharing_verbs(article: ArticleText, verb: int | None, span: Span) ->
     if verb is None:
         return set()
     words = article.words
-    head = span.last
-    while words[head].head != head and span.first <= words[head].head <= span.last:
-        head = words[head].head
+    head = span_head(article, span)
     verbs = {verb}
     if words[head].dep != "nsubj" or words[head].head != verb:
         return verbs
