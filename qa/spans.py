@@ -69,11 +69,12 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         return []
     found = _entity_spans(kind, sentence, article)
     if kind == "person":
-        found += _name_runs(sentence, article, words) + _head_attached(question, article, words)
+        attached = _head_attached(question, article, words)
+        found += _name_runs(sentence, article, words) + attached
         if question.report_verb:  # who said it: the speaker, not someone the words name
             # (a speaker the asked noun describes fits fully, whatever the verb: "which opposition
             # *spokesman* argued": "The Conservatives' rural affairs *spokesman*, Martin Lisle, said")
-            described = {(s.start, s.end) for s in _head_attached(question, article, words)}
+            described = {(s.start, s.end) for s in attached}
             found = [_scaled(s, 0.5) for s in found] + [
                 Span(s.start, s.end, s.text, max(s.fit, 1.0), s.first, s.last) if (s.start, s.end) in described else s
                 for s in speaker_spans(question, sentence, article)]
@@ -946,7 +947,7 @@ def _looks_like_year(text: str) -> bool:
 
 _OPPONENT_WORDS = frozenset({"against", "versus", "vs"})
 def _proper_name(article: ArticleText, span: Span) -> bool:
-    """Whether every word of the span is a proper noun (or a title before one: "Dr")."""
+    """Whether every word of the span is a proper noun, as spaCy tags it."""
     return all(w.pos == "PROPN" for w in article.words[span.first:span.last + 1])
 
 
