@@ -324,6 +324,10 @@ SYNONYM_GROUPS = (
     "factory plant works",  # "a new car factory": "The plant, near Port Talbot, ..."
     "charge head director chief manager boss",  # "who is in charge of the airport": "its managing director"
     "fight bout contest",  # "where did the title bout take place": "the 12-round contest at the Newport Centre"
+    "spend invest",  # "how much is it spending": "£12m was being invested"
+    "improve upgrade enhance",  # "to improve its network": "to upgrade the network"
+    "price cost",  # "the price tag on the vessel": "the ship, costing £58m"
+    "vessel ship boat",
 )
 
 

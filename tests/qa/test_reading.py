@@ -1061,6 +1061,23 @@ def test_class_6_a_bout_is_a_fight_and_a_contest(read):
     assert "Corn Exchange" in first_line(text), text
 
 
+def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
+    # the sum the asked verbs hang from, said in other words, over the other sum of the article
+    text, _ = read("How much is Calder Water spending to improve its pipes?", {"water": (
+        "Calder Water, which serves 400,000 homes, charges £31 a quarter for a typical household. "
+        "Its operations director said £9m was being invested to upgrade the pipes by the spring.")})
+
+    assert first_line(text).startswith("£9m"), text
+
+
+def test_class_5_costing_gives_the_price_of_the_ship(read):
+    text, _ = read("What is the price of the harbour operator's new vessel?", {"ferry": (
+        "The harbour operator made a profit of £4.1m last year. "
+        "Its new ship, costing £26m, will carry 90 cars and 400 passengers.")})
+
+    assert first_line(text).startswith("£26m"), text
+
+
 def test_class_3_the_speaker_the_asked_noun_describes_is_the_one_asked_for(read):
     # two speakers on the same plan; "which opposition spokesman argued": the one the noun names
     text, _ = read("Which opposition spokesman argued the rural bus fare cuts were only a short-term stunt that would not save bus routes?", {"buses": (
