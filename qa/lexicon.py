@@ -218,6 +218,16 @@ MODAL_VERBS = frozenset("will would could might may should shall".split())
 POSSIBILITY_MODALS = frozenset("could might may".split())
 HEDGE_WORDS = frozenset("possibly perhaps maybe potentially probably".split())
 
+# Nouns that ask for a cause: "what *reasons* did the firm give for closing the depots" asks
+# why, and is answered by the sentence giving one (see qa.reader.gives_cause).
+CAUSE_NOUNS = _stems("reason cause explanation motive rationale")
+
+# Words by which news English gives a cause: "*because* of", "*blamed* rising costs", "*citing*
+# falling sales", "*attributed* the fall to", "the *reason* was", "*caused* by". CAUSE_BEFORE_TO
+# give one only before "to" and a noun: "*due to* falling demand", not "*due to* open in May".
+CAUSE_WORDS = _stems("because blame cite attribute reason cause")
+CAUSE_BEFORE_TO = _stems("due owing thanks")
+
 # Words that open a sentence going on about something already named ("*The* plant, near Port
 # Talbot, ..." after "is to build a new factory in south Wales").
 ANAPHORIC_DETERMINERS = frozenset("the this its".split())

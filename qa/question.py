@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (DENIAL_WORDS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MODAL_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
+from qa.lexicon import (CAUSE_NOUNS, DENIAL_WORDS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MODAL_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
                         SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
@@ -62,6 +62,7 @@ class Question:
     qualifiers: tuple[tuple[str, str], ...] = ()  # (modifier, noun) stems: "the *Conservative* candidate"
     asks_origin: bool = False  # ends in a stranded "from": "which town does she come *from*?"
     asks_past: bool = False  # asks what happened ("where *did* the bout take place"), not what may
+    asks_cause: bool = False  # asks why: "why", "what *reasons*", "what *caused*"
 
     @property
     def strict(self) -> bool:
@@ -128,7 +129,15 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     names=_names(tokens, doc, terms), figures=_figures(tokens),
                     places=_places(tokens) if kind != "place" else (),
                     describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens),
-                    asks_origin=origin, asks_past=asks_past(tokens))
+                    asks_origin=origin, asks_past=asks_past(tokens), asks_cause=asks_cause(tokens, lower, head))
+
+
+def asks_cause(tokens, lower: list[str], head: str | None) -> bool:
+    """Whether a question asks for a cause: "why ...", "what reasons did X give", "what caused X"."""
+    if _wh_start(lower) == "why" or (head is not None and head in CAUSE_NOUNS):
+        return True
+    return any(t.lemma_.lower() == "cause" and t.pos_ == "VERB" and t.dep_ == "ROOT"
+               and any(c.lower_ == "what" and c.dep_ == "nsubj" for c in t.children) for t in tokens)
 
 
 _STRANDED_FROM = re.compile(r"\bfrom\s*[?.!]*\s*$", re.I)
@@ -354,6 +363,8 @@ def _kind(tokens, lower: list[str], text: str) -> tuple[AnswerKind, str | None, 
                 return "thing", None, None
             return "phrase", None, None
         kind = kind_of_noun(head)
+        if head in CAUSE_NOUNS:  # "what reasons did the firm give": why, answered by a sentence
+            return "phrase", head, None
         if _SORT_OF.search(joined) and kind != "title":
             # "what kind of attitudes", "what sort of person": how the article describes them (but
             # "which type of aircraft" asks for a model's name)

@@ -18,7 +18,7 @@ import numpy as np
 
 from index import Article
 from qa.candidates import ArticleText
-from qa.lexicon import ANAPHORIC_DETERMINERS, DENIAL_WORDS, NAME_TITLES, PERSON_PRONOUNS, same_meaning
+from qa.lexicon import ANAPHORIC_DETERMINERS, CAUSE_BEFORE_TO, CAUSE_WORDS, DENIAL_WORDS, NAME_TITLES, PERSON_PRONOUNS, same_meaning
 from qa.question import Question, stem_of
 from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, says_predicate, score_sentences
 from qa.spans import Span, find_spans, fullest_name, resolve_person
@@ -75,6 +75,13 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
         fitting = denials + [row for row in fitting if not is_denial(row)]
     if not fitting or abstain_reason(question, fitting[0], settings) is not None:
         return []
+    if question.asks_cause and not gives_cause(fitting[0]):
+        # "what reasons did Northway give for closing the depots": the article's sentence giving a
+        # cause ("... blamed rising fuel costs"), over the one that restates what happened
+        cause = next((row for row in fitting if row.article is fitting[0].article and row.vector is not None
+                      and row.score >= settings.min_score and gives_cause(row)), None)
+        if cause is not None:
+            fitting = [cause] + [row for row in fitting if row is not cause]
     if question.strict and embedded and _answer_elsewhere(question, fitting[0], embedded[0], settings):
         return []
     best = fitting[0]
@@ -97,6 +104,20 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
     for row in embedded:  # the same report in other articles, even when it scored lower
         _fold_duplicate(row, statements)
     return statements
+
+
+def gives_cause(row: Scored) -> bool:
+    """Whether a sentence gives a cause: "because", "blamed", "citing", "the reason", "caused by",
+    or "due to" / "owing to" / "thanks to" before a noun (not "due to open")."""
+    words = row.article.sentence_words(row.sentence)
+    for n, word in enumerate(words):
+        lemma = stem_of(word.lemma)
+        if lemma in CAUSE_WORDS:
+            return True
+        if (lemma in CAUSE_BEFORE_TO and n + 2 < len(words) and words[n + 1].lemma == "to"
+                and words[n + 2].pos not in ("VERB", "AUX")):
+            return True
+    return False
 
 
 def _add_continuation(question: Question, rows: list[Scored], statements: list[Statement],

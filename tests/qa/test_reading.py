@@ -1061,6 +1061,26 @@ def test_class_6_a_bout_is_a_fight_and_a_contest(read):
     assert "Corn Exchange" in first_line(text), text
 
 
+def test_class_1_a_reason_asked_for_is_the_sentence_giving_a_cause(read):
+    # the first sentence restates what happened; the answer is the one that gives its cause
+    text, _ = read("What reasons did Harland Bakeries give for shutting the Leeds bakery?", {"bakery": (
+        "Harland Bakeries is shutting its Leeds bakery, with the loss of 160 jobs. "
+        "The family firm, which has baked in the city since 1921, blamed soaring flour prices and "
+        "falling sales to supermarkets. "
+        "A new bakery in Wakefield is due to open in May.")})
+
+    assert "flour prices" in first_line(text), text
+
+
+def test_class_1_due_to_before_a_verb_gives_no_cause(read):
+    # "due to open" is a plan, not a cause: the restating sentence stays the answer
+    text, _ = read("Why is Harland Bakeries shutting the Leeds bakery?", {"bakery": (
+        "Harland Bakeries is shutting its Leeds bakery, with the loss of 160 jobs, after sales fell. "
+        "A new Harland bakery in Wakefield is due to open in May.")})
+
+    assert "sales fell" in first_line(text), text
+
+
 def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
     # the sum the asked verbs hang from, said in other words, over the other sum of the article
     text, _ = read("How much is Calder Water spending to improve its pipes?", {"water": (
