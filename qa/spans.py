@@ -801,7 +801,9 @@ def _called(article: ArticleText, words: list[Word]) -> list[Span]:
 
 def _quoted(sentence: Sentence, article: ArticleText) -> list[Span]:
     spans = []
-    for m in re.finditer(r"[\"“‘']([^\"”’']{2,60})[\"”’']", sentence.text):
+    # a quote opens after no letter and closes before none: the apostrophe of "the show's" and the
+    # closing mark of "devastated" hold no quote between them
+    for m in re.finditer(r"(?<!\w)[\"“‘']([^\"”’'“‘]{2,60})[\"”’'](?!\w)", sentence.text):
         start = sentence.start + m.start(1)
         end = sentence.start + m.end(1)
         first, last = _word_range(article, start, end)

@@ -15,7 +15,7 @@ from qa.candidates import gather_articles
 from qa.question import analyse_question
 from qa.reader import read_answer
 from qa.scoring import ReadSettings, Scored, abstain_reason
-from qa.spans import find_spans
+from qa.spans import _quoted, find_spans
 from qa.types import Passage
 
 pytestmark = pytest.mark.slow
@@ -1079,6 +1079,15 @@ def test_class_1_due_to_before_a_verb_gives_no_cause(read):
         "A new Harland bakery in Wakefield is due to open in May.")})
 
     assert "sales fell" in first_line(text), text
+
+
+def test_class_2_a_quote_runs_from_an_opening_mark_to_a_closing_one():
+    # the apostrophes of "Street's" and "show's" open and close no quote: only "devastated" is one
+    text = article_text("soap", "Harland Street's producer said the cast were \"devastated\" to be losing one of "
+                                "the show's stars, a 'proper legend' of the programme.")
+    quoted = [s.text for s in _quoted(text.sentences[0], text)]
+
+    assert quoted == ["devastated", "proper legend"], quoted
 
 
 def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
