@@ -1090,6 +1090,24 @@ def test_class_2_a_quote_runs_from_an_opening_mark_to_a_closing_one():
     assert quoted == ["devastated", "proper legend"], quoted
 
 
+def test_class_6_a_date_without_the_asked_verb_is_a_near_miss(read):
+    # the club's founding is not in the article: the year of its title is no answer
+    text, _ = read("In what year was the Calder Rowing Club established?", {"rowing": (
+        "The Calder Rowing Club won the regional eights title in 2004, its best season for a decade. "
+        "Its captain, Amy Hollis, said the squad would train through the winter.")})
+
+    assert text == "", text
+
+
+def test_class_6_a_date_with_most_of_the_question_answers_without_its_verb(read):
+    # "begin its run": "for a six-week run from 3 May" says it, with the place and the run
+    text, _ = read("When does Colliery Lane begin its run in north London?", {"play": (
+        "Colliery Lane, a drama about a mining village, won the new writing prize on Sunday. "
+        "Colliery Lane will transfer to the Almeida Theatre in north London for a six-week run from 3 May.")})
+
+    assert first_line(text).startswith("3 May"), text
+
+
 def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
     # the sum the asked verbs hang from, said in other words, over the other sum of the article
     text, _ = read("How much is Calder Water spending to improve its pipes?", {"water": (
