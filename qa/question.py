@@ -63,6 +63,7 @@ class Question:
     asks_origin: bool = False  # ends in a stranded "from": "which town does she come *from*?"
     asks_past: bool = False  # asks what happened ("where *did* the bout take place"), not what may
     asks_cause: bool = False  # asks why: "why", "what *reasons*", "what *caused*"
+    owner: tuple[str, ...] = ()  # stems of the name owning the head noun: "*Bury's* home ground"
 
     @property
     def strict(self) -> bool:
@@ -129,7 +130,22 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     names=_names(tokens, doc, terms), figures=_figures(tokens),
                     places=_places(tokens) if kind != "place" else (),
                     describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens),
-                    asks_origin=origin, asks_past=asks_past(tokens), asks_cause=asks_cause(tokens, lower, head))
+                    asks_origin=origin, asks_past=asks_past(tokens), asks_cause=asks_cause(tokens, lower, head),
+                    owner=_owner(tokens, head))
+
+
+def _owner(tokens, head: str | None) -> tuple[str, ...]:
+    """The stems of the name a possessive sets before the head noun ("what is the name of *Bury's*
+    home ground": "bury"); empty where none is."""
+    if head is None:
+        return ()
+    for t in tokens:
+        if stem_of(t.lemma_.lower()) != head:
+            continue
+        for c in t.children:
+            if c.dep_ == "poss" and c.pos_ == "PROPN":
+                return tuple(stem_of(w.text) for w in c.subtree if w.pos_ == "PROPN")
+    return ()
 
 
 def asks_cause(tokens, lower: list[str], head: str | None) -> bool:

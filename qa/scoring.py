@@ -443,11 +443,41 @@ def best_span(question: Question, row: Scored, settings: ReadSettings) -> tuple[
                 score *= WRONG_ROLE
         if question.asks_origin and question.kind in ("place", "organisation") and _not_origin(article, span):
             score *= WRONG_ROLE  # "which town does he come from": not where he broke the record
+        if question.owner and span.first in inside and owned_by_other(question, article, span):
+            score *= WRONG_ROLE  # "Bury's home ground": not "beating Bury 2-1 at *their* Flaxley Lane ground"
         if question.asks_past and span.first in inside and hypothetical(article, span):
             score *= WRONG_ROLE  # "where did the bout take place": not where one may be held
         if score > best_score:
             best, best_score = span, score
     return best, best_score
+
+
+def owned_by_other(question: Question, article: ArticleText, span: Span, most_steps: int = 6) -> bool:
+    """Whether the asked noun the span names belongs to another than the question's owner: for
+    "Bury's home ground", "Selby beat Bury 2-1 at *their* Flaxley Lane ground" (a possessive pronoun
+    stands for the subject of its clause, Selby) or "at *Selby's* Flaxley Lane ground"."""
+    words = article.words
+    heads = {question.head, *question.head_words}
+    h = span_head(article, span)
+    noun = h if stem_of(words[h].lemma) in heads else words[h].head
+    if stem_of(words[noun].lemma) not in heads:
+        return False
+    owner = next((j for j in range(max(0, noun - 8), noun) if words[j].head == noun and words[j].dep == "poss"), None)
+    if owner is None:
+        return False
+    if words[owner].pos == "PRON":
+        i = noun
+        for _ in range(most_steps):  # up to the nearest verb with a subject of its own
+            subject = next((j for j in range(max(0, i - 30), i) if words[j].head == i and words[j].dep in ("nsubj", "nsubjpass")), None)
+            if subject is not None or words[i].head == i:
+                break
+            i = words[i].head
+        if subject is None:
+            return False
+        owner = subject
+    named = {stem_of(words[j].text) for j in range(max(0, owner - 4), owner + 1)
+             if words[j].pos == "PROPN" and (j == owner or words[j].head == owner)}
+    return bool(named) and not named & set(question.owner)
 
 
 def hypothetical(article: ArticleText, span: Span, most_steps: int = 6) -> bool:

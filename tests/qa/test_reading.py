@@ -1108,6 +1108,22 @@ def test_class_6_a_date_with_most_of_the_question_answers_without_its_verb(read)
     assert first_line(text).startswith("3 May"), text
 
 
+@pytest.mark.parametrize("owner", ["their", "Whitby's"])
+def test_class_6_the_ground_of_the_other_side_is_a_near_miss(read, owner):
+    # "their" is the winners': the losers' ground is not in the article
+    text, _ = read("What is the name of Grimsby's home ground?", {"cup": (
+        f"Non-league Whitby Harriers knocked Grimsby out of the FA Cup, winning 2-0 at {owner} Turnbull Road ground.")})
+
+    assert text == "", text
+
+
+def test_class_6_the_ground_of_the_asked_side_answers(read):
+    text, _ = read("What is the name of Whitby's home ground?", {"cup": (
+        "Non-league Whitby Harriers knocked Grimsby out of the FA Cup, winning 2-0 at their Turnbull Road ground.")})
+
+    assert first_line(text).startswith("Turnbull Road"), text
+
+
 def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
     # the sum the asked verbs hang from, said in other words, over the other sum of the article
     text, _ = read("How much is Calder Water spending to improve its pipes?", {"water": (
