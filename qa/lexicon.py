@@ -232,9 +232,22 @@ CAUSE_BEFORE_TO = _stems("due owing thanks")
 # Talbot, ..." after "is to build a new factory in south Wales").
 ANAPHORIC_DETERMINERS = frozenset("the this its".split())
 
-# Words that deny or reject something.
+# Words that deny or reject something: as a verb ("denied", "rejected"), or the noun "denial" and
+# the adjectives "untrue", "false", "baseless" (see `denies_by`): the noun "refuse" (rubbish, "a
+# piece of space refuse") and "a pay dispute" deny nothing.
 DENIAL_WORDS = _stems("""deny denies denied denial reject rejects rejected refute refuted dismiss dismissed untrue
 false baseless refuse refused dispute disputed rebuff rebuffed""")
+DENIAL_NOUNS_ADJECTIVES = _stems("denial untrue false baseless")
+
+
+def denies_by(lemma: str, pos: str) -> bool:
+    """Whether a word, by its lemma and spaCy's coarse tag, denies or rejects something.
+
+    >>> denies_by("deny", "VERB"), denies_by("refuse", "NOUN"), denies_by("denial", "NOUN"), denies_by("false", "ADJ")
+    (True, False, True, True)
+    """
+    stem = normalise(lemma.lower())
+    return stem in DENIAL_WORDS and (pos in ("VERB", "AUX") or stem in DENIAL_NOUNS_ADJECTIVES)
 
 # Words before a name that mark it as a person's ("Mr Rich", "Dr Jones", "Senator Brown").
 HONORIFICS = frozenset("""Mr Mrs Ms Miss Dr Sir Dame Lord Lady Professor Prof Rev Father Sheikh Mullah Senator Sen

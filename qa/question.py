@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (CAUSE_NOUNS, DENIAL_WORDS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MODAL_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
-                        SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, kind_of_noun)
+from qa.lexicon import (CAUSE_NOUNS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MODAL_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
+                        SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, denies_by, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
 """spaCy's labels of names; a question's dates and figures are not names it must find."""
@@ -111,7 +111,7 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
         weight = idf(stem) * (1.5 if in_entity else 1.0) * (0.5 if stem == head else 1.0)
         if stem not in terms or terms[stem].weight < weight:
             terms[stem] = Term(stem, t.text, weight, in_entity)
-    asks_denial = any(normalise(t.lemma_.lower()) in DENIAL_WORDS for t in tokens)
+    asks_denial = any(denies_by(t.lemma_, t.pos_) for t in tokens)
     named = head is not None and bool(re.search(r"\b(?:name|names|title) of\b", text.lower()))
     # "were *confirmed* dead", "were *reported* injured": the reporting verb only carries the relation
     predicates = tuple(p for p in _predicates(tokens, terms) if not verb or p != stem_of(verb))

@@ -1124,6 +1124,16 @@ def test_class_6_the_ground_of_the_asked_side_answers(read):
     assert first_line(text).startswith("Turnbull Road"), text
 
 
+def test_a_sentence_naming_a_dispute_is_no_denial(read):
+    # "a dispute" denies nothing (nor does the noun "refuse"): no line of the answer is given as disputing it
+    text, _ = read("What pay rise did Northline rail workers accept?", {"rail": (
+        "Rail workers at Northline voted on Monday to accept a 4% pay rise. "
+        "The vote ends a dispute over pay that began in March.")})
+
+    assert "4% pay rise" in first_line(text), text
+    assert "Disputed" not in text and "Denied" not in text, text
+
+
 def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
     # the sum the asked verbs hang from, said in other words, over the other sum of the article
     text, _ = read("How much is Calder Water spending to improve its pipes?", {"water": (
