@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from index.terms import normalise
-from qa.lexicon import HONORIFICS, PERSON_NOUNS
+from qa.lexicon import HONORIFICS, PERSON_NOUNS, denies_by
 from qa.types import Passage
 
 
@@ -84,6 +84,12 @@ class ArticleText:
 
     def sentence_words(self, sentence: Sentence) -> list[Word]:
         return self.words[sentence.first:sentence.last]
+
+    def denies(self, first: int, last: int) -> bool:
+        """Whether words first..last-1 deny or reject something (qa.lexicon.denies_by)."""
+        words = self.words
+        return any(denies_by(words[i].lemma, words[i].pos, i + 1 < len(words) and (
+            words[i + 1].pos in ("NOUN", "PROPN") or words[i + 1].text == "-")) for i in range(first, last))
 
     def index_of(self, word: Word) -> int:
         """The index of one of this article's words."""

@@ -240,14 +240,21 @@ false baseless refuse refused dispute disputed rebuff rebuffed""")
 DENIAL_NOUNS_ADJECTIVES = _stems("denial untrue false baseless")
 
 
-def denies_by(lemma: str, pos: str) -> bool:
-    """Whether a word, by its lemma and spaCy's coarse tag, denies or rejects something.
+def denies_by(lemma: str, pos: str, modifies: bool = False) -> bool:
+    """Whether a word, by its lemma and spaCy's coarse tag, denies or rejects something; `modifies`:
+    it stands right before a noun or a hyphen, where the noun and the adjectives deny nothing
+    ("*false* information", "a *denial*-of-service attack"; but "claims are *untrue*").
 
     >>> denies_by("deny", "VERB"), denies_by("refuse", "NOUN"), denies_by("denial", "NOUN"), denies_by("false", "ADJ")
     (True, False, True, True)
+    >>> denies_by("false", "ADJ", modifies=True), denies_by("denial", "NOUN", modifies=True)
+    (False, False)
     """
     stem = normalise(lemma.lower())
-    return stem in DENIAL_WORDS and (pos in ("VERB", "AUX") or stem in DENIAL_NOUNS_ADJECTIVES)
+    if stem not in DENIAL_WORDS:
+        return False
+    return pos in ("VERB", "AUX") or (stem in DENIAL_NOUNS_ADJECTIVES and not modifies)
+
 
 # Words before a name that mark it as a person's ("Mr Rich", "Dr Jones", "Senator Brown").
 HONORIFICS = frozenset("""Mr Mrs Ms Miss Dr Sir Dame Lord Lady Professor Prof Rev Father Sheikh Mullah Senator Sen

@@ -111,7 +111,8 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
         weight = idf(stem) * (1.5 if in_entity else 1.0) * (0.5 if stem == head else 1.0)
         if stem not in terms or terms[stem].weight < weight:
             terms[stem] = Term(stem, t.text, weight, in_entity)
-    asks_denial = any(denies_by(t.lemma_, t.pos_) for t in tokens)
+    asks_denial = any(denies_by(t.lemma_, t.pos_, t.i + 1 < len(t.doc) and (t.nbor().pos_ in ("NOUN", "PROPN") or t.nbor().text == "-"))
+                      for t in tokens)
     named = head is not None and bool(re.search(r"\b(?:name|names|title) of\b", text.lower()))
     # "were *confirmed* dead", "were *reported* injured": the reporting verb only carries the relation
     predicates = tuple(p for p in _predicates(tokens, terms) if not verb or p != stem_of(verb))

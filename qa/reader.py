@@ -18,7 +18,7 @@ import numpy as np
 
 from index import Article
 from qa.candidates import ArticleText
-from qa.lexicon import ANAPHORIC_DETERMINERS, CAUSE_BEFORE_TO, CAUSE_WORDS, NAME_TITLES, PERSON_PRONOUNS, denies_by, same_meaning
+from qa.lexicon import ANAPHORIC_DETERMINERS, CAUSE_BEFORE_TO, CAUSE_WORDS, NAME_TITLES, PERSON_PRONOUNS, same_meaning
 from qa.question import Question, stem_of
 from qa.scoring import FIGURE_KINDS, ReadSettings, Scored, abstain_reason, says_predicate, score_sentences
 from qa.spans import Span, find_spans, fullest_name, resolve_person
@@ -259,7 +259,7 @@ def speaker_sentence_start(row: Scored) -> int | None:
 
 def is_denial(row: Scored) -> bool:
     """Whether the sentence denies or rejects something (by its words: "denied", not "space refuse")."""
-    return any(denies_by(w.lemma, w.pos) for w in row.article.sentence_words(row.sentence))
+    return row.article.denies(row.sentence.first, row.sentence.last)
 
 
 def _fold_duplicate(row: Scored, statements: list[Statement]) -> bool:

@@ -17,7 +17,7 @@ from qa.lexicon import (CLUB_WORDS, COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, D
                         DURATION_UNITS, EVENT_WORDS, FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES,
                         MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
                         PLACE_PREPOSITIONS, RELATIVE_NOUNS, SETTLEMENT_NOUNS, SYNONYMS, TITLE_NOUNS, VENUE_PREPOSITIONS,
-                        WORKER_NOUNS, denies_by, kind_of_noun, same_meaning)
+                        WORKER_NOUNS, kind_of_noun, same_meaning)
 from qa.question import Question, stem_of
 
 
@@ -1175,7 +1175,7 @@ def speaker_spans(question: Question, sentence: Sentence, article: ArticleText) 
 
 def _speakers(question: Question, sentence: Sentence, article: ArticleText, factor: float) -> list[Span]:
     spans = []
-    denies = question.asks_denial and any(denies_by(w.lemma, w.pos) for w in article.sentence_words(sentence))
+    denies = question.asks_denial and article.denies(sentence.first, sentence.last)
     for speech in sentence.speeches:
         if speech.speaker is None:
             speech = _shared_subject(article, speech)

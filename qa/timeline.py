@@ -19,7 +19,7 @@ import numpy as np
 
 from index import Article, QuestionError
 from qa.candidates import ArticleText, Sentence
-from qa.lexicon import DENIAL_WORDS, denies_by
+from qa.lexicon import DENIAL_WORDS
 from qa.question import Question, stem_of
 from qa.reader import DENIAL_SIMILARITY, same_report, speaker_sentence_start
 from qa.scoring import Scored, stems_of
@@ -249,7 +249,7 @@ def denies(article: ArticleText, sentence: Sentence) -> bool:
     """Whether a sentence denies something: the reader's denial words, and where the denial is a
     reporting verb ("denied", "rejected"), someone it is attributed to ("to destroy al-Qaeda, deny
     resources" denies nothing)."""
-    if not any(denies_by(w.lemma, w.pos) for w in article.sentence_words(sentence)):
+    if not article.denies(sentence.first, sentence.last):
         return False
     verbs = [s for s in sentence.speeches if stem_of(s.lemma) in DENIAL_WORDS]
     return not verbs or any(s.speaker is not None for s in verbs)

@@ -1125,10 +1125,12 @@ def test_class_6_the_ground_of_the_asked_side_answers(read):
 
 
 def test_a_sentence_naming_a_dispute_is_no_denial(read):
-    # "a dispute" denies nothing (nor does the noun "refuse"): no line of the answer is given as disputing it
+    # "a dispute", "a denial-of-service attack" and "false information" deny nothing (nor does the
+    # noun "refuse"): no line of the answer is given as disputing it
     text, _ = read("What pay rise did Northline rail workers accept?", {"rail": (
         "Rail workers at Northline voted on Monday to accept a 4% pay rise. "
-        "The vote ends a dispute over pay that began in March.")})
+        "The vote ends a dispute over pay that began in March. "
+        "Talks were held up by a denial-of-service attack on the union's website and false information about the offer.")})
 
     assert "4% pay rise" in first_line(text), text
     assert "Disputed" not in text and "Denied" not in text, text
