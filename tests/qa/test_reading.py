@@ -1136,6 +1136,13 @@ def test_a_sentence_naming_a_dispute_is_no_denial(read):
     assert "Disputed" not in text and "Denied" not in text, text
 
 
+def test_a_denial_is_said_by_a_verb_or_a_word_that_modifies_nothing():
+    text = article_text("talks", "The union denied the report. Talks were held up by a denial-of-service attack. "
+                                 "They gave false information about the offer. The union said the claims were untrue.")
+
+    assert [text.denies(s.first, s.last) for s in text.sentences] == [True, False, False, True]
+
+
 def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
     # the sum the asked verbs hang from, said in other words, over the other sum of the article
     text, _ = read("How much is Calder Water spending to improve its pipes?", {"water": (
