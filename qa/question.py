@@ -57,6 +57,7 @@ class Question:
     unit_names: tuple[str, ...] = ()  # stems of the names a counted noun is qualified by ("how many *Uighur* fighters")
     names: tuple[tuple[str, ...], ...] = ()  # the stems of each name of two words or more ("Melbourne Cup")
     figures: tuple[tuple[str, str], ...] = ()  # (number, unit stem) the question gives ("the *100 metres* butterfly")
+    figure_nouns: tuple[tuple[str, str, str], ...] = ()  # (number, unit, noun) stems: "the *100 metres butterfly*"
     places: tuple[str, ...] = ()  # stems of the places the asked fact is limited to ("go on sale *in Australia*")
     describes: tuple[str, ...] = ()  # stems of a description set off after a name ("X, *the new MP for Y*")
     qualifiers: tuple[tuple[str, str], ...] = ()  # (modifier, noun) stems: "the *Conservative* candidate"
@@ -128,7 +129,7 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     plural=head is not None and any(stem_of(t.lemma_.lower()) == head and t.tag_ in ("NNS", "NNPS")
                                                     for t in tokens),
                     head_words=_head_words(tokens, head), unit_names=_unit_names(tokens, lower, unit),
-                    names=_names(tokens, doc, terms), figures=_figures(tokens),
+                    names=_names(tokens, doc, terms), figures=_figures(tokens), figure_nouns=_figure_nouns(tokens),
                     places=_places(tokens) if kind != "place" else (),
                     describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens),
                     asks_origin=origin, asks_past=asks_past(tokens), asks_cause=asks_cause(tokens, lower, head),
@@ -454,6 +455,18 @@ def _figures(tokens) -> tuple[tuple[str, str], ...]:
         if t.like_num and re.fullmatch(r"\d[\d,.]*", t.text) and nxt.pos_ == "NOUN":
             found.append((t.text.replace(",", ""), stem_of(nxt.lemma_.lower())))
     return tuple(found)
+
+
+_EVENT_POS = ("NOUN", "PROPN", "VERB")  # spaCy tags "breaststroke" after "50 metres" a verb, at times
+
+
+def _figure_nouns(tokens) -> tuple[tuple[str, str, str], ...]:
+    """The nouns a figure with a unit names a kind of, as (number, unit stem, noun stem): "the *100
+    metres butterfly*" -> ("100", "metre", "butterfly"). A sentence giving the same figure of another
+    noun only ("the 100 metres freestyle") is about something else."""
+    return tuple((t.text.replace(",", ""), stem_of(unit.lemma_.lower()), stem_of(noun.lemma_.lower()))
+                 for t, unit, noun in zip(tokens, tokens[1:], tokens[2:])
+                 if t.like_num and re.fullmatch(r"\d[\d,.]*", t.text) and unit.pos_ == "NOUN" and noun.pos_ in _EVENT_POS and noun.is_alpha)
 
 
 def _unit_names(tokens, lower: list[str], unit: str | None) -> tuple[str, ...]:

@@ -272,6 +272,8 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
             row.span, row.span_score = None, 0.0  # "Labour's candidate" does not answer for the Conservative one
         if row.span is not None and question.figures and _other_figure(question, row):
             row.span, row.span_score = None, 0.0  # the 50 metres' time does not answer for the 100 metres
+        if row.span is not None and question.figure_nouns and _other_figure_noun(question, row):
+            row.span, row.span_score = None, 0.0  # the 50 metres backstroke's winner is not the breaststroke's
     short = sorted(rows, key=lambda r: -(r.coverage + 0.3 * r.span_score + settings.retrieval_weight * r.sentence.retrieval))
     short = short[: settings.shortlist]
     if short:
@@ -348,6 +350,19 @@ def _other_figure(question: Question, row: Scored) -> bool:
         given = {words[i].text.replace(",", "") for i in range(row.sentence.first, row.sentence.last - 1)
                  if stem_of(words[i + 1].lemma) == unit and re.fullmatch(r"\d[\d,.]*", words[i].text)}
         if given and number not in given:
+            return True
+    return False
+
+
+def _other_figure_noun(question: Question, row: Scored) -> bool:
+    """Whether the sentence gives a figure of the question's ("50 metres") of another noun only:
+    "the 50 metres *backstroke*" is not "the 50 metres *breaststroke*"."""
+    words = row.article.words
+    for number, unit, noun in question.figure_nouns:
+        given = {stem_of(words[i + 2].lemma) for i in range(row.sentence.first, row.sentence.last - 2)
+                 if words[i].text.replace(",", "") == number and stem_of(words[i + 1].lemma) == unit
+                 and words[i + 2].pos in ("NOUN", "PROPN", "VERB") and words[i + 2].text.isalpha()}
+        if given and not any(g == noun or same_meaning(noun, g) for g in given):
             return True
     return False
 

@@ -1143,6 +1143,15 @@ def test_a_denial_is_said_by_a_verb_or_a_word_that_modifies_nothing():
     assert [text.denies(s.first, s.last) for s in text.sentences] == [True, False, False, True]
 
 
+def test_class_5_the_same_distance_of_another_stroke_is_another_race(read):
+    # "the 100 metres freestyle" is not "the 100 metres butterfly", however near the question it is
+    text, _ = read("Who won the 100 metres butterfly at the Leeds swimming gala?", {"gala": (
+        "At the Leeds swimming gala on Sunday, Tom Hale won the 100 metres freestyle in a championship record. "
+        "Ian Cole took the 100 metres butterfly, ahead of Mark Dunn.")})
+
+    assert first_line(text).startswith("Ian Cole"), text
+
+
 def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
     # the sum the asked verbs hang from, said in other words, over the other sum of the article
     text, _ = read("How much is Calder Water spending to improve its pipes?", {"water": (
