@@ -502,6 +502,9 @@ def _head_noun(tokens, lower: list[str]) -> str | None:
         return "name"
     if rest and rest[0].lower_ == "of":  # "which of the three soldiers …"
         rest = rest[1:]
+    # "which *Secretary*'s handling …", "which company's shares …": the owner is asked for
+    if len(rest) > 1 and rest[0].pos_ in ("NOUN", "PROPN") and rest[1].lower_ in ("'s", "’s"):
+        return normalise(rest[0].lemma_.lower())
     # "what kind of attitudes …", "which type of aircraft …": the noun after "of"
     if len(rest) > 2 and normalise(rest[0].lower_) in SORT_NOUNS and rest[1].lower_ == "of":
         return _first_noun(rest[2:]) or normalise(rest[0].lower_)

@@ -1152,6 +1152,17 @@ def test_class_5_the_same_distance_of_another_stroke_is_another_race(read):
     assert first_line(text).startswith("Ian Cole"), text
 
 
+@pytest.mark.parametrize("question, head", [
+    ("Which company's shares fell most on Monday?", ("organisation", "company")),
+    ("Which minister's plan did the council reject?", ("person", "minister")),
+    ("Which Secretary's handling of the crisis did the senator praise?", ("person", "secretary")),  # a PROPN to spaCy
+])
+def test_class_7_after_which_an_owner_is_the_noun_asked_for(nlp, question, head):
+    understood = analyse_question(question, nlp(question), lambda stem: 1.0)
+
+    assert (understood.kind, understood.head) == head
+
+
 def test_class_5_invest_is_spend_and_upgrade_is_improve(read):
     # the sum the asked verbs hang from, said in other words, over the other sum of the article
     text, _ = read("How much is Calder Water spending to improve its pipes?", {"water": (
