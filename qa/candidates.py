@@ -88,8 +88,8 @@ class ArticleText:
     def denies(self, first: int, last: int) -> bool:
         """Whether words first..last-1 deny or reject something (qa.lexicon.denies_by)."""
         words = self.words
-        return any(denies_by(words[i].lemma, words[i].pos, i + 1 < len(words) and (
-            words[i + 1].pos in ("NOUN", "PROPN") or words[i + 1].text == "-")) for i in range(first, last))
+        return any(denies_by(words[i].lemma, words[i].pos, *((words[i + 1].pos, words[i + 1].text) if i + 1 < len(words) else ()))
+                   for i in range(first, last))
 
     def index_of(self, word: Word) -> int:
         """The index of one of this article's words."""

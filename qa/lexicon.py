@@ -240,19 +240,20 @@ false baseless refuse refused dispute disputed rebuff rebuffed""")
 DENIAL_NOUNS_ADJECTIVES = _stems("denial untrue false baseless")
 
 
-def denies_by(lemma: str, pos: str, modifies: bool = False) -> bool:
-    """Whether a word, by its lemma and spaCy's coarse tag, denies or rejects something; `modifies`:
-    it stands right before a noun or a hyphen, where the noun and the adjectives deny nothing
-    ("*false* information", "a *denial*-of-service attack"; but "claims are *untrue*").
+def denies_by(lemma: str, pos: str, next_pos: str = "", next_text: str = "") -> bool:
+    """Whether a word, by its lemma and spaCy's coarse tag, denies or rejects something. The noun
+    and the adjectives deny nothing right before a noun or a hyphen (`next_pos`, `next_text`: the
+    word after it): "*false* information", "a *denial*-of-service attack", but "claims are *untrue*".
 
     >>> denies_by("deny", "VERB"), denies_by("refuse", "NOUN"), denies_by("denial", "NOUN"), denies_by("false", "ADJ")
     (True, False, True, True)
-    >>> denies_by("false", "ADJ", modifies=True), denies_by("denial", "NOUN", modifies=True)
+    >>> denies_by("false", "ADJ", "NOUN", "information"), denies_by("denial", "NOUN", "PUNCT", "-")
     (False, False)
     """
     stem = normalise(lemma.lower())
     if stem not in DENIAL_WORDS:
         return False
+    modifies = next_pos in ("NOUN", "PROPN") or next_text == "-"
     return pos in ("VERB", "AUX") or (stem in DENIAL_NOUNS_ADJECTIVES and not modifies)
 
 

@@ -112,7 +112,7 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
         weight = idf(stem) * (1.5 if in_entity else 1.0) * (0.5 if stem == head else 1.0)
         if stem not in terms or terms[stem].weight < weight:
             terms[stem] = Term(stem, t.text, weight, in_entity)
-    asks_denial = any(denies_by(t.lemma_, t.pos_, t.i + 1 < len(t.doc) and (t.nbor().pos_ in ("NOUN", "PROPN") or t.nbor().text == "-"))
+    asks_denial = any(denies_by(t.lemma_, t.pos_, *((t.nbor().pos_, t.nbor().text) if t.i + 1 < len(t.doc) else ()))
                       for t in tokens)
     named = head is not None and bool(re.search(r"\b(?:name|names|title) of\b", text.lower()))
     # "were *confirmed* dead", "were *reported* injured": the reporting verb only carries the relation
@@ -457,7 +457,8 @@ def _figures(tokens) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-_EVENT_POS = ("NOUN", "PROPN", "VERB")  # spaCy tags "breaststroke" after "50 metres" a verb, at times
+FIGURE_NOUN_POS = ("NOUN", "PROPN", "VERB")
+"""Tags of the noun after a figure and its unit ("50 metres *breaststroke*"): spaCy tags it a verb at times."""
 
 
 def _figure_nouns(tokens) -> tuple[tuple[str, str, str], ...]:
@@ -466,7 +467,7 @@ def _figure_nouns(tokens) -> tuple[tuple[str, str, str], ...]:
     noun only ("the 100 metres freestyle") is about something else."""
     return tuple((t.text.replace(",", ""), stem_of(unit.lemma_.lower()), stem_of(noun.lemma_.lower()))
                  for t, unit, noun in zip(tokens, tokens[1:], tokens[2:])
-                 if t.like_num and re.fullmatch(r"\d[\d,.]*", t.text) and unit.pos_ == "NOUN" and noun.pos_ in _EVENT_POS and noun.is_alpha)
+                 if t.like_num and re.fullmatch(r"\d[\d,.]*", t.text) and unit.pos_ == "NOUN" and noun.pos_ in FIGURE_NOUN_POS and noun.is_alpha)
 
 
 def _unit_names(tokens, lower: list[str], unit: str | None) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from qa.candidates import ArticleText, Sentence
 from qa.lexicon import (FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, POSSIBILITY_MODALS,
                         ORIGIN_PREPOSITIONS, ORIGIN_WORDS, SYNONYMS,
                         agent_nouns, derived_forms, same_meaning)
-from qa.question import Question, stem_of
+from qa.question import FIGURE_NOUN_POS, Question, stem_of
 from qa.spans import Span, find_spans
 
 
@@ -361,7 +361,7 @@ def _other_figure_noun(question: Question, row: Scored) -> bool:
     for number, unit, noun in question.figure_nouns:
         given = {stem_of(words[i + 2].lemma) for i in range(row.sentence.first, row.sentence.last - 2)
                  if words[i].text.replace(",", "") == number and stem_of(words[i + 1].lemma) == unit
-                 and words[i + 2].pos in ("NOUN", "PROPN", "VERB") and words[i + 2].text.isalpha()}
+                 and words[i + 2].pos in FIGURE_NOUN_POS and words[i + 2].text.isalpha()}
         if given and not any(g == noun or same_meaning(noun, g) for g in given):
             return True
     return False
