@@ -71,8 +71,8 @@ def choose_statements(question: Question, scored: list[Scored], settings: ReadSe
         if saying is not fitting[0]:
             fitting = [saying] + [row for row in fitting if row is not saying]
     if question.asks_denial:
-        denials = [row for row in fitting if is_denial(row)]
-        fitting = denials + [row for row in fitting if not is_denial(row)]
+        denying = [is_denial(row) for row in fitting]
+        fitting = [row for row, d in zip(fitting, denying) if d] + [row for row, d in zip(fitting, denying) if not d]
     if not fitting or abstain_reason(question, fitting[0], settings) is not None:
         return []
     if question.asks_cause and not gives_cause(fitting[0]):
