@@ -322,7 +322,7 @@ SYNONYM_GROUPS = (
     "win won victory beat defeat",
     "arrest detain custody",
     "injure wound hurt",
-    "buy purchase acquire",
+    "buy purchase acquire pay",  # "how much did the distributor pay for the film": "was acquired for $2.5m"
     "sell sale",
     "child children kid",
     "home house",
@@ -357,7 +357,7 @@ SYNONYM_GROUPS = (
     "fight bout contest",  # "where did the title bout take place": "the 12-round contest at the Newport Centre"
     "spend invest",  # "how much is it spending": "£12m was being invested"
     "improve upgrade enhance",  # "to improve its network": "to upgrade the network"
-    "price cost",  # "the price tag on the vessel": "the ship, costing £58m"
+    "price cost budget",  # "how much did it cost to make": "made on a budget of £850,000"; "the price tag on the vessel": "the ship, costing £58m"
     "vessel ship boat",
 )
 

@@ -1180,6 +1180,23 @@ def test_class_5_costing_gives_the_price_of_the_ship(read):
     assert first_line(text).startswith("£26m"), text
 
 
+def test_class_5_acquired_for_is_what_the_buyer_paid(read):
+    # "pay for" said as "acquired for", over the other sum of the same article
+    text, _ = read("How much did the German publisher pay for the novel?", {"book": (
+        "The novel, written in 14 months, earned its author an advance of £20,000 from her first publisher. "
+        "It was acquired for $900,000 by German publisher Falkhaus, her agent said.")})
+
+    assert first_line(text).startswith("$900,000"), text
+
+
+def test_class_5_a_budget_is_what_a_film_cost_to_make(read):
+    text, _ = read("How much did it cost to make the thriller Grey Harbour?", {"film": (
+        "The thriller Grey Harbour took £1.2m in its first weekend in 200 cinemas. "
+        "The film was made on a budget of £640,000 by a first-time director.")})
+
+    assert first_line(text).startswith("£640,000"), text
+
+
 def test_class_3_the_speaker_the_asked_noun_describes_is_the_one_asked_for(read):
     # two speakers on the same plan; "which opposition spokesman argued": the one the noun names
     text, _ = read("Which opposition spokesman argued the rural bus fare cuts were only a short-term stunt that would not save bus routes?", {"buses": (
