@@ -18,7 +18,7 @@ import numpy as np
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
 from qa.lexicon import (FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, POSSIBILITY_MODALS,
-                        ORIGIN_PREPOSITIONS, ORIGIN_WORDS, SYNONYMS,
+                        ORIGIN_PREPOSITIONS, ORIGIN_WORDS, REPORTING_VERBS, SYNONYMS,
                         agent_nouns, derived_forms, same_meaning)
 from qa.question import FIGURE_NOUN_POS, Question, stem_of
 from qa.spans import Span, find_spans
@@ -650,6 +650,15 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
         return "the passage gives an age but not of the person asked about"
     if question.strict and (best.span is None or best.span_score < settings.min_span):
         return f"no {question.kind} of the kind asked for is given there"
+    # "who has been appointed to lead the inquiry" is not answered by "Plaid Cymru's spokesman,
+    # Dafydd Ellis, said the case raised questions": one who only speaks there does not do what
+    # is asked, unless the question's own nouns name him ("Chief executive Paul Batchelor said"); a
+    # question naming a kind of person ("which councillor attacked the trial") asks for a speaker
+    # as often as not ("Councillor Mark Danvers said the money would be better spent ...")
+    if (question.kind == "person" and question.head is None and question.predicates and not question.report_verb
+            and best.predicate == 0
+            and best.span is not None and only_speaks(best.article, best.span) and not _introduced(question, best)):
+        return "the passage names only someone speaking, not who did what the question asks"
     # a sentence holding nearly all the question's words ("Fraser finished half a point ahead of
     # Oleg Pavlenko" for "who was runner-up at the Hastings congress") answers however far its
     # embedding is from the question's
@@ -658,6 +667,22 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
             _introduced(question, best) or covered):
         return "the closest passage is not close enough"
     return None
+
+
+def only_speaks(article: ArticleText, span: Span) -> bool:
+    """Whether the span is the subject of a reporting verb ("X said", "said X", "his spokesman,
+    X, said") or the source of "according to X", and so is named as a speaker."""
+    words = article.words
+    w = words[span_head(article, span)]
+    if w.dep == "appos":
+        w = words[w.head]
+    if w.dep == "nsubj":
+        verb = words[w.head]
+        return verb.pos == "VERB" and stem_of(verb.lemma) in REPORTING_VERBS
+    if w.dep == "pobj":
+        to = words[w.head]
+        return to.text.lower() == "to" and words[to.head].text.lower() == "according"
+    return False
 
 
 def _introduced(question: Question, row: Scored) -> bool:

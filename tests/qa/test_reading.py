@@ -292,6 +292,27 @@ def test_class_6_a_near_miss_abstains(read):
     assert read("How many people were injured when the museum reopened?", bodies) == ("", [])
 
 
+def test_class_6_one_who_only_speaks_has_not_done_what_is_asked(read):
+    # nobody is said to have been appointed: the spokesman who comments is no answer
+    inquiry = ("Ministers have ordered an independent inquiry into the ferry contract. "
+               "The opposition's transport spokesman, Gareth Rowlands, said the inquiry into the ferry "
+               "contract raised serious questions. ")
+    question = "Who has been appointed to chair the inquiry into the ferry contract?"
+
+    assert read(question, {"inquiry": inquiry}) == ("", [])
+    text, _ = read(question, {"inquiry": inquiry + "Retired judge Mair Pritchard has been appointed to chair the inquiry."})
+    assert first_line(text).startswith("Mair Pritchard"), text
+
+
+def test_class_3_a_speaker_of_the_asked_kind_answers_which_councillor(read):
+    # "which councillor attacked the plan": a councillor who speaks against it is the answer
+    text, _ = read("Which councillor attacked the car park plan as a waste of money?", {"parking": (
+        "The council's car park plan would cost £2m, its finance officer, Paul Neary, said. "
+        "Councillor Ann Treharne said the car park plan was a waste of money.")})
+
+    assert first_line(text).startswith("Ann Treharne"), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
