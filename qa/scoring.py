@@ -266,6 +266,7 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
                                relation / (other_weight + extra) if other_weight else 1.0, predicate=predicate, plain_predicate=plain,
                                subject_here=not subject_here or any(subject_here),
                                stems=frozenset(own[n]), place_here=place_here))
+    asked_years = set(_YEAR.findall(question.text))
     for row in rows:
         row.span, row.span_score = best_span(question, row, settings)
         if row.span is not None and question.qualifiers and conflicting_qualifier(question, row):
@@ -274,6 +275,8 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
             row.span, row.span_score = None, 0.0  # the 50 metres' time does not answer for the 100 metres
         if row.span is not None and question.figure_nouns and _other_figure_noun(question, row):
             row.span, row.span_score = None, 0.0  # the 50 metres backstroke's winner is not the breaststroke's
+        if row.span is not None and asked_years and _other_year(asked_years, row):
+            row.span, row.span_score = None, 0.0  # what is due "in the spring of 2006" is not what was "in 2004"
     short = sorted(rows, key=lambda r: -(r.coverage + 0.3 * r.span_score + settings.retrieval_weight * r.sentence.retrieval))
     short = short[: settings.shortlist]
     if short:
@@ -352,6 +355,22 @@ def _other_figure(question: Question, row: Scored) -> bool:
         if given and number not in given:
             return True
     return False
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _other_year(asked: set[str], row: Scored) -> bool:
+    """Whether the date nearest the span is of another year than the question's: "the ship ... is
+    due to enter service in the spring of 2006" says nothing of "the first half of 2004"; "a profit
+    of £62.5m in the year to 31 December, up from £54.8m in 2003" is dated by its own date first."""
+    span = row.span
+    dates = [m for m in row.sentence.mentions if m.label == "DATE"]
+    if span is None or not dates:
+        return False
+    nearest = min(dates, key=lambda m: m.first - span.last if m.first > span.last else span.first - m.last)
+    given = set(_YEAR.findall(nearest.text))
+    return bool(given) and not given & asked
 
 
 def _other_figure_noun(question: Question, row: Scored) -> bool:

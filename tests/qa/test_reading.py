@@ -313,6 +313,19 @@ def test_class_3_a_speaker_of_the_asked_kind_answers_which_councillor(read):
     assert first_line(text).startswith("Ann Treharne"), text
 
 
+def test_class_6_a_figure_dated_to_another_year_does_not_answer(read):
+    # what the new ship will carry "in the spring of 2007" is not what the fleet carried in 2005;
+    # a figure dated by its own date ("in the year to 31 March") answers though another year follows
+    ferry = ("Northway Ferries has ordered a new freight ship from a yard in Gdansk. "
+             "The ship will be able to carry 140 trailers and 500 passengers when it enters service in the spring of 2007. ")
+    question = "How many freight trailers did Northway Ferries carry in 2005?"
+
+    assert read(question, {"ferry": ferry}) == ("", [])
+    text, _ = read(question, {"ferry": ferry + (
+        "Northway Ferries carried 61,000 freight trailers in the year to 31 December, up from 54,000 in 2004.")})
+    assert first_line(text).startswith("61,000"), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
