@@ -678,6 +678,13 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
             and best.predicate == 0
             and best.span is not None and only_speaks(best.article, best.span) and not _introduced(question, best)):
         return "the passage names only someone speaking, not who did what the question asks"
+    # "who was the Conservative candidate": a sentence that does not say "candidate" (or a word for
+    # it) does not say who was one, however many of the question's names it has (only a noun a
+    # qualifier picks out: a plain "who is the author of the drama" is answered by "written by X")
+    described = [noun for _, noun in question.qualifiers if noun in question.subject]
+    if (question.kind == "person" and not question.predicates and not question.report_verb and described
+            and not any(_matched(noun, set(best.stems)) for noun in described)):
+        return "the passage does not name the one the question describes"
     # a sentence holding nearly all the question's words ("Fraser finished half a point ahead of
     # Oleg Pavlenko" for "who was runner-up at the Hastings congress") answers however far its
     # embedding is from the question's

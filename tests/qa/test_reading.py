@@ -326,6 +326,17 @@ def test_class_6_a_figure_dated_to_another_year_does_not_answer(read):
     assert first_line(text).startswith("61,000"), text
 
 
+def test_class_6_who_was_the_described_one_needs_a_sentence_naming_the_noun(read):
+    # no sentence says who the Conservative candidate was: the MP whose death called the by-election is no answer
+    election = ("The Liberal Democrats have won the Millbrook by-election, overturning a Conservative majority of 8,200. "
+                "The Millbrook by-election was called after the death of Tom Reddaway, who had held the seat for 20 years. ")
+    question = "Who was the Conservative candidate in the Millbrook by-election?"
+
+    assert read(question, {"vote": election}) == ("", [])
+    text, _ = read(question, {"vote": election + "The Conservative candidate, Sian Pryce, came second with 9,400 votes."})
+    assert first_line(text).startswith("Sian Pryce"), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
