@@ -362,6 +362,14 @@ SYNONYM_GROUPS = (
 )
 
 
+# Words placing a thing in a sequence, by the place they stand for: "the *opening* round" is the
+# first, "the *final* round" the last, and one is not the other ("who did he play in the opening
+# round": not whom he beat "in the final round").
+ORDER_WORDS = {"first": "first", "opening": "first", "second": "second", "third": "third", "fourth": "fourth",
+               "fifth": "fifth", "sixth": "sixth", "seventh": "seventh", "eighth": "eighth", "ninth": "ninth",
+               "last": "last", "final": "last", "closing": "last"}
+
+
 # A nation's words: its name, its adjective, its people ("English councils" are councils in
 # "England"; "American" is "US", which qa.scoring.stems_of reads as "usa" where it is written in
 # capitals, never the pronoun "us"). One word each: "united" and "states" apart mean nothing.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from index.terms import STOPWORDS, normalise
-from qa.lexicon import (CAUSE_NOUNS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MODAL_VERBS, MONEY_VERBS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
+from qa.lexicon import (CAUSE_NOUNS, FIGURE_NOUNS, FRAMING_VERBS, LIGHT_VERBS, MODAL_VERBS, MONEY_VERBS, ORDER_WORDS, PLACE_LIMIT_PREPOSITIONS, REPORTING_VERBS, SHARE_NOUNS, SUM_VERBS,
                         SORT_NOUNS, SPEECH_VERBS, AnswerKind, american_spelling, denies_by, kind_of_noun)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
@@ -61,6 +61,7 @@ class Question:
     places: tuple[str, ...] = ()  # stems of the places the asked fact is limited to ("go on sale *in Australia*")
     describes: tuple[str, ...] = ()  # stems of a description set off after a name ("X, *the new MP for Y*")
     qualifiers: tuple[tuple[str, str], ...] = ()  # (modifier, noun) stems: "the *Conservative* candidate"
+    orders: tuple[tuple[str, str], ...] = ()  # (place, noun stem): "the *opening round*" is ("first", "round")
     asks_origin: bool = False  # ends in a stranded "from": "which town does she come *from*?"
     asks_past: bool = False  # asks what happened ("where *did* the bout take place"), not what may
     asks_cause: bool = False  # asks why: "why", "what *reasons*", "what *caused*"
@@ -131,7 +132,7 @@ def analyse_question(text: str, doc, idf: Callable[[str], float]) -> Question:
                     head_words=_head_words(tokens, head), unit_names=_unit_names(tokens, lower, unit),
                     names=_names(tokens, doc, terms), figures=_figures(tokens), figure_nouns=_figure_nouns(tokens),
                     places=_places(tokens) if kind != "place" else (),
-                    describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens),
+                    describes=_description_stems(tokens, terms), qualifiers=_qualifiers(tokens), orders=_orders(tokens),
                     asks_origin=origin, asks_past=asks_past(tokens), asks_cause=asks_cause(tokens, lower, head),
                     owner=_owner(tokens, head))
 
@@ -199,6 +200,14 @@ def _qualifiers(tokens) -> tuple[tuple[str, str], ...]:
         if t.ent_type_ in ("NORP", "GPE"):
             found.append((stem, stem_of(head.lemma_.lower())))
     return tuple(found)
+
+
+def _orders(tokens) -> tuple[tuple[str, str], ...]:
+    """(place, noun stem) of the question's nouns placed in a sequence by an order word ("in the
+    *opening round*": ("first", "round")); see qa.lexicon.ORDER_WORDS."""
+    return tuple((ORDER_WORDS[t.lower_], stem_of(t.head.lemma_.lower())) for t in tokens
+                 if t.lower_ in ORDER_WORDS and t.dep_ in ("amod", "compound", "nmod") and t.head.pos_ == "NOUN"
+                 and t.head.i > t.i)
 
 
 def _description_stems(tokens, terms: dict) -> tuple[str, ...]:

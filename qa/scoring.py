@@ -18,7 +18,7 @@ import numpy as np
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
 from qa.lexicon import (FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, POSSIBILITY_MODALS,
-                        ORIGIN_PREPOSITIONS, ORIGIN_WORDS, REPORTING_VERBS, SYNONYMS,
+                        ORDER_WORDS, ORIGIN_PREPOSITIONS, ORIGIN_WORDS, REPORTING_VERBS, SYNONYMS,
                         agent_nouns, derived_forms, same_meaning)
 from qa.question import FIGURE_NOUN_POS, Question, stem_of
 from qa.spans import Span, find_spans
@@ -275,6 +275,8 @@ def score_sentences(question: Question, articles: Sequence[ArticleText], questio
             row.span, row.span_score = None, 0.0  # the 50 metres' time does not answer for the 100 metres
         if row.span is not None and question.figure_nouns and _other_figure_noun(question, row):
             row.span, row.span_score = None, 0.0  # the 50 metres backstroke's winner is not the breaststroke's
+        if row.span is not None and question.orders and _other_order(question, row):
+            row.span, row.span_score = None, 0.0  # whom he beat in the final round is not whom he played in the opening one
         if row.span is not None and asked_years and _other_year(asked_years, row):
             row.span, row.span_score = None, 0.0  # what is due "in the spring of 2006" is not what was "in 2004"
     short = sorted(rows, key=lambda r: -(r.coverage + 0.3 * r.span_score + settings.retrieval_weight * r.sentence.retrieval))
@@ -353,6 +355,19 @@ def _other_figure(question: Question, row: Scored) -> bool:
         given = {words[i].text.replace(",", "") for i in range(row.sentence.first, row.sentence.last - 1)
                  if stem_of(words[i + 1].lemma) == unit and re.fullmatch(r"\d[\d,.]*", words[i].text)}
         if given and number not in given:
+            return True
+    return False
+
+
+def _other_order(question: Question, row: Scored) -> bool:
+    """Whether the sentence places the question's noun elsewhere in its sequence and never where
+    the question does: "in the *final* round" for "in the *opening* round"."""
+    words = row.article.words
+    for place, noun in question.orders:
+        given = {ORDER_WORDS[w.text.lower()] for w in words[row.sentence.first:row.sentence.last]
+                 if w.text.lower() in ORDER_WORDS and stem_of(words[w.head].lemma) == noun
+                 and w.dep in ("amod", "compound", "nmod")}
+        if given and place not in given:
             return True
     return False
 
@@ -669,6 +684,10 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
         return "the passage gives an age but not of the person asked about"
     if question.strict and (best.span is None or best.span_score < settings.min_span):
         return f"no {question.kind} of the kind asked for is given there"
+    # "whom did Fraser play in the opening round": a sentence with none of the asked relation's
+    # words near it ("finished half a point ahead of Oleg Pavlenko") names no one who was played
+    if question.kind == "person" and question.role and best.predicate == 0 and best.relation == 0:
+        return "the passage does not say what the question asks about its subject"
     # "who has been appointed to lead the inquiry" is not answered by "Plaid Cymru's spokesman,
     # Dafydd Ellis, said the case raised questions": one who only speaks there does not do what
     # is asked, unless the question's own nouns name him ("Chief executive Paul Batchelor said"); a

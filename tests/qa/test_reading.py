@@ -337,6 +337,24 @@ def test_class_6_who_was_the_described_one_needs_a_sentence_naming_the_noun(read
     assert first_line(text).startswith("Sian Pryce"), text
 
 
+def test_class_5_the_final_round_is_not_the_opening_round(read):
+    text, _ = read("Who did Sam Hollins play in the opening round at Torquay?", {"chess": (
+        "Sam Hollins has won the Torquay Chess Congress at the age of 15. "
+        "Hollins played England's James Corrie in the final round at Torquay, winning in 41 moves. "
+        "He drew with Welsh veteran Tom Price in the opening round.")})
+
+    assert first_line(text).startswith("Tom Price"), text
+
+
+def test_class_6_whom_he_played_is_not_whom_he_finished_ahead_of(read):
+    # none of the asked relation's words near the name: no one is said to have been played
+    text = read("Who did Sam Hollins play in the opening round at Torquay?", {"chess": (
+        "Sam Hollins has won the Torquay Chess Congress at the age of 15. "
+        "Sam Hollins finished on eight points at Torquay, half a point ahead of Latvian grandmaster Ivars Berzins.")})
+
+    assert text == ("", []), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
