@@ -362,6 +362,11 @@ SYNONYM_GROUPS = (
 )
 
 
+# Verbs saying how long their subject goes on: "a consultation on the plans will *run* for 12
+# weeks" tells how long the consultation is open, whatever verb the question asks it by.
+LASTING_VERBS = _stems("last run take continue span")
+
+
 # Words placing a thing in a sequence, by the place they stand for: "the *opening* round" is the
 # first, "the *final* round" the last, and one is not the other ("who did he play in the opening
 # round": not whom he beat "in the final round").

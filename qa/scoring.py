@@ -17,7 +17,7 @@ import numpy as np
 
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
-from qa.lexicon import (FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, POSSIBILITY_MODALS,
+from qa.lexicon import (FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, LASTING_VERBS, POSSIBILITY_MODALS,
                         ORDER_WORDS, ORIGIN_PREPOSITIONS, ORIGIN_WORDS, REPORTING_VERBS, SYNONYMS,
                         agent_nouns, derived_forms, same_meaning)
 from qa.question import FIGURE_NOUN_POS, Question, stem_of
@@ -675,7 +675,8 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
     unrelated = ((question.kind in FIGURE_KINDS or (question.kind == "date" and best.relation < settings.date_relation))
                  and best.predicate < settings.min_predicate
                  and best.semantic < settings.paraphrase_semantic
-                 and not (question.head is not None and question.head in best.stems))
+                 and not (question.head is not None and question.head in best.stems)
+                 and not (question.kind == "duration" and lasts(question, best)))
     if (best.relation < settings.min_relation and best.semantic < settings.relation_semantic) or unrelated:
         return "the passage does not say what the question asks about its subject"
     # an age is a person's: "the champion 19-year-old" a sentence after "coach Doug Frost" is
@@ -712,6 +713,20 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
             _introduced(question, best) or covered):
         return "the closest passage is not close enough"
     return None
+
+
+def lasts(question: Question, row: Scored) -> bool:
+    """Whether the span says how long a thing the question names goes on: "a consultation ...
+    will *run for 12 weeks*" for "how long do people have to respond to the consultation"."""
+    if row.span is None or row.span.first < row.sentence.first or row.span.last >= row.sentence.last:
+        return False
+    words = row.article.words
+    verb = clause_verb(row.article, row.span)
+    if verb is None or stem_of(words[verb].lemma) not in LASTING_VERBS:
+        return False
+    asked = {t.stem for t in question.terms}
+    return any(w.head == verb and w.dep in ("nsubj", "nsubjpass") and stem_of(w.lemma) in asked
+               for w in words[row.sentence.first:row.sentence.last])
 
 
 def only_speaks(article: ArticleText, span: Span) -> bool:

@@ -355,6 +355,14 @@ def test_class_6_whom_he_played_is_not_whom_he_finished_ahead_of(read):
     assert text == ("", []), text
 
 
+def test_class_7_how_long_a_thing_runs_answers_a_duration_asked_by_another_verb(read):
+    text, _ = read("How long do residents have to comment on the council's consultation on parking charges?", {"parking": (
+        "The council wants to raise parking charges in the town centre for the first time in three years. "
+        "A consultation on the parking charges will run for eight weeks, closing on 1 May.")})
+
+    assert first_line(text).startswith("eight weeks"), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
