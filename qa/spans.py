@@ -102,6 +102,8 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
             found += _title_runs(sentence, article)
         if question.head in NAMING_NOUNS:  # "what name does he go by": whatever he is called
             found += _called(article, words)
+        if question.head:  # "... with their second record. *Northern Skies* sold 94,000 copies"
+            found += _named_next(question, sentence, article)
         if kind in ("title", "organisation", "place"):
             # a run a role noun introduces is a person, no organisation or place ("playwright Jim Caddick")
             found += [Span(s.start, s.end, s.text, 0.45, s.first, s.last)
@@ -157,7 +159,9 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         # "the games of *the year*": no date at all
         found = [s for s in found if not re.fullmatch(r"the (?:year|month|week|day|season|decade|century)", s.text.lower())]
     if question.named:  # "the name of the hospital": a name attached to "hospital" where the sentence has one
-        attached = {(s.start, s.end) for s in _head_attached(question, article, words)}
+        # (or the one the next sentence gives for the noun the sentence ends with)
+        attached = {(s.start, s.end) for s in _head_attached(question, article, words)
+                    + (_named_next(question, sentence, article) if question.head else [])}
         found = [s if (s.start, s.end) in attached else _scaled(s, 0.3) for s in found]
     if kind in ("count", "money", "percent", "quantity"):
         found = [_with_magnitude(article, s) for s in found]
@@ -784,6 +788,34 @@ _NAME_JOINS = frozenset({"of", "and", "for", "&"})
 
 _CALLED = re.compile(r"(?:\bcalls? (?:himself|herself|itself|themselves)|\bgoes by|\bknown as|\bcalled|\bnamed|"
                      r"\bdubbed|\bnicknamed|\bcode-?named|\bunder the name(?: of)?)\s+(?:the\s+)?$", re.I)
+
+
+def _named_next(question: Question, sentence: Sentence, article: ArticleText) -> list[Span]:
+    """The name the next sentence opens with, as its subject, where this sentence ends with the
+    asked noun and names none for it: "The Harbour Lights have gone straight to number one with
+    their second *record*. *Northern Skies* sold 94,000 copies in its first week"."""
+    words = article.words
+    heads = set(question.head_words) or {question.head}
+    heads |= {other for h in heads for other in SYNONYMS.get(h, ())}
+    nouns = [i for i in range(sentence.first, sentence.last) if words[i].pos in ("NOUN", "PROPN")]
+    if not nouns or normalise(words[nouns[-1]].lemma) not in heads or any(
+            j != nouns[-1] and words[j].head == nouns[-1] and words[j].pos == "PROPN" and words[j].dep in ("compound", "appos")
+            for j in range(sentence.first, sentence.last)):
+        return []
+    if sentence.position + 1 >= len(article.sentences):
+        return []
+    after = article.sentences[sentence.position + 1]
+    first = last = after.first
+    if not words[first].text[:1].isupper() or words[first].pos not in ("PROPN", "DET"):
+        return []
+    while last + 1 < after.last and words[last + 1].text[:1].isupper() and words[last + 1].pos in ("PROPN", "NOUN"):
+        last += 1
+    if last == first and words[first].pos == "DET":
+        return []
+    head = next((i for i in range(first, last + 1) if not first <= words[i].head <= last), last)
+    if words[head].dep not in ("nsubj", "nsubjpass"):
+        return []
+    return [_span_of(article, first, last, 0.7)]
 
 
 def _called(article: ArticleText, words: list[Word]) -> list[Span]:

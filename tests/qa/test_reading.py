@@ -363,6 +363,14 @@ def test_class_7_how_long_a_thing_runs_answers_a_duration_asked_by_another_verb(
     assert first_line(text).startswith("eight weeks"), text
 
 
+def test_class_2_the_name_the_next_sentence_opens_with_is_the_asked_album(read):
+    text, _ = read("What is the name of The Lanterns' chart-topping album?", {"chart": (
+        "Scottish band The Lanterns have gone straight to number one in the album chart with their second record. "
+        "Northern Skies sold 94,000 copies in its first week, according to the chart company.")})
+
+    assert first_line(text).startswith("Northern Skies"), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
