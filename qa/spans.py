@@ -890,13 +890,14 @@ def _number_run(article: ArticleText, i: int, sentence_words: list[Word]) -> tup
 
 def _counts_same(noun: str, asked: str) -> bool:
     """Whether a figure counting `noun` answers a question counting `asked`: the same word or a
-    synonym, or jobs for the workers who hold them ("how many workers will lose their jobs":
-    "640 jobs").
+    synonym, jobs for the workers who hold them ("how many workers will lose their jobs":
+    "640 jobs"), or people for persons of any sort ("how many residents": "8,306 people").
 
-    >>> _counts_same("job", "worker"), _counts_same("home", "worker")
-    (True, False)
+    >>> _counts_same("job", "worker"), _counts_same("home", "worker"), _counts_same("people", "resident")
+    (True, False, True)
     """
-    return same_meaning(noun, asked) or (stem_of(noun) in JOB_NOUNS and stem_of(asked) in WORKER_NOUNS)
+    return same_meaning(noun, asked) or (stem_of(noun) in JOB_NOUNS and stem_of(asked) in WORKER_NOUNS) or (
+        stem_of(noun) in ("people", "person") and kind_of_noun(stem_of(asked)) == "person")
 
 
 def _numbers(question: Question, article: ArticleText, words: list[Word]) -> list[Span]:
@@ -904,6 +905,7 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
     spans = []
     seen = set()
     unit_seen = False  # a figure of the sentence counts the question's noun
+    previous_unit = None  # the noun the sentence's last figure counted
     for w in words:
         if not (_NUMBER.fullmatch(w.text) or (w.text.lower() in _NUMBER_WORDS - {"a", "an", "half"})):
             continue
@@ -916,9 +918,16 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
         if _looks_like_year(text) or _next_is(article, last, _MONTHS) or _prev_is(article, first, _MONTHS):
             continue
         unit = _unit_after(article, last, words)
+        bare = unit is None or (article.words[last + 1].pos == "ADP" and article.words[last + 1].text.lower() != "of")
+        elided = bare and previous_unit is not None and first > 0 and article.words[first - 1].text.lower() in ("and", "but", "while")
+        if elided:  # "11,842 people voted against the proposal *and 8,306* in favour": people too
+            unit = previous_unit
+        previous_unit = unit
         fit, counted, noun = 0.5, None, unit
-        if question.unit and unit is not None and _counts_same(normalise(article.words[unit].lemma), question.unit):
-            fit, counted = 1.0, _noun_run_end(article, unit)
+        if _proportion(article, first, last):
+            fit = 0.2  # "fewer than *one in four* residents": a share of them, no count
+        elif question.unit and unit is not None and _counts_same(normalise(article.words[unit].lemma), question.unit):
+            fit, counted = 1.0, (None if elided else _noun_run_end(article, unit))
             unit_seen = True
         elif question.unit and unit is not None and article.words[unit].lemma in ("other", "more") and unit_seen:
             fit, counted = 1.0, unit  # "destroyed 40 homes and damaged 300 others": homes too
@@ -936,6 +945,17 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
         spans.append(_span_of(article, first, counted if counted is not None else last,
                               fit * _verb_fit(question, article, first)))
     return spans
+
+
+def _proportion(article: ArticleText, first: int, last: int) -> bool:
+    """Whether the figure at words first..last is a term of a proportion: "one in four", "nine
+    out of ten"."""
+    words = article.words
+    before = [w.text.lower() for w in words[max(0, first - 3):first]]
+    after = last + 2 < len(words) and words[last + 1].text.lower() in ("in", "out") and (
+        _is_number_word(words[last + 2]) or words[last + 2].text.lower() == "of")
+    return after or (len(before) >= 2 and before[-1] in ("in", "of") and (
+        _is_number_word(words[first - 2]) or (before[-2] == "out" and len(before) == 3 and _is_number_word(words[first - 3]))))
 
 
 def _other_names_qualify(question: Question, article: ArticleText, last: int, unit: int) -> bool:

@@ -371,6 +371,15 @@ def test_class_2_the_name_the_next_sentence_opens_with_is_the_asked_album(read):
     assert first_line(text).startswith("Northern Skies"), text
 
 
+def test_class_5_a_proportion_is_no_count_and_an_elided_noun_is_the_one_before(read):
+    # "one in three residents" is a share; "and 3,874 in favour" counts the people of the figure before
+    text, _ = read("How many Millbrook residents backed the plan for a bypass?", {"poll": (
+        "Voters in Millbrook have rejected the plan for a bypass in a poll that attracted fewer than one in three residents. "
+        "The result showed that 5,210 people voted against the plan and 3,874 in favour.")})
+
+    assert first_line(text).startswith("3,874"), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
