@@ -144,6 +144,11 @@ FIGURE_NOUNS = _stems("level rate limit threshold target ceiling cap margin gap 
 # Nouns asking for a difference, which a time may give as well as a number ("by what *margin* did
 # he break the record": "41 seconds"); each is a FIGURE_NOUN too.
 DIFFERENCE_NOUNS = _stems("margin gap deficit")
+# Words that mark a figure as a difference: "*by* 41 seconds", "taking 41 seconds *off*", "two
+# points *clear*", "half a second *faster*".
+DIFFERENCE_BEFORE = frozenset({"by"})
+DIFFERENCE_AFTER = frozenset("""off ahead clear behind faster slower quicker better short more less fewer higher lower
+inside outside""".split())
 
 # Abbreviated magnitudes news writes against a figure: "£790m", "$4.1bn", "20k" (thousand,
 # million, billion, trillion). A figure's span keeps the one attached to it.

@@ -17,7 +17,7 @@ import numpy as np
 
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
-from qa.lexicon import (FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, LASTING_VERBS, POSSIBILITY_MODALS,
+from qa.lexicon import (DIFFERENCE_AFTER, DIFFERENCE_BEFORE, DIFFERENCE_NOUNS, FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, LASTING_VERBS, POSSIBILITY_MODALS,
                         ORDER_WORDS, ORIGIN_PREPOSITIONS, ORIGIN_WORDS, REPORTING_VERBS, SYNONYMS,
                         agent_nouns, derived_forms, same_meaning)
 from qa.question import FIGURE_NOUN_POS, Question, stem_of
@@ -676,7 +676,8 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
                  and best.predicate < settings.min_predicate
                  and best.semantic < settings.paraphrase_semantic
                  and not (question.head is not None and question.head in best.stems)
-                 and not (question.kind == "duration" and lasts(question, best)))
+                 and not (question.kind == "duration" and lasts(question, best))
+                 and not (question.head in DIFFERENCE_NOUNS and is_difference(best)))
     if (best.relation < settings.min_relation and best.semantic < settings.relation_semantic) or unrelated:
         return "the passage does not say what the question asks about its subject"
     # an age is a person's: "the champion 19-year-old" a sentence after "coach Doug Frost" is
@@ -713,6 +714,17 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
             _introduced(question, best) or covered):
         return "the closest passage is not close enough"
     return None
+
+
+def is_difference(row: Scored) -> bool:
+    """Whether the span is written as a difference, which answers "by what margin" whatever verb
+    the sentence has: "taking *41 seconds off* the previous best", "won *by 2,318*"."""
+    span, words = row.span, row.article.words
+    if span is None:
+        return False
+    before = words[span.first - 1].text.lower() if span.first else ""
+    after = words[span.last + 1].text.lower() if span.last + 1 < len(words) else ""
+    return before in DIFFERENCE_BEFORE or after in DIFFERENCE_AFTER
 
 
 def lasts(question: Question, row: Scored) -> bool:

@@ -380,6 +380,14 @@ def test_class_5_a_proportion_is_no_count_and_an_elided_noun_is_the_one_before(r
     assert first_line(text).startswith("3,874"), text
 
 
+def test_class_7_a_figure_written_as_a_difference_answers_by_what_margin(read):
+    text, _ = read("By what margin did Ruth Chebet break the Cardiff course record?", {"run": (
+        "Kenya's Ruth Chebet set a new course record to win the Cardiff 10k on Sunday. "
+        "Chebet, 24, finished in 31:02, taking 19 seconds off the previous best, set in 2001.")})
+
+    assert first_line(text).startswith("19 seconds"), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
