@@ -17,11 +17,11 @@ import numpy as np
 
 from index.terms import STOPWORDS, words as split_words
 from qa.candidates import ArticleText, Sentence
-from qa.lexicon import (DIFFERENCE_AFTER, DIFFERENCE_BEFORE, DIFFERENCE_NOUNS, FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, LASTING_VERBS, POSSIBILITY_MODALS,
+from qa.lexicon import (DIFFERENCE_NOUNS, FRAMING_VERBS, HEDGE_WORDS, JOB_LOSS_MEANS, JOB_LOSS_VERBS, JOB_NOUNS, LASTING_VERBS, POSSIBILITY_MODALS,
                         ORDER_WORDS, ORIGIN_PREPOSITIONS, ORIGIN_WORDS, REPORTING_VERBS, SYNONYMS,
                         agent_nouns, derived_forms, same_meaning)
 from qa.question import FIGURE_NOUN_POS, Question, stem_of
-from qa.spans import Span, find_spans
+from qa.spans import Span, find_spans, written_as_difference
 
 
 OUTSIDE_CLOSENESS = 0.0  # a speaker named in another sentence: only its fit counts (0.3 and 0.5 did worse on tune)
@@ -719,12 +719,7 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
 def is_difference(row: Scored) -> bool:
     """Whether the span is written as a difference, which answers "by what margin" whatever verb
     the sentence has: "taking *41 seconds off* the previous best", "won *by 2,318*"."""
-    span, words = row.span, row.article.words
-    if span is None:
-        return False
-    before = words[span.first - 1].text.lower() if span.first else ""
-    after = words[span.last + 1].text.lower() if span.last + 1 < len(words) else ""
-    return before in DIFFERENCE_BEFORE or after in DIFFERENCE_AFTER
+    return row.span is not None and written_as_difference(row.article, row.span)
 
 
 def lasts(question: Question, row: Scored) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from index.terms import normalise
 from qa.candidates import ArticleText, Mention, Sentence, Speech, Word
-from qa.lexicon import (CLUB_WORDS, COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DIFFERENCE_NOUNS,
+from qa.lexicon import (CLUB_WORDS, COUNTRIES, CURRENCY_SIGNS, CURRENCY_WORDS, DIFFERENCE_AFTER, DIFFERENCE_BEFORE, DIFFERENCE_NOUNS,
                         DURATION_UNITS, EVENT_WORDS, FIGURE_NOUNS, HONORIFICS, JOB_NOUNS, LIGHT_VERBS, MAGNITUDE_SUFFIXES,
                         MEASURE_UNITS, NAMING_NOUNS, ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS, PLACE_NOUNS,
                         PLACE_PREPOSITIONS, RELATIVE_NOUNS, SETTLEMENT_NOUNS, SYNONYMS, TITLE_NOUNS, VENUE_PREPOSITIONS,
@@ -167,6 +167,10 @@ def find_spans(question: Question, sentence: Sentence, article: ArticleText) -> 
         found = [_with_magnitude(article, s) for s in found]
         if question.head:  # "how big a premium": "a *premium of* 31%", not the "185p a share" before it
             found = [_scaled(s, HEAD_OF_FIT) if _figure_of_head(article, s, question.head) else s for s in found]
+        elif _BY_HOW.search(question.text):  # "by how many votes did they win": "a *majority of* 2,318",
+            # not the figure things come to ("brings the number of MPs *to 56*")
+            found = [_scaled(s, HEAD_OF_FIT) if any(_figure_of_head(article, s, d) for d in DIFFERENCE_WORDS)
+                     else s if written_as_difference(article, s) else _scaled(s, 0.5) for s in found]
         if _ASKS_TOTAL.search(question.text):
             # "how much has it taken in total": the running total ("have now reached £11.7m since it
             # opened"), not a period's figure ("taking £3.4m over the weekend")
@@ -488,7 +492,18 @@ def _named_as_described(question: Question, article: ArticleText, span: Span) ->
     return stem in described
 
 
+# "by how many votes", "by how much": a difference is asked for, as by "what margin"
+_BY_HOW = re.compile(r"\bby how (?:many|much)\b", re.I)
+DIFFERENCE_WORDS = DIFFERENCE_NOUNS | {other for d in DIFFERENCE_NOUNS for other in SYNONYMS.get(d, ())}
 HEAD_OF_FIT = 1.3  # a figure the asked noun introduces by "of" ("a premium of 31%")
+
+
+def written_as_difference(article: ArticleText, span: Span) -> bool:
+    """Whether a figure is written as a difference: "*by* 41 seconds", "41 seconds *off*"."""
+    words = article.words
+    before = words[span.first - 1].text.lower() if span.first else ""
+    after = words[span.last + 1].text.lower() if span.last + 1 < len(words) else ""
+    return before in DIFFERENCE_BEFORE or after in DIFFERENCE_AFTER
 
 
 def _figure_of_head(article: ArticleText, span: Span, head: str) -> bool:
@@ -1027,8 +1042,9 @@ def _unit_after(article: ArticleText, last: int, sentence_words: list[Word]) -> 
             break
         if (w.pos == "NOUN" and not _acronym(w.text)) or (w.pos in ("NOUN", "PROPN") and not _qualifies_noun(article, i)):
             return i
-        if (w.pos not in ("ADJ", "ADP", "DET", "NUM", "PUNCT", "PROPN") and not _acronym(w.text)) or w.text in (",", ";"):
-            break
+        if (w.pos not in ("ADJ", "ADP", "DET", "NUM", "PUNCT", "PROPN") and not _acronym(w.text)) or w.text in (",", ";") or (
+                w.pos == "ADP" and w.text.lower() != "of"):
+            break  # "2,318 *after* a campaign" counts no campaigns; "600 *of* the fighters" does
     return None
 
 

@@ -388,6 +388,15 @@ def test_class_7_a_figure_written_as_a_difference_answers_by_what_margin(read):
     assert first_line(text).startswith("19 seconds"), text
 
 
+def test_class_5_by_how_many_asks_for_the_majority_not_the_total(read):
+    text, _ = read("By how many votes did the Greens win the Millbrook by-election?", {"vote": (
+        "The Greens have won the Millbrook by-election. "
+        "The victory brings the number of Green councillors to 12. "
+        "Anna Pryce took the seat with a majority of 1,204 after a campaign dominated by the closure of the library.")})
+
+    assert first_line(text).startswith("1,204"), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
