@@ -920,7 +920,7 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
     spans = []
     seen = set()
     unit_seen = False  # a figure of the sentence counts the question's noun
-    previous_unit = None  # the noun the sentence's last figure counted
+    previous_unit, previous_first = None, 0  # the noun the sentence's last figure counted, and where that figure starts
     for w in words:
         if not (_NUMBER.fullmatch(w.text) or (w.text.lower() in _NUMBER_WORDS - {"a", "an", "half"})):
             continue
@@ -934,14 +934,20 @@ def _numbers(question: Question, article: ArticleText, words: list[Word]) -> lis
             continue
         unit = _unit_after(article, last, words)
         bare = unit is None or (article.words[last + 1].pos == "ADP" and article.words[last + 1].text.lower() != "of")
-        elided = bare and previous_unit is not None and first > 0 and article.words[first - 1].text.lower() in ("and", "but", "while")
-        if elided:  # "11,842 people voted against the proposal *and 8,306* in favour": people too
+        joined = article.words[first - 1].text.lower() if first > 0 else ""
+        # ("to" joins a result, "by 15 votes to eight", not a change, "from 110 kilometres an hour to 80")
+        elided = bare and previous_unit is not None and (joined in ("and", "but", "while") or (
+            joined == "to" and not (previous_first and article.words[previous_first - 1].text.lower() == "from")))
+        if elided:  # "11,842 people voted against the proposal *and 8,306* in favour", "15 votes *to eight*"
             unit = previous_unit
-        previous_unit = unit
+        previous_unit, previous_first = unit, first
         fit, counted, noun = 0.5, None, unit
         if _proportion(article, first, last):
             fit = 0.2  # "fewer than *one in four* residents": a share of them, no count
-        elif question.unit and unit is not None and _counts_same(normalise(article.words[unit].lemma), question.unit):
+        elif question.unit and unit is not None and (_counts_same(normalise(article.words[unit].lemma), question.unit) or (
+                normalise(article.words[unit].lemma) == "vote" and "vote" in question.predicates)):
+            # (votes count the voters where the question asks who voted: "how many members voted
+            # against": "passed by 15 votes to eight")
             fit, counted = 1.0, (None if elided else _noun_run_end(article, unit))
             unit_seen = True
         elif question.unit and unit is not None and article.words[unit].lemma in ("other", "more") and unit_seen:

@@ -397,6 +397,15 @@ def test_class_5_by_how_many_asks_for_the_majority_not_the_total(read):
     assert first_line(text).startswith("1,204"), text
 
 
+def test_class_5_votes_count_the_voters_and_to_joins_a_result(read):
+    # "by 31 votes to 12": the votes are the members', and "12" counts votes too
+    text, _ = read("How many members of Harford council voted against the budget to close the library?", {"council": (
+        "Harford council has approved its budget after a four-hour debate. "
+        "The council this morning passed by 31 votes to 12 the budget which would close the library.")})
+
+    assert first_line(text).startswith("12 ["), text
+
+
 def test_class_6_expected_only_frames_the_asked_verb(read):
     # "is expected to cost": the relation is the cost; another figure "expected" is a near miss
     question = "How much is the Marlow leisure centre refit expected to cost the council?"
