@@ -1311,6 +1311,15 @@ def test_class_5_a_budget_is_what_a_film_cost_to_make(read):
     assert first_line(text).startswith("£640,000"), text
 
 
+def test_class_2_supplied_by_says_who_provided_it(read):
+    text, _ = read("Which company provided the software that failed?", {"outage": (
+        "Software giant Microsoft offered a reward for information about the virus. "
+        "Phone users were left without a signal after a software fault hit the network. "
+        "The network's director said the upgrade had been supplied by Danish equipment maker Nordvik Systems.")})
+
+    assert first_line(text).startswith("Nordvik Systems"), text
+
+
 def test_class_3_the_speaker_the_asked_noun_describes_is_the_one_asked_for(read):
     # two speakers on the same plan; "which opposition spokesman argued": the one the noun names
     text, _ = read("Which opposition spokesman argued the rural bus fare cuts were only a short-term stunt that would not save bus routes?", {"buses": (
