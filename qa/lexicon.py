@@ -364,6 +364,7 @@ SYNONYM_GROUPS = (
     "improve upgrade enhance",  # "to improve its network": "to upgrade the network"
     "price cost budget",  # "how much did it cost to make": "made on a budget of £850,000"; "the price tag on the vessel": "the ship, costing £58m"
     "vessel ship boat",
+    "company firm group",  # "which pub company": "pub group Castlegate"; "the shipping group" is a firm
     "provide supply",  # "which company provided the software": "the upgrade had been supplied by Halvorsen Systems"
 )
 

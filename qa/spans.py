@@ -495,6 +495,7 @@ def _named_as_described(question: Question, article: ArticleText, span: Span) ->
 # "by how many votes", "by how much": a difference is asked for, as by "what margin"
 _BY_HOW = re.compile(r"\bby how (?:many|much)\b", re.I)
 DIFFERENCE_WORDS = DIFFERENCE_NOUNS | {other for d in DIFFERENCE_NOUNS for other in SYNONYMS.get(d, ())}
+FULLY_DESCRIBED_FIT = 1.1  # a name after the asked noun and the question's compound before it ("pub group Castlegate")
 HEAD_OF_FIT = 1.3  # a figure the asked noun introduces by "of" ("a premium of 31%")
 
 
@@ -677,8 +678,11 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
         h = article.index_of(w)
         if _titles_next(article, h):
             # the noun titles the name that follows it ("US publisher *Vantage Interactive*",
-            # "Hollywood action film *Dead Reckoning*"): that name is the one, not the modifier before
-            spans.append(_list_span(article, h + 1, 0.95))
+            # "Hollywood action film *Dead Reckoning*"): that name is the one, not the modifier before;
+            # with the question's own compound before the noun ("which *pub* company": "*pub* group
+            # Castlegate") it is the one described in full, over any name of the asked kind
+            compounded = len(heads) > 1 and h and normalise(article.words[h - 1].lemma) in heads - {normalise(w.lemma)}
+            spans.append(_list_span(article, h + 1, FULLY_DESCRIBED_FIT if compounded else 0.95))
             continue
         named = article.words[h].head
         if article.words[h].dep == "appos" and named < h and article.words[named].pos == "PROPN":

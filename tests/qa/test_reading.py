@@ -1320,6 +1320,17 @@ def test_class_2_supplied_by_says_who_provided_it(read):
     assert first_line(text).startswith("Nordvik Systems"), text
 
 
+def test_class_3_the_name_the_question_describes_in_full_over_a_brand(read):
+    # "pub group Ashcombe" is the "pub company" (group ~ company, and "pub" before it); "Black
+    # Heron" is a beer spaCy takes for an organisation
+    text, _ = read("Which pub company tried to buy Harlow & Dean?", {"brewer": (
+        "Regional brewer Harlow & Dean has rejected a £280m takeover approach. "
+        "The Norfolk-based company, which owns 350 pubs and brews Black Heron bitter, said the offer "
+        "of 510p a share from pub group Ashcombe was too low.")})
+
+    assert first_line(text).startswith("Ashcombe"), text
+
+
 def test_class_3_the_speaker_the_asked_noun_describes_is_the_one_asked_for(read):
     # two speakers on the same plan; "which opposition spokesman argued": the one the noun names
     text, _ = read("Which opposition spokesman argued the rural bus fare cuts were only a short-term stunt that would not save bus routes?", {"buses": (
