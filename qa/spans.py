@@ -682,7 +682,10 @@ def _head_attached(question: Question, article: ArticleText, words: list[Word]) 
             # with the question's own compound before the noun ("which *pub* company": "*pub* group
             # Castlegate") it is the one described in full, over any name of the asked kind
             compounded = len(heads) > 1 and h and normalise(article.words[h - 1].lemma) in heads - {normalise(w.lemma)}
-            spans.append(_list_span(article, h + 1, FULLY_DESCRIBED_FIT if compounded else 0.95))
+            named = _list_span(article, h + 1, FULLY_DESCRIBED_FIT if compounded else 0.95)
+            if compounded and named.first <= h:  # "Defense Minister Carla Munro": the name after the noun
+                named = _span_of(article, h + 1, named.last, named.fit)
+            spans.append(named)
             continue
         named = article.words[h].head
         if article.words[h].dep == "appos" and named < h and article.words[named].pos == "PROPN":
