@@ -677,7 +677,8 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
                  and best.semantic < settings.paraphrase_semantic
                  and not (question.head is not None and question.head in best.stems)
                  and not (question.kind == "duration" and lasts(question, best))
-                 and not (question.head in DIFFERENCE_NOUNS and is_difference(best)))
+                 and not (question.head in DIFFERENCE_NOUNS and best.span is not None
+                          and written_as_difference(best.article, best.span)))
     if (best.relation < settings.min_relation and best.semantic < settings.relation_semantic) or unrelated:
         return "the passage does not say what the question asks about its subject"
     # an age is a person's: "the champion 19-year-old" a sentence after "coach Doug Frost" is
@@ -714,12 +715,6 @@ def abstain_reason(question: Question, best: Scored, settings: ReadSettings) -> 
             _introduced(question, best) or covered):
         return "the closest passage is not close enough"
     return None
-
-
-def is_difference(row: Scored) -> bool:
-    """Whether the span is written as a difference, which answers "by what margin" whatever verb
-    the sentence has: "taking *41 seconds off* the previous best", "won *by 2,318*"."""
-    return row.span is not None and written_as_difference(row.article, row.span)
 
 
 def lasts(question: Question, row: Scored) -> bool:

@@ -661,14 +661,20 @@ def _title_runs(sentence: Sentence, article: ArticleText) -> list[Span]:
     return spans
 
 
+def _asked_heads(question: Question) -> set[str]:
+    """The head noun, the nouns compounded with it, and the words that stand for them ("which
+    album": "their second *record*, Glass Harbour")."""
+    heads = set(question.head_words) or {question.head}
+    return heads | {other for h in heads for other in SYNONYMS.get(h, ())}
+
+
 def _head_attached(question: Question, article: ArticleText, words: list[Word]) -> list[Span]:
     """Names attached to the question's head noun where the sentence uses it: "the *Mirwais*
     hospital", "the module *Raffaello*", "the provinces of *Khost, Kunar and Zabul*", "a bomb
     known as the *Daisy Cutter*"."""
     if not question.head:
         return []
-    heads = set(question.head_words) or {question.head}
-    heads |= {other for h in heads for other in SYNONYMS.get(h, ())}  # "which album": "their second *record*, Glass Harbour"
+    heads = _asked_heads(question)
     spans = []
     for w in words:
         if normalise(w.lemma) not in heads and normalise(w.text.lower()) not in heads:
@@ -817,8 +823,7 @@ def _named_next(question: Question, sentence: Sentence, article: ArticleText) ->
     asked noun and names none for it: "The Harbour Lights have gone straight to number one with
     their second *record*. *Northern Skies* sold 94,000 copies in its first week"."""
     words = article.words
-    heads = set(question.head_words) or {question.head}
-    heads |= {other for h in heads for other in SYNONYMS.get(h, ())}
+    heads = _asked_heads(question)
     nouns = [i for i in range(sentence.first, sentence.last) if words[i].pos in ("NOUN", "PROPN")]
     if not nouns or normalise(words[nouns[-1]].lemma) not in heads or any(
             j != nouns[-1] and words[j].head == nouns[-1] and words[j].pos == "PROPN" and words[j].dep in ("compound", "appos")
